@@ -1,0 +1,112 @@
+"""Domestic foundation-model developers (Noetra, PFN, Sakana AI, NTT, Fujitsu, NEC).
+
+Each quarter a developer takes in revenue, grants and private capital, pays its researchers,
+bids for GPU-hours at domestic data centres, and every ``release_interval`` quarters releases a
+model whose capability follows a scaling law in effective training compute::
+
+    capability = a + b · log10(training FLOP × algorithmic efficiency(t) × own efficiency
+                                × talent factor × data factor)
+
+It keeps its best model: a weaker run is not released. Its price covers inference cost plus a margin.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.environment import H100_TFLOPS
+
+if TYPE_CHECKING:
+    from sim.model import SovereignAIModel
+
+
+class DomesticDeveloper(mesa.Agent):
+    """A domestic developer: cash, researchers, training compute, its current model and customers."""
+
+    def __init__(self, model: SovereignAIModel, row: object) -> None:
+        super().__init__(model)
+        self.key: str = row.id
+        self.name: str = row.name
+        self.champion = bool(row.champion)
+        self.researchers_share = float(row.researchers_share)
+        self.efficiency = float(row.efficiency_multiplier)
+        self.serving_cost_factor = float(row.serving_cost_factor)
+        self.japanese_bonus = float(row.japanese_bonus)
+        self.release_interval = int(row.release_interval_quarters)
+        self.cash_jpy_bn = float(row.cash_jpy_bn)
+        self.capability = float(model.env.capability(float(row.flop_initial)))
+        self.best_effective_flop = float(row.flop_initial)
+        self.training_flop = 0.0  # accumulated in the current training run
+        self.models_released = 0
+        self.revenue_jpy_bn = 0.0  # this quarter, all sources
+        self.revenue_history: list[float] = []
+        self.private_in_jpy_bn = 0.0
+        self.public_support_jpy_bn = 0.0  # grants received this quarter (cash and compute)
+        self.training_bid_jpy_bn = 0.0
+        self.shortage = 0.0  # share of its compute demand the market could not serve
+        self.japanese = model.p["japanese_proficiency_domestic_initial"]
+        self.price = 1.0
+
+    @property
+    def researchers(self) -> float:
+        """Researchers working for this developer (its share of the national pool)."""
+        return self.researchers_share * self.model.talent_pool
+
+    def raise_capital(self, rnd_grant_jpy_bn: float) -> None:
+        """Take in the R&D grant and private capital, pay researchers, set the training bid."""
+        p = self.model.p
+        last_year = sum(self.revenue_history[-8:-4]) or 0.0
+        this_year = sum(self.revenue_history[-4:])
+        growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
+        base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
+        self.private_in_jpy_bn = max(0.0, base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
+                                     + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn)
+        self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
+        self.public_support_jpy_bn = rnd_grant_jpy_bn
+        salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
+        self.cash_jpy_bn -= salaries
+        self.training_bid_jpy_bn = p["compute_spend_share"] * self.cash_jpy_bn
+
+    def train(self, gpu_hours: float, paid_jpy_bn: float, grant_jpy_bn: float) -> None:
+        """Book this quarter's training compute (own and grant-funded H100-equivalent hours)."""
+        self.cash_jpy_bn -= paid_jpy_bn
+        self.public_support_jpy_bn += grant_jpy_bn
+        self.training_flop += gpu_hours * 3600 * H100_TFLOPS * 1e12 * self.model.p["mfu"]
+
+    def release_model(self) -> None:
+        """At the end of a training cycle, release the new model if it beats the current one."""
+        if (self.model.steps % self.release_interval) != 0 or self.training_flop <= 0:
+            return
+        t, env = self.model.t, self.model.env
+        effective = (self.training_flop * env.algo_efficiency[t] * self.efficiency
+                     * self.model.talent_factor * self.model.data_factor)
+        self.training_flop = 0.0
+        if effective > self.best_effective_flop:
+            self.best_effective_flop = effective
+            self.capability = float(env.capability(effective))
+            self.models_released += 1
+
+    def set_offer(self, japanese_domestic: float, serving_cost_path: float) -> None:
+        """Update Japanese proficiency and price (inference cost times one plus the margin).
+
+        Args:
+            japanese_domestic: Proficiency the national data stock gives domestic models.
+            serving_cost_path: Cost of serving relative to FY2026 (technology, yen, GPU-hour prices).
+        """
+        p = self.model.p
+        self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
+        self.price = (p["domestic_serving_cost_index"] * self.serving_cost_factor * serving_cost_path
+                      * (1 + p["price_margin"]))
+
+    def book_revenue(self, revenue_jpy_bn: float) -> None:
+        """Book this quarter's revenue; the inference cost is paid in the GPU-hour market."""
+        self.revenue_jpy_bn = revenue_jpy_bn
+        self.revenue_history.append(revenue_jpy_bn)
+        self.cash_jpy_bn += revenue_jpy_bn
+
+    @property
+    def inference_bid_jpy_bn(self) -> float:
+        """Money for inference GPU-hours: revenue less the margin."""
+        return self.revenue_jpy_bn / (1 + self.model.p["price_margin"])

@@ -1,0 +1,142 @@
+"""The government: appropriates the AI budget by fiscal year and spends it through seven programmes.
+
+Each fiscal year's money is split by the programme shares. Within the year a programme spends
+evenly (a quarter of what is left each quarter, more as the year runs out), except the capex
+subsidy, which pays operators' claims as they come while money lasts. Money unspent at year end
+carries over or lapses (``unspent_policy``). An optional adaptive policy moves part of next year's
+money from the programme with the weakest observed effect per yen to the one with the strongest.
+Every payment goes through :meth:`Government.pay`, which keeps the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from sim.params import PROGRAMMES
+
+if TYPE_CHECKING:
+    from agents.developer import DomesticDeveloper
+    from sim.model import SovereignAIModel
+
+
+def yearly_budget(p: dict[str, Any]) -> list[float]:
+    """Money appropriated in each fiscal year from FY2026 (¥bn): the first year's share, the rest even."""
+    total, years = p["budget_total_jpy_bn"], p["budget_years"]
+    if years == 1:
+        return [total]
+    first = total * p["budget_first_year_share"]
+    return [first] + [(total - first) / (years - 1)] * (years - 1)
+
+
+def grant_weights(developers: list[DomesticDeveloper], p: dict[str, Any]) -> np.ndarray:
+    """Grant shares: the champion's reserved share, the rest by merit (capability)."""
+    if not developers:
+        return np.zeros(0)
+    cap = np.array([d.capability for d in developers])
+    merit = np.exp(p["grant_concentration"] * (cap - cap.max()) / p["capability_b"])
+    merit /= merit.sum()
+    champion = np.array([d.champion for d in developers], dtype=float)
+    if champion.sum() == 0:
+        return merit
+    reserved = p["champion_grant_share"]
+    return reserved * champion / champion.sum() + (1 - reserved) * merit
+
+
+class Government(mesa.Agent):
+    """Holds the AI budget and pays it out through the programmes."""
+
+    def __init__(self, model: SovereignAIModel) -> None:
+        super().__init__(model)
+        p = model.p
+        self.shares = {prog: float(p[f"share_{prog}"]) for prog in PROGRAMMES}
+        self.yearly = yearly_budget(p)
+        self.pot = dict.fromkeys(PROGRAMMES, 0.0)  # money available now, by programme
+        self.spent = dict.fromkeys(PROGRAMMES, 0.0)  # cumulative
+        self.spent_year = dict.fromkeys(PROGRAMMES, 0.0)
+        self.appropriated_jpy_bn = 0.0
+        self.lapsed_jpy_bn = 0.0
+        self.tax_expenditure_jpy_bn = 0.0  # forgone revenue from the investment tax credit, cumulative
+        self.ledger: list[tuple[int, str, str, float]] = []  # (quarter, programme, recipient, ¥bn)
+        self._indicator_start: dict[str, float] = {}
+
+    @property
+    def spent_jpy_bn(self) -> float:
+        """Budget spent so far, all programmes."""
+        return sum(self.spent.values())
+
+    @property
+    def unspent_jpy_bn(self) -> float:
+        """Money appropriated and still available."""
+        return sum(self.pot.values())
+
+    def begin_quarter(self) -> None:
+        """At the start of a fiscal year: close the old one and appropriate the new year's money."""
+        t = self.model.t
+        if t % 4:
+            return
+        if t > 0:
+            self._close_year()
+        year = t // 4
+        amount = self.yearly[year] if year < len(self.yearly) else 0.0
+        for prog in PROGRAMMES:
+            self.pot[prog] += amount * self.shares[prog]
+        self.appropriated_jpy_bn += amount
+        self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
+
+    def allowance(self, prog: str) -> float:
+        """What an evenly paced programme may spend this quarter."""
+        return self.pot[prog] / (4 - self.model.t % 4)
+
+    def pay(self, prog: str, amount: float, recipient: str) -> float:
+        """Pay up to ``amount`` from programme ``prog`` to ``recipient``; return what was paid."""
+        amount = min(max(amount, 0.0), self.pot[prog])
+        if amount > 0:
+            self.pot[prog] -= amount
+            self.spent[prog] += amount
+            self.spent_year[prog] += amount
+            self.ledger.append((self.model.t, prog, recipient, amount))
+        return amount
+
+    def forgo_tax(self, amount: float) -> None:
+        """Record tax credit claimed on private AI capex (off-budget)."""
+        self.tax_expenditure_jpy_bn += amount
+
+    def _close_year(self) -> None:
+        if self.model.p["unspent_policy"] == "lapse":
+            self.lapsed_jpy_bn += sum(self.pot.values())
+            self.pot = dict.fromkeys(PROGRAMMES, 0.0)
+        if self.model.p["adaptive_policy"]:
+            self._adapt()
+        self.spent_year = dict.fromkeys(PROGRAMMES, 0.0)
+
+    def _adapt(self) -> None:
+        """Move money toward the programme whose indicator rose most per yen spent this year."""
+        effect = {}
+        for prog, indicator in PROGRAMME_INDICATOR.items():
+            start, spent = self._indicator_start.get(indicator, 0.0), self.spent_year[prog]
+            if spent > 0 and start > 0:
+                effect[prog] = (INDICATORS[indicator](self.model) / start - 1) / spent
+        if len(effect) < 2:
+            return
+        best, worst = max(effect, key=effect.get), min(effect, key=effect.get)
+        moved = min(self.model.p["adaptive_shift_share"], self.shares[worst])
+        self.shares[worst] -= moved
+        self.shares[best] += moved
+
+
+#: Observed indicators the adaptive policy compares (each must be positive).
+INDICATORS: dict[str, Callable[[SovereignAIModel], float]] = {
+    "compute": lambda m: m.domestic_eflops,
+    "capability": lambda m: 10 ** (m.best_domestic_capability / m.p["capability_b"]),
+    "data": lambda m: m.data_stock_btokens,
+    "talent": lambda m: m.talent_pool,
+    "domestic_revenue": lambda m: max(m.domestic_revenue_jpy_bn, 1e-9),
+}
+PROGRAMME_INDICATOR = {
+    "compute_capex": "compute", "compute_grants": "capability", "rnd": "capability", "data": "data",
+    "talent": "talent", "adoption": "domestic_revenue", "procurement": "domestic_revenue",
+}

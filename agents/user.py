@@ -1,0 +1,244 @@
+"""Users: Japan's enterprises as weighted super-individuals.
+
+The rules, each quarter (see docs/ODD.md, "Users"):
+
+1. A non-adopter adopts with the network Bass hazard ``(p + q·F)·A`` per year, where ``F`` is the
+   adopting share of its peers and ``A`` scales with the value of what is on offer; over a quarter
+   the probability is ``1 − exp(−hazard·Δt)``, which does not bias the quarterly step.
+2. An adopter's AI work comes in three slices: general work, sensitive work free to go abroad and
+   sensitive work the sovereignty rule keeps in Japan. Each slice picks a provider by multinomial
+   logit on capability, Japanese proficiency, price, disruption record and a domestic constant,
+   with a sovereignty penalty on foreign AI for sensitive work; bound work cannot go abroad.
+3. Adopters reconsider now and then; leaving the current provider costs ``switching_cost``.
+4. Spend follows size class, sector intensity and time; the model books it to the providers.
+
+The same functions serve the whole population at once (numpy arrays) and one agent
+(:class:`UserAgent`), so what a student reads is what the model runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import SovereignAIModel
+
+DT_YEARS = 0.25
+GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
+SLICES = ("general", "sensitive_free", "sensitive_bound")
+DOMESTIC, IN_JAPAN, ABROAD = 0, 1, 2
+HOSTING_CODES = {"domestic": DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
+
+
+# --- the rules ---------------------------------------------------------------------------------------
+def adoption_probability(p: float, q: float, peer_share: np.ndarray | float, attractiveness: float = 1.0,
+                         dt: float = DT_YEARS) -> np.ndarray | float:
+    """Chance that a non-adopter adopts this quarter: ``1 − exp(−(p + q·F)·A·Δt)``."""
+    return 1.0 - np.exp(-(p + q * peer_share) * attractiveness * dt)
+
+
+def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -> np.ndarray:
+    """Shares of a user's AI work in the general, sensitive-free and sensitive-bound slices."""
+    s = np.asarray(sensitive_share, dtype=float)
+    return np.stack([1 - s, s * (1 - sovereignty_rule), s * sovereignty_rule], axis=-1)
+
+
+def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
+    """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
+    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
+
+
+def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
+    """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
+    domestic = offers.hosting == DOMESTIC
+    base = (-p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
+            + p["beta_japanese"] * offers.japanese
+            - p["beta_price"] * np.log(offers.price)
+            - p["beta_disruption"] * offers.disruption_record
+            + domestic * (p["domestic_trust_constant"] - p["beta_shortage"] * offers.shortage))
+    penalty = p["sovereignty_penalty"] * ((offers.hosting == ABROAD) + 0.5 * (offers.hosting == IN_JAPAN))
+    util = np.stack([base, base - penalty, base - penalty])
+    util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
+    util[:, ~offers.available] = -np.inf
+    return util
+
+
+def choice_probabilities(utility: np.ndarray) -> np.ndarray:
+    """Multinomial-logit probabilities over the last axis (``-inf`` utility = not on offer)."""
+    top = np.max(utility, axis=-1, keepdims=True)
+    expu = np.exp(utility - np.where(np.isfinite(top), top, 0.0))
+    return expu / expu.sum(axis=-1, keepdims=True)
+
+
+# --- the population ----------------------------------------------------------------------------------
+@dataclass
+class Offers:
+    """What every provider offers this quarter (arrays indexed by provider)."""
+
+    names: list[str]
+    capability: np.ndarray  # relative to the frontier (0 = at the frontier)
+    japanese: np.ndarray
+    price: np.ndarray  # effective price index paid by users (foreign FY2026 = 1)
+    hosting: np.ndarray  # DOMESTIC, IN_JAPAN or ABROAD
+    available: np.ndarray  # bool: not disrupted
+    disruption_record: np.ndarray
+    shortage: np.ndarray  # share of the provider's compute demand left unmet last quarter
+
+
+def _inclusive_value(utility: np.ndarray) -> float:
+    """Logit inclusive value (log-sum of exp utility) of what is on offer."""
+    finite = utility[np.isfinite(utility)]
+    return float(np.log(np.exp(finite).sum())) if finite.size else -np.inf
+
+
+def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sample one category per row of ``probs`` (or from one shared row) with uniforms ``u``."""
+    cum = np.cumsum(probs, axis=-1)
+    if cum.ndim == 1:
+        return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1)
+    return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), cum.shape[1] - 1)
+
+
+class UserPopulation:
+    """The state of every user agent as arrays, and the vectorised quarterly rules.
+
+    Attributes:
+        weight: Enterprises each agent stands for.
+        sector, size, region: Category indices (names in ``sector_names`` etc.).
+        regulated: Whether the sector is regulated (finance, healthcare, public sector).
+        sensitive_share: Share of the agent's AI work that is sensitive.
+        potential: Whether the agent would ever adopt (market potential).
+        adopted: Whether the agent has adopted AI.
+        provider: Provider index per slice, shape (agents, 3); -1 before adoption.
+        spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
+    """
+
+    def __init__(self, tables: dict[str, np.ndarray], peers: Any, params: dict[str, Any],
+                 rng: np.random.Generator) -> None:
+        for name, values in tables.items():
+            setattr(self, name, values)
+        self.n = len(self.weight)
+        self.peers = peers  # sparse row-normalised adjacency, or None for the complete graph
+        self.params = params
+        self.adopted = np.zeros(self.n, dtype=bool)
+        self.provider = np.full((self.n, 3), -1, dtype=np.int64)
+        self.bill_jpy_bn = np.zeros(self.n)
+        self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
+        self._iv0: float | None = None
+        self.attractiveness = 1.0
+
+    # The quarter, in the order the rules are listed at the top of this module.
+    def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
+        """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
+        util = offer_utilities(offers, self.params)
+        self._iv0 = _inclusive_value(util[GENERAL])
+        self._adopt(adopters, util, rng)
+
+    def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
+        """Advance one quarter: forced moves, reconsideration, adoption, spend.
+
+        Args:
+            offers: This quarter's offers.
+            spend_growth: Spend per adopter relative to FY2026.
+            rng: The model's random generator.
+        """
+        p = self.params
+        util = offer_utilities(offers, p)
+        iv = _inclusive_value(util[GENERAL])
+        self._iv0 = iv if self._iv0 is None else self._iv0
+        self.attractiveness = float(np.clip(np.exp(p["adoption_value_elasticity"] * (iv - self._iv0)), 0.25, 4.0))
+        offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
+        stranded = self.adopted[:, None] & ~offered[self.provider]
+        for s in range(3):  # the provider went dark: choose again among the rest, no switching cost
+            self._choose(np.flatnonzero(stranded[:, s]), s, util[s], rng)
+        rate = 1 - np.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
+        movers = np.flatnonzero(self.adopted & ~stranded.any(axis=1) & (rng.random(self.n) < rate))
+        for s in range(3):
+            stay = np.zeros((movers.size, util.shape[1]))
+            stay[np.arange(movers.size), self.provider[movers, s]] = p["switching_cost"]
+            self._choose(movers, s, util[s] + stay, rng)
+        prob = adoption_probability(p["bass_p"], p["bass_q"], self.peer_share(), self.attractiveness)
+        new = ~self.adopted & self.potential & (rng.random(self.n) < prob)
+        if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
+            self._adopt(new, util, rng)
+        self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
+
+    def _adopt(self, new: np.ndarray, util: np.ndarray, rng: np.random.Generator) -> None:
+        idx = np.flatnonzero(new)
+        self.adopted[idx] = True
+        for s in range(3):
+            self._choose(idx, s, util[s], rng)
+
+    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, rng: np.random.Generator) -> None:
+        """Agents ``idx`` pick a provider for slice ``s`` by logit; -1 when nothing is on offer."""
+        u = rng.random(idx.size)
+        if not np.isfinite(util).any():
+            self.provider[idx, s] = -1
+            return
+        self.provider[idx, s] = _draw(choice_probabilities(util), u)
+
+    def peer_share(self) -> np.ndarray:
+        """Adopting share of each agent's peers (complete graph: everyone else)."""
+        if self.peers is None:
+            return (self.adopted.sum() - self.adopted) / max(self.n - 1, 1)
+        return self.peers @ self.adopted.astype(float)
+
+    def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
+        """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
+        out = np.zeros((n_sectors, 3, n_providers))
+        money = (self.weight * self.bill_jpy_bn)[:, None] * self.shares
+        for s in range(3):
+            live = self.adopted & (self.provider[:, s] >= 0)
+            idx = self.sector[live] * n_providers + self.provider[live, s]
+            out[:, s, :] = np.bincount(idx, money[live, s], n_sectors * n_providers).reshape(n_sectors, n_providers)
+        return out
+
+
+class UserAgent(mesa.Agent):
+    """One super-individual: a view on row ``index`` of the :class:`UserPopulation` arrays."""
+
+    def __init__(self, model: SovereignAIModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _pop(self) -> UserPopulation:
+        return self.model.population
+
+    @property
+    def sector(self) -> str:
+        """Sector name."""
+        return self.model.sector_names[self._pop.sector[self.index]]
+
+    @property
+    def size(self) -> str:
+        """Size class name."""
+        return self.model.size_names[self._pop.size[self.index]]
+
+    @property
+    def weight(self) -> float:
+        """Real enterprises this agent stands for."""
+        return float(self._pop.weight[self.index])
+
+    @property
+    def adopted(self) -> bool:
+        """Whether the agent uses AI."""
+        return bool(self._pop.adopted[self.index])
+
+    @property
+    def providers(self) -> dict[str, str | None]:
+        """Provider name per slice of work (None before adoption)."""
+        names = self.model.provider_names
+        return {s: (names[k] if k >= 0 else None) for s, k in zip(SLICES, self._pop.provider[self.index])}
+
+    def adoption_probability(self) -> float:
+        """This quarter's chance of adopting, by the rule the population step applies."""
+        pop, p = self._pop, self._pop.params
+        if self.adopted or not pop.potential[self.index]:
+            return 0.0
+        return float(adoption_probability(p["bass_p"], p["bass_q"], pop.peer_share()[self.index],
+                                          pop.attractiveness))

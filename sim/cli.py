@@ -1,0 +1,61 @@
+"""The ``sovai`` command line.
+
+Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
+parser and sets ``func``; this module only assembles them and turns user errors into one line and
+exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from sim.errors import UserError
+
+#: Modules that contribute subcommands, in the order ``sovai --help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "sim.commands",
+    "experiments.cli",
+    "analysis.cli",
+    "analysis.ui_cli",
+    "analysis.calibration_cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="sovai",
+        description="The open simulator for national AI strategy (Japan's sovereign-AI ecosystem).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:  # the module exists but something it needs is missing
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``sovai`` and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"sovai: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sovai: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

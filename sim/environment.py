@@ -1,0 +1,126 @@
+"""The exogenous world: frontier, prices, exchange rate, GPU supply, power, shocks.
+
+Everything here is a path over the run's quarters, computed once when the model starts, so the
+agents read today's value and a run's shocks are drawn in one fixed order from the model's rng.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.data import table
+
+FIRST_FY = 2026
+QUARTER_HOURS = 24 * 365.25 / 4
+H100_TFLOPS = 989.0
+
+
+def quarter_label(t: int) -> str:
+    """Return the fiscal-quarter label of step ``t`` (0 → "FY2026Q1")."""
+    return f"FY{FIRST_FY + t // 4}Q{t % 4 + 1}"
+
+
+def fiscal_year(t: int) -> int:
+    """Return the fiscal year of step ``t``."""
+    return FIRST_FY + t // 4
+
+
+@dataclass(frozen=True)
+class Generation:
+    """An accelerator generation: what a chip delivers, draws and costs."""
+
+    name: str
+    available_from_fy: int
+    tflops: float
+    watts: float
+    price_usd: float
+    foreign: bool
+
+    @property
+    def h100_eq(self) -> float:
+        """Compute of one chip in H100 equivalents."""
+        return self.tflops / H100_TFLOPS
+
+
+def generations(params: dict[str, Any]) -> list[Generation]:
+    """Return the accelerator generations, with the domestic one's year and prices from ``params``."""
+    gens = []
+    for row in table("gpu_generations").itertuples():
+        year = params["domestic_accelerator_year"] if not row.foreign else int(row.available_from_fy)
+        gens.append(Generation(row.generation, year, float(row.tflops_bf16_dense), float(row.watts),
+                               float(row.price_usd) * params["gpu_price_scale"], bool(row.foreign)))
+    return gens
+
+
+class Environment:
+    """Exogenous paths for every quarter of the run.
+
+    Attributes (arrays indexed by quarter): ``years`` since FY2026Q1, ``frontier_flop``,
+    ``frontier_capability``, ``algo_efficiency``, ``fx``, ``foreign_price_usd`` (index, 2026 = 1),
+    ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price), ``foreign_outage`` (bool),
+    ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
+    foreign generation on sale), ``domestic_accelerator`` (bool).
+    """
+
+    def __init__(self, params: dict[str, Any], rng: np.random.Generator) -> None:
+        n = params["quarters"]
+        self.params = params
+        t = np.arange(n)
+        self.years = t / 4.0
+        self.fy = FIRST_FY + t // 4
+        growth = params["frontier_compute_growth_per_year"] * params["algorithmic_efficiency_growth_per_year"]
+        self.frontier_flop = params["frontier_flop_2026"] * growth**self.years
+        self.frontier_capability = self.capability(self.frontier_flop)
+        self.algo_efficiency = params["algorithmic_efficiency_growth_per_year"] ** self.years
+        self.fx = params["fx_jpy_per_usd"] * (1 + params["fx_drift_per_year"]) ** self.years
+        self.foreign_price_usd = (1 - params["foreign_price_decline_per_year"]) ** self.years
+        self.electricity_jpy_per_kwh = (
+            params["electricity_price_jpy_per_kwh"] * (1 + params["electricity_price_growth_per_year"]) ** self.years
+        )
+        self.deficit_non_ai_jpy_bn = (
+            params["deficit_non_ai_2026_jpy_bn"] * (1 + params["deficit_non_ai_growth_per_year"]) ** self.years
+        )
+        self.spend_growth = (1 + params["ai_spend_growth_per_year"]) ** self.years
+        self.gpu_supply_h100eq = np.full(n, params["gpu_supply_japan_h100eq_per_year"] / 4)
+        self.domestic_accelerator_supply_h100eq = params["domestic_accelerator_supply_h100eq_per_year"] / 4
+        self.gpu_supply_h100eq[self._window(n, params["gpu_shock_start_quarter"],
+                                            params["gpu_shock_duration_quarters"])] *= params["gpu_shock_supply_factor"]
+        self.foreign_outage = self._outages(n, params, rng)
+        self.gens = generations(params)
+        foreign = [i for i, g in enumerate(self.gens) if g.foreign]
+        self.new_gen = np.array([max((i for i in foreign if self.gens[i].available_from_fy <= y),
+                                     key=lambda i: self.gens[i].available_from_fy) for y in self.fy])
+        self.domestic_gen = next(i for i, g in enumerate(self.gens) if not g.foreign)
+        self.domestic_accelerator = self.fy >= params["domestic_accelerator_year"]
+        # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.
+        cost = np.array([self.gens[g].price_usd / self.gens[g].h100_eq for g in self.new_gen])
+        self.gpu_cost_index = cost / cost[0]
+        regions = table("regions")
+        self.regions = list(regions["region"])
+        self.grid_headroom_mw = params["grid_headroom_scale"] * (
+            regions["grid_headroom_mw_2026"].to_numpy()[None, :]
+            + regions["grid_headroom_growth_mw_per_year"].to_numpy()[None, :] * self.years[:, None]
+        )
+
+    def capability(self, effective_flop: np.ndarray | float) -> np.ndarray | float:
+        """Capability on the model's scale: ``a + b·log10(effective FLOP)``."""
+        return self.params["capability_a"] + self.params["capability_b"] * np.log10(effective_flop)
+
+    @staticmethod
+    def _window(n: int, start: int, duration: int) -> np.ndarray:
+        mask = np.zeros(n, dtype=bool)
+        if start >= 0:
+            mask[start:start + duration] = True
+        return mask
+
+    def _outages(self, n: int, params: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+        """Foreign disruptions: a forced one (if set) plus random starts at the yearly rate."""
+        duration = params["foreign_outage_duration_quarters"]
+        mask = self._window(n, params["foreign_outage_start_quarter"], duration)
+        p_quarter = 1 - (1 - params["foreign_outage_prob_per_year"]) ** 0.25
+        for start in np.flatnonzero(rng.random(n) < p_quarter):
+            mask[start:start + duration] = True
+        return mask

@@ -1,0 +1,74 @@
+"""Synthesise the user population: weighted super-individuals over sector × size × region.
+
+Agents are spread over the sector–size cells of sim/data/enterprises.csv half by the cells' share
+of enterprises and half by their share of AI spend, so large firms and regulated sectors get enough
+agents to be resolved; each agent's weight is the enterprises it stands for, so national totals are
+exact. A cell with fewer enterprises than its agents is represented one-to-one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.data import table
+
+SIZE_SPEND = {"large": "spend_large_jpy_mn_per_year", "medium": "spend_medium_jpy_mn_per_year",
+              "small": "spend_small_jpy_mn_per_year"}
+
+
+def cells(p: dict[str, Any]) -> pd.DataFrame:
+    """The sector–size cells with counts, adoption, spend and sovereignty attributes."""
+    df = table("enterprises")
+    if p["homogeneous_users"]:  # one kind of user, for the Bass check
+        share = df["count"] / df["count"].sum()
+        df = pd.DataFrame([{"sector": "all", "size": "medium", "count": int(df["count"].sum()),
+                            "initial_adoption": float((df["initial_adoption"] * share).sum()),
+                            "adoption_ceiling": 1.0, "ai_intensity": 1.0, "sensitive_share": 0.0,
+                            "regulated": 0}])
+    df["spend_jpy_mn_per_year"] = [p[SIZE_SPEND[s]] for s in df["size"]] * df["ai_intensity"]
+    return df
+
+
+def allocate(counts: np.ndarray, spend: np.ndarray, n: int) -> np.ndarray:
+    """Agents per cell: at least one, largest remainders, never more than the cell's enterprises."""
+    share = 0.5 * counts / counts.sum() + 0.5 * counts * spend / (counts * spend).sum()
+    raw = share * n
+    agents = np.maximum(np.floor(raw).astype(int), 1)
+    short = n - agents.sum()
+    if short > 0:
+        agents[np.argsort(-(raw - np.floor(raw)))[:short]] += 1
+    return np.minimum(agents, counts.astype(int))
+
+
+def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """Return the population's attribute arrays and the category names.
+
+    The arrays are those :class:`agents.user.UserPopulation` takes, plus ``initial_adopter``.
+    """
+    df = cells(p)
+    counts = df["count"].to_numpy(float)
+    per_cell = allocate(counts, df["spend_jpy_mn_per_year"].to_numpy(float), p["n_user_agents"])
+    row = np.repeat(np.arange(len(df)), per_cell)
+    sectors = list(dict.fromkeys(df["sector"]))
+    sizes = ["large", "medium", "small"]
+    regions = table("regions")
+    n = len(row)
+    col = {c: df[c].to_numpy()[row] for c in df.columns}
+    ceiling = np.clip(col["adoption_ceiling"].astype(float), 0, 1)
+    start = np.minimum(col["initial_adoption"].astype(float) * p["initial_adoption_scale"], ceiling)
+    u = rng.random(n)
+    arrays = {
+        "weight": counts[row] / per_cell[row],
+        "sector": np.array([sectors.index(s) for s in col["sector"]]),
+        "size": np.array([sizes.index(s) for s in col["size"]]),
+        "region": rng.choice(len(regions), size=n, p=regions["enterprise_share"] / regions["enterprise_share"].sum()),
+        "regulated": col["regulated"].astype(bool),
+        "sensitive_share": col["sensitive_share"].astype(float),
+        "potential": u < ceiling,
+        "spend_base_jpy_bn": col["spend_jpy_mn_per_year"].astype(float) / 4 / 1000,
+        "initial_adopter": u < start,  # the same draw: every initial adopter is a potential adopter
+    }
+    return arrays, {"sector": sectors, "size": sizes, "region": list(regions["region"])}

@@ -1,0 +1,57 @@
+"""``sim.run``: one run of the model as a plain function (the contract sweeps and other tools call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model import FY2030_LAST_QUARTER, SovereignAIModel
+
+#: Flow columns (annualised ¥bn, GWh or Mt a year) whose run totals are reported as ``*_cum_*``.
+CUMULATIVE: dict[str, str] = {
+    "digital_deficit_ai_jpy_bn": "digital_deficit_ai_cum_jpy_bn",
+    "digital_deficit_total_jpy_bn": "digital_deficit_total_cum_jpy_bn",
+    "foreign_ai_spend_jpy_bn": "foreign_ai_spend_cum_jpy_bn",
+    "domestic_ai_revenue_jpy_bn": "domestic_ai_revenue_cum_jpy_bn",
+    "private_investment_jpy_bn": "private_investment_cum_jpy_bn",
+    "electricity_gwh": "electricity_cum_gwh",
+    "co2_mt": "co2_cum_mt",
+}
+
+
+def run(params: dict[str, Any] | None = None, *, seed: int, quarters: int = 40) -> dict[str, Any]:
+    """Run the model once and return its outcomes.
+
+    Args:
+        params: Parameter overrides by name (defaults for the rest). ``quarters`` here is ignored in
+            favour of the argument.
+        seed: Seed of the run's random generator; the same seed and parameters give the same result.
+        quarters: Quarters to simulate from FY2026Q1.
+
+    Returns:
+        Scalar outcomes as floats — for every numeric time-series column ``C``: ``C_final`` (last
+        quarter) and ``C_fy2030`` (FY2030Q4, NaN for shorter runs); for flows, run totals such as
+        ``digital_deficit_ai_cum_jpy_bn`` — plus ``"timeseries"``, the quarterly DataFrame.
+
+    Raises:
+        ParameterError: bad parameter names or values.
+    """
+    model = SovereignAIModel(rng=seed, **{**(params or {}), "quarters": quarters})
+    model.run_for(quarters)
+    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    return {**scalar_outcomes(ts), "timeseries": ts}
+
+
+def scalar_outcomes(ts: pd.DataFrame) -> dict[str, float]:
+    """Scalar summaries of a run's time series (see :func:`run`)."""
+    numeric = ts.select_dtypes("number")
+    out: dict[str, float] = {}
+    for col in numeric.columns:
+        values = numeric[col].to_numpy(float)
+        out[f"{col}_final"] = float(values[-1])
+        out[f"{col}_fy2030"] = float(values[FY2030_LAST_QUARTER]) if len(values) > FY2030_LAST_QUARTER else np.nan
+    for col, name in CUMULATIVE.items():
+        out[name] = float(numeric[col].sum() / 4)
+    return out

@@ -1,0 +1,87 @@
+"""Scenarios: TOML files under experiments/scenarios/ that set only what differs from the defaults.
+
+A scenario file holds a one-line ``description`` and a ``[parameters]`` table::
+
+    description = "Twice the AI Basic Plan budget"
+    [parameters]
+    budget_total_jpy_bn = 2000
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ScenarioError
+from sim.params import PARAMS, ParameterError, resolve, unknown_name_message
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
+
+
+def list_scenarios() -> dict[str, str]:
+    """Return the shipped scenarios' names and one-line descriptions."""
+    return {path.stem: read_scenario(path)[0] for path in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """Resolve a scenario name (``baseline``) or a path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {str(path)!r} does not exist")
+        return path
+    candidate = SCENARIO_DIR / f"{name_or_path}.toml"
+    if not candidate.is_file():
+        names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+        raise ScenarioError(f"unknown scenario {str(name_or_path)!r}; scenarios: {names}")
+    return candidate
+
+
+def read_scenario(path: Path) -> tuple[str, dict[str, Any]]:
+    """Read and check a scenario file; return its description and its parameter overrides.
+
+    Raises:
+        ScenarioError: malformed TOML, unexpected keys, or bad parameters (with file and line).
+    """
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: malformed TOML: {err}") from None
+    extra = set(data) - {"description", "parameters"}
+    if extra:
+        key = sorted(extra)[0]
+        raise ScenarioError(f"{path}:{_line_of(text, key)}: unexpected key {key!r}; a scenario has "
+                            "'description' and a [parameters] table")
+    overrides = data.get("parameters", {})
+    if not isinstance(overrides, dict):
+        raise ScenarioError(f"{path}:{_line_of(text, 'parameters')}: 'parameters' must be a table")
+    for name, value in overrides.items():
+        where = f"{path}:{_line_of(text, name)}: "
+        if name not in PARAMS:
+            raise ScenarioError(unknown_name_message(name, where))
+        try:
+            overrides[name] = PARAMS[name].coerce(value)
+        except ParameterError as err:
+            raise ScenarioError(f"{where}{err}") from None
+    try:
+        resolve(overrides)
+    except ParameterError as err:
+        raise ScenarioError(f"{path}: {err}") from None
+    return str(data.get("description", "")), overrides
+
+
+def load_scenario(name_or_path: str | Path) -> dict[str, Any]:
+    """Return a scenario's parameter overrides (checked), by name or path."""
+    return read_scenario(scenario_path(name_or_path))[1]
+
+
+def _line_of(text: str, key: str) -> int:
+    """Line number where ``key`` is set (1 when it cannot be found)."""
+    pattern = re.compile(rf"^\s*\[?\s*{re.escape(key)}\s*[=\]]")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return 1
