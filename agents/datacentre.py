@@ -47,7 +47,7 @@ class DataCentre(mesa.Agent):
         self.gpus[names.index("h100")] = row.gpus_h100
         self.gpus[names.index("b200")] = row.gpus_b200
         fx0 = model.p["fx_jpy_per_usd"]
-        self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens)))
+        self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
         self.cash_jpy_bn = 0.0
         self.revenue_jpy_bn = 0.0
@@ -104,8 +104,9 @@ class DataCentre(mesa.Agent):
         p, env, t = self.model.p, self.model.env, self.model.t
         g = env.gens[gen]
         hours = 4 * QUARTER_HOURS * p["target_utilisation"]
-        margin_per_year = hours * (g.h100_eq * price_jpy_per_hour
-                                   - g.watts * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]) / 1e9
+        margin_per_year = (
+            hours * (g.h100_eq * price_jpy_per_hour - g.watts * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]) / 1e9
+        )
         cost = g.price_usd * env.fx[t] / 1e9 * (1 - subsidy_rate) * (1 - p["investment_tax_credit_rate"])
         return margin_per_year * annuity_factor(p["dc_discount_rate"], p["gpu_lifetime_years"]) - cost
 

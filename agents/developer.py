@@ -61,8 +61,11 @@ class DomesticDeveloper(mesa.Agent):
         this_year = sum(self.revenue_history[-4:])
         growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
         base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
-        self.private_in_jpy_bn = max(0.0, base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
-                                     + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn)
+        self.private_in_jpy_bn = max(
+            0.0,
+            base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
+            + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn,
+        )
         self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
         self.public_support_jpy_bn = rnd_grant_jpy_bn
         salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
@@ -80,8 +83,13 @@ class DomesticDeveloper(mesa.Agent):
         if (self.model.steps % self.release_interval) != 0 or self.training_flop <= 0:
             return
         t, env = self.model.t, self.model.env
-        effective = (self.training_flop * env.algo_efficiency[t] * self.efficiency
-                     * self.model.talent_factor * self.model.data_factor)
+        effective = (
+            self.training_flop
+            * env.algo_efficiency[t]
+            * self.efficiency
+            * self.model.talent_factor
+            * self.model.data_factor
+        )
         self.training_flop = 0.0
         if effective > self.best_effective_flop:
             self.best_effective_flop = effective
@@ -94,11 +102,13 @@ class DomesticDeveloper(mesa.Agent):
         Args:
             japanese_domestic: Proficiency the national data stock gives domestic models.
             serving_cost_path: Cost of serving relative to FY2026 (technology, yen, GPU-hour prices).
+
         """
         p = self.model.p
         self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
-        self.price = (p["domestic_serving_cost_index"] * self.serving_cost_factor * serving_cost_path
-                      * (1 + p["price_margin"]))
+        self.price = (
+            p["domestic_serving_cost_index"] * self.serving_cost_factor * serving_cost_path * (1 + p["price_margin"])
+        )
 
     def book_revenue(self, revenue_jpy_bn: float) -> None:
         """Book this quarter's revenue; the inference cost is paid in the GPU-hour market."""

@@ -43,8 +43,13 @@ class ForeignProvider(mesa.Agent):
             return
         self._quarter = t
         self.capability = float(env.frontier_capability[t]) - self.capability_lag
-        self.japanese = min(0.95, p["japanese_proficiency_foreign_initial"]
-                            + p["foreign_proficiency_gain_per_year"] * env.years[t]) + self.japanese_offset
+        self.japanese = (
+            min(
+                0.95,
+                p["japanese_proficiency_foreign_initial"] + p["foreign_proficiency_gain_per_year"] * env.years[t],
+            )
+            + self.japanese_offset
+        )
         premium = p["sovereign_cloud_price_premium"] if self.hosting == IN_JAPAN else 0.0
         self.price = env.foreign_price_usd[t] * env.fx[t] / env.fx[0] * self.price_factor * (1 + premium)
         hit = env.foreign_outage[t] and (self.hosting != IN_JAPAN or p["foreign_outage_scope"] == "all")

@@ -137,6 +137,11 @@ INDICATORS: dict[str, Callable[[SovereignAIModel], float]] = {
     "domestic_revenue": lambda m: max(m.domestic_revenue_jpy_bn, 1e-9),
 }
 PROGRAMME_INDICATOR = {
-    "compute_capex": "compute", "compute_grants": "capability", "rnd": "capability", "data": "data",
-    "talent": "talent", "adoption": "domestic_revenue", "procurement": "domestic_revenue",
+    "compute_capex": "compute",
+    "compute_grants": "capability",
+    "rnd": "capability",
+    "data": "data",
+    "talent": "talent",
+    "adoption": "domestic_revenue",
+    "procurement": "domestic_revenue",
 }

@@ -4,7 +4,9 @@ The rules, each quarter (see docs/ODD.md, "Users"):
 
 1. A non-adopter adopts with the network Bass hazard ``(p + q·F)·A`` per year, where ``F`` is the
    adopting share of its peers and ``A`` scales with the value of what is on offer; over a quarter
-   the probability is ``1 − exp(−hazard·Δt)``, which does not bias the quarterly step.
+   the probability is ``1 − exp(−hazard·Δt)``. ``F`` is taken at mid-quarter (today's adopters plus
+   half the peers expected to adopt this quarter), so the quarterly step does not lag the
+   continuous process it stands for.
 2. An adopter's AI work comes in three slices: general work, sensitive work free to go abroad and
    sensitive work the sovereignty rule keeps in Japan. Each slice picks a provider by multinomial
    logit on capability, Japanese proficiency, price, disruption record and a domestic constant,
@@ -35,8 +37,9 @@ HOSTING_CODES = {"domestic": DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
 
 
 # --- the rules ---------------------------------------------------------------------------------------
-def adoption_probability(p: float, q: float, peer_share: np.ndarray | float, attractiveness: float = 1.0,
-                         dt: float = DT_YEARS) -> np.ndarray | float:
+def adoption_probability(
+    p: float, q: float, peer_share: np.ndarray | float, attractiveness: float = 1.0, dt: float = DT_YEARS
+) -> np.ndarray | float:
     """Chance that a non-adopter adopts this quarter: ``1 − exp(−(p + q·F)·A·Δt)``."""
     return 1.0 - np.exp(-(p + q * peer_share) * attractiveness * dt)
 
@@ -55,11 +58,13 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
     domestic = offers.hosting == DOMESTIC
-    base = (-p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
-            + p["beta_japanese"] * offers.japanese
-            - p["beta_price"] * np.log(offers.price)
-            - p["beta_disruption"] * offers.disruption_record
-            + domestic * (p["domestic_trust_constant"] - p["beta_shortage"] * offers.shortage))
+    base = (
+        -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
+        + p["beta_japanese"] * offers.japanese
+        - p["beta_price"] * np.log(offers.price)
+        - p["beta_disruption"] * offers.disruption_record
+        + domestic * (p["domestic_trust_constant"] - p["beta_shortage"] * offers.shortage)
+    )
     penalty = p["sovereignty_penalty"] * ((offers.hosting == ABROAD) + 0.5 * (offers.hosting == IN_JAPAN))
     util = np.stack([base, base - penalty, base - penalty])
     util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
@@ -115,10 +120,12 @@ class UserPopulation:
         adopted: Whether the agent has adopted AI.
         provider: Provider index per slice, shape (agents, 3); -1 before adoption.
         spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
+
     """
 
-    def __init__(self, tables: dict[str, np.ndarray], peers: Any, params: dict[str, Any],
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, tables: dict[str, np.ndarray], peers: Any, params: dict[str, Any], rng: np.random.Generator
+    ) -> None:
         for name, values in tables.items():
             setattr(self, name, values)
         self.n = len(self.weight)
@@ -145,6 +152,7 @@ class UserPopulation:
             offers: This quarter's offers.
             spend_growth: Spend per adopter relative to FY2026.
             rng: The model's random generator.
+
         """
         p = self.params
         util = offer_utilities(offers, p)
@@ -161,8 +169,7 @@ class UserPopulation:
             stay = np.zeros((movers.size, util.shape[1]))
             stay[np.arange(movers.size), self.provider[movers, s]] = p["switching_cost"]
             self._choose(movers, s, util[s] + stay, rng)
-        prob = adoption_probability(p["bass_p"], p["bass_q"], self.peer_share(), self.attractiveness)
-        new = ~self.adopted & self.potential & (rng.random(self.n) < prob)
+        new = ~self.adopted & self.potential & (rng.random(self.n) < self.adoption_probabilities())
         if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
             self._adopt(new, util, rng)
         self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
@@ -181,11 +188,27 @@ class UserPopulation:
             return
         self.provider[idx, s] = _draw(choice_probabilities(util), u)
 
-    def peer_share(self) -> np.ndarray:
-        """Adopting share of each agent's peers (complete graph: everyone else)."""
+    def adoption_probabilities(self) -> np.ndarray:
+        """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
+        p, open_ = self.params, ~self.adopted & self.potential
+
+        def prob(share: np.ndarray) -> np.ndarray:
+            return adoption_probability(p["bass_p"], p["bass_q"], share, self.attractiveness)
+
+        expected_new = open_ * prob(self.peer_share(self.adopted))
+        return open_ * prob(self.peer_share(self.adopted + 0.5 * expected_new))
+
+    def peer_share(self, adopted: np.ndarray | None = None) -> np.ndarray:
+        """Adopting share of each agent's peers (complete graph: everyone else).
+
+        Args:
+            adopted: Adoption per agent (0–1; may be fractional for expected adoption); default: now.
+
+        """
+        x = (self.adopted if adopted is None else adopted).astype(float)
         if self.peers is None:
-            return (self.adopted.sum() - self.adopted) / max(self.n - 1, 1)
-        return self.peers @ self.adopted.astype(float)
+            return (x.sum() - x) / max(self.n - 1, 1)
+        return self.peers @ x
 
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
@@ -233,12 +256,8 @@ class UserAgent(mesa.Agent):
     def providers(self) -> dict[str, str | None]:
         """Provider name per slice of work (None before adoption)."""
         names = self.model.provider_names
-        return {s: (names[k] if k >= 0 else None) for s, k in zip(SLICES, self._pop.provider[self.index])}
+        return {s: (names[k] if k >= 0 else None) for s, k in zip(SLICES, self._pop.provider[self.index], strict=False)}
 
     def adoption_probability(self) -> float:
-        """This quarter's chance of adopting, by the rule the population step applies."""
-        pop, p = self._pop, self._pop.params
-        if self.adopted or not pop.potential[self.index]:
-            return 0.0
-        return float(adoption_probability(p["bass_p"], p["bass_q"], pop.peer_share()[self.index],
-                                          pop.attractiveness))
+        """Return this quarter's chance of adopting, by the rule the population step applies."""
+        return float(self._pop.adoption_probabilities()[self.index])

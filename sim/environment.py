@@ -50,8 +50,16 @@ def generations(params: dict[str, Any]) -> list[Generation]:
     gens = []
     for row in table("gpu_generations").itertuples():
         year = params["domestic_accelerator_year"] if not row.foreign else int(row.available_from_fy)
-        gens.append(Generation(row.generation, year, float(row.tflops_bf16_dense), float(row.watts),
-                               float(row.price_usd) * params["gpu_price_scale"], bool(row.foreign)))
+        gens.append(
+            Generation(
+                row.generation,
+                year,
+                float(row.tflops_bf16_dense),
+                float(row.watts),
+                float(row.price_usd) * params["gpu_price_scale"],
+                bool(row.foreign),
+            )
+        )
     return gens
 
 
@@ -60,7 +68,8 @@ class Environment:
 
     Attributes (arrays indexed by quarter): ``years`` since FY2026Q1, ``frontier_flop``,
     ``frontier_capability``, ``algo_efficiency``, ``fx``, ``foreign_price_usd`` (index, 2026 = 1),
-    ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price), ``foreign_outage`` (bool),
+    ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price),
+    ``foreign_outage`` (bool),
     ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
     foreign generation on sale), ``domestic_accelerator`` (bool).
     """
@@ -86,13 +95,21 @@ class Environment:
         self.spend_growth = (1 + params["ai_spend_growth_per_year"]) ** self.years
         self.gpu_supply_h100eq = np.full(n, params["gpu_supply_japan_h100eq_per_year"] / 4)
         self.domestic_accelerator_supply_h100eq = params["domestic_accelerator_supply_h100eq_per_year"] / 4
-        self.gpu_supply_h100eq[self._window(n, params["gpu_shock_start_quarter"],
-                                            params["gpu_shock_duration_quarters"])] *= params["gpu_shock_supply_factor"]
+        self.gpu_supply_h100eq[
+            self._window(n, params["gpu_shock_start_quarter"], params["gpu_shock_duration_quarters"])
+        ] *= params["gpu_shock_supply_factor"]
         self.foreign_outage = self._outages(n, params, rng)
         self.gens = generations(params)
         foreign = [i for i, g in enumerate(self.gens) if g.foreign]
-        self.new_gen = np.array([max((i for i in foreign if self.gens[i].available_from_fy <= y),
-                                     key=lambda i: self.gens[i].available_from_fy) for y in self.fy])
+        self.new_gen = np.array(
+            [
+                max(
+                    (i for i in foreign if self.gens[i].available_from_fy <= y),
+                    key=lambda i: self.gens[i].available_from_fy,
+                )
+                for y in self.fy
+            ]
+        )
         self.domestic_gen = next(i for i, g in enumerate(self.gens) if not g.foreign)
         self.domestic_accelerator = self.fy >= params["domestic_accelerator_year"]
         # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.
@@ -113,7 +130,7 @@ class Environment:
     def _window(n: int, start: int, duration: int) -> np.ndarray:
         mask = np.zeros(n, dtype=bool)
         if start >= 0:
-            mask[start:start + duration] = True
+            mask[start : start + duration] = True
         return mask
 
     def _outages(self, n: int, params: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
@@ -122,5 +139,5 @@ class Environment:
         mask = self._window(n, params["foreign_outage_start_quarter"], duration)
         p_quarter = 1 - (1 - params["foreign_outage_prob_per_year"]) ** 0.25
         for start in np.flatnonzero(rng.random(n) < p_quarter):
-            mask[start:start + duration] = True
+            mask[start : start + duration] = True
         return mask

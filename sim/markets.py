@@ -1,5 +1,8 @@
-"""The two markets: domestic GPU-hours (priced by tightness, rationed pro rata) and new accelerators
-(the world's supply to Japan, rationed pro rata over operators' orders)."""
+"""The markets for GPU-hours and for new accelerators.
+
+GPU-hours are priced by last quarter's tightness and rationed pro rata; new accelerators come from the
+world's supply to Japan, rationed pro rata over operators' orders.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import numpy as np
 PRICE_RATIO_BOUNDS = (0.25, 4.0)
 
 
-def gpu_hour_base_price(world_price: float, capex_share: float, support_share: float,
-                        energy_jpy_per_hour: float) -> float:
+def gpu_hour_base_price(
+    world_price: float, capex_share: float, support_share: float, energy_jpy_per_hour: float
+) -> float:
     """Base GPU-hour price in Japan (¥ per H100-hour) before tightness.
 
     The world price of the day, less the part of capex that subsidies and tax credits paid for

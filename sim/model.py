@@ -12,16 +12,24 @@ from agents.datacentre import DataCentre
 from agents.developer import DomesticDeveloper
 from agents.foreign import ForeignProvider
 from agents.government import Government, grant_weights
-from agents.user import (DOMESTIC, GENERAL, IN_JAPAN, Offers, UserAgent, UserPopulation,
-                         choice_probabilities, offer_utilities)
+from agents.user import (
+    DOMESTIC,
+    GENERAL,
+    IN_JAPAN,
+    Offers,
+    UserAgent,
+    UserPopulation,
+    choice_probabilities,
+    offer_utilities,
+)
 from sim import markets, networks, population
 from sim.data import table
 from sim.environment import QUARTER_HOURS, Environment, quarter_label
 from sim.outcomes import quarter_outcomes
 from sim.params import resolve
 
-FY2030_LAST_QUARTER = 19
-PRICE_TIGHTNESS_NO_CAPACITY = 4.0  # with no compute at all, price at its upper bound  # FY2030Q4, the end of the AI Basic Plan's five years
+FY2030_LAST_QUARTER = 19  # FY2030Q4, the end of the AI Basic Plan's five years
+PRICE_TIGHTNESS_NO_CAPACITY = 4.0  # with no compute at all, the price sits at its upper bound
 
 
 def _recorded(model: SovereignAIModel, key: str) -> Any:
@@ -38,6 +46,7 @@ class SovereignAIModel(mesa.Model):
 
     Raises:
         ParameterError: an unknown parameter, a value out of range or shares that do not sum to 1.
+
     """
 
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
@@ -46,16 +55,19 @@ class SovereignAIModel(mesa.Model):
         p = self.p
         self.env = Environment(p, self.rng)
         self.government = Government(self)
-        self.developers = [] if p["single_provider"] else [
-            DomesticDeveloper(self, row) for row in table("developers").itertuples()]
+        self.developers = (
+            [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in table("developers").itertuples()]
+        )
         roster = table("foreign_providers")
-        enabled = roster["enabled_by_default"].astype(bool) | ((roster["id"] == "cn_open")
-                                                               & p["chinese_provider_enabled"])
+        enabled = roster["enabled_by_default"].astype(bool) | (
+            (roster["id"] == "cn_open") & p["chinese_provider_enabled"]
+        )
         if p["single_provider"]:
             enabled = roster["id"] == "us_frontier"
         self.foreign = [ForeignProvider(self, row) for row in roster[enabled].itertuples()]
-        self.datacentres = [DataCentre(self, row, self.env.regions.index(row.region))
-                            for row in table("datacentres").itertuples()]
+        self.datacentres = [
+            DataCentre(self, row, self.env.regions.index(row.region)) for row in table("datacentres").itertuples()
+        ]
         self.domestic_dcs = [c for c in self.datacentres if not c.foreign_owned]
         self.foreign_dcs = [c for c in self.datacentres if c.foreign_owned]
         self.providers = [*self.developers, *self.foreign]
@@ -75,8 +87,11 @@ class SovereignAIModel(mesa.Model):
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
         self.data_stock_btokens = p["data_stock_initial_btokens"]
         self.compute_contracts_jpy_bn = np.zeros((len(self.developers), len(self.domestic_dcs)))
-        region_committed = np.bincount([c.region for c in self.datacentres],
-                                       [c.committed_mw for c in self.datacentres], len(self.env.regions))
+        region_committed = np.bincount(
+            [c.region for c in self.datacentres],
+            [c.committed_mw for c in self.datacentres],
+            len(self.env.regions),
+        )
         self.grid_limit_mw = region_committed[None, :] + self.env.grid_headroom_mw
         self.tightness = p["target_utilisation"]  # last quarter's GPU demand over capacity (domestic pool)
         self.hosted_tightness = p["target_utilisation"]
@@ -126,10 +141,12 @@ class SovereignAIModel(mesa.Model):
             f.update()
         gen = self.env.gens[self.env.new_gen[t]]
         energy = gen.watts / gen.h100_eq * p["pue"] / 1000 * self.env.electricity_jpy_per_kwh[t]
-        self.base_price = markets.gpu_hour_base_price(self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"],
-                                                      self.fleet_support_share, energy)
-        self.price_jpy_per_hour = markets.gpu_hour_price(self.base_price, self.tightness, p["target_utilisation"],
-                                                         p["gpu_price_utilisation_elasticity"])
+        self.base_price = markets.gpu_hour_base_price(
+            self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"], self.fleet_support_share, energy
+        )
+        self.price_jpy_per_hour = markets.gpu_hour_price(
+            self.base_price, self.tightness, p["target_utilisation"], p["gpu_price_utilisation_elasticity"]
+        )
         # Domestic serving costs follow the world's technology and the yen like foreign prices do, scaled
         # by how dear GPU-hours are in Japan relative to the world price of the day.
         world_price = self.world_gpu_hour_price
@@ -138,8 +155,10 @@ class SovereignAIModel(mesa.Model):
             d.set_offer(self.japanese_domestic, cost_path * self.price_jpy_per_hour / world_price)
         allowance = self.government.allowance("adoption")
         spend = getattr(self, "domestic_user_spend_jpy_bn", 0.0)
-        self.adoption_subsidy_rate = min(p["adoption_subsidy_max_rate"], allowance / spend if spend > 0 else
-                                         (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0))
+        self.adoption_subsidy_rate = min(
+            p["adoption_subsidy_max_rate"],
+            allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
+        )
         price = np.array([a.price for a in self.providers])
         price[self.hosting == DOMESTIC] *= 1 - self.adoption_subsidy_rate
         self.offers = Offers(
@@ -156,7 +175,7 @@ class SovereignAIModel(mesa.Model):
     def _fund_developers(self) -> None:
         weights = grant_weights(self.developers, self.p)
         budget = self.government.allowance("rnd") if self.developers else 0.0
-        for d, w in zip(self.developers, weights):
+        for d, w in zip(self.developers, weights, strict=False):
             d.raise_capital(self.government.pay("rnd", budget * w, d.key))
 
     def _users_choose_and_pay(self) -> tuple[np.ndarray, dict[str, float]]:
@@ -186,9 +205,12 @@ class SovereignAIModel(mesa.Model):
         return spend, flows
 
     def _clear_compute_market(self, spend: np.ndarray) -> dict[str, float]:
-        """GPU-hour markets. Domestic operators serve domestic developers: inference first, then training
-        and grant-funded compute. Foreign hyperscalers' Japan regions serve Japan-hosted foreign AI;
-        what they cannot serve runs abroad."""
+        """Clear the GPU-hour markets.
+
+        Domestic operators serve domestic developers: inference first, then training and grant-funded
+        compute. Foreign hyperscalers' Japan regions serve Japan-hosted foreign AI; what they cannot
+        serve runs abroad.
+        """
         gov, p, price = self.government, self.p, self.price_jpy_per_hour
         grants = gov.allowance("compute_grants") * grant_weights(self.developers, p) if self.developers else []
         training = np.array([d.training_bid_jpy_bn for d in self.developers])
@@ -207,15 +229,24 @@ class SovereignAIModel(mesa.Model):
             bought = (fill * training[i] + grant_paid) * hours + offshore[i] * 1e9 / self.world_gpu_hour_price
             d.train(bought, fill * training[i] + offshore[i], grant_paid)
             d.cash_jpy_bn -= fill_first * inference[i]
-            self.compute_contracts_jpy_bn[i] += (fill * training[i] + fill_first * inference[i] + grant_paid) * dom["split"]
-        self.demand_at_base_hours = {"domestic": dom["demand"] * price / self.base_price,
-                                     "foreign": foreign["demand"] * price / self.base_price}
-        return {"compute_imports": float(offshore.sum()), "compute_grants": fill * float(np.sum(grants)),
-                "hosted_offshore": (1 - foreign["fills"][0]) * hosted}
+            self.compute_contracts_jpy_bn[i] += (fill * training[i] + fill_first * inference[i] + grant_paid) * dom[
+                "split"
+            ]
+        self.demand_at_base_hours = {
+            "domestic": dom["demand"] * price / self.base_price,
+            "foreign": foreign["demand"] * price / self.base_price,
+        }
+        return {
+            "compute_imports": float(offshore.sum()),
+            "compute_grants": fill * float(np.sum(grants)),
+            "hosted_offshore": (1 - foreign["fills"][0]) * hosted,
+        }
 
     def _clear_pool(self, dcs: list[DataCentre], first: float, second: float) -> dict[str, Any]:
-        """Serve ``first`` (hours) before ``second`` from the pool's capacity net of background use;
-        every site sells in proportion to its capacity."""
+        """Serve ``first`` (hours) before ``second`` from the pool's capacity net of background use.
+
+        Every site sells in proportion to its capacity.
+        """
         p = self.p
         capacity = np.array([c.h100eq for c in dcs]) * QUARTER_HOURS
         total = capacity.sum()
@@ -224,27 +255,37 @@ class SovereignAIModel(mesa.Model):
         fill_second = markets.ration(second, total - background - fill_first * first)
         sold = background + fill_first * first + fill_second * second
         split = capacity / total if total > 0 else np.zeros(len(dcs))
-        for c, share in zip(dcs, split):
+        for c, share in zip(dcs, split, strict=False):
             c.sell(sold * share, self.price_jpy_per_hour)
         demand = first + second
-        return {"fills": (fill_first, fill_second), "split": split, "demand": demand,
-                "tightness": (background + demand) / total if total > 0 else PRICE_TIGHTNESS_NO_CAPACITY,
-                "unmet": max(0.0, 1 - (sold - background) / demand) if demand > 0 else 0.0}
+        return {
+            "fills": (fill_first, fill_second),
+            "split": split,
+            "demand": demand,
+            "tightness": (background + demand) / total if total > 0 else PRICE_TIGHTNESS_NO_CAPACITY,
+            "unmet": max(0.0, 1 - (sold - background) / demand) if demand > 0 else 0.0,
+        }
 
     def _invest_in_compute(self) -> dict[str, float]:
-        """Operators order accelerators for demand they cannot serve and plan builds when short of power.
+        """Order accelerators for demand operators cannot serve; plan builds where power runs short.
+
         Domestic operators buy from the world's supply to Japan (and the domestic chip); foreign
-        hyperscalers bring chips from their global fleets."""
+        hyperscalers bring chips from their global fleets.
+        """
         p, env, t = self.p, self.env, self.t
         gen = int(env.new_gen[t])
-        supply = env.gpu_supply_h100eq[t] * (self.price_jpy_per_hour / self.base_price) ** p["gpu_supply_price_elasticity"]
+        supply = (
+            env.gpu_supply_h100eq[t] * (self.price_jpy_per_hour / self.base_price) ** p["gpu_supply_price_elasticity"]
+        )
         dom_share = p["domestic_accelerator_share"] if env.domestic_accelerator[t] else 0.0
         flows = {"capex_subsidy": 0.0, "gpu_capex": 0.0}
         self.gpu_orders_unfilled_share = self._order_chips(
-            self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share, flows)
+            self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share, flows
+        )
         self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, np.inf, 0.0, flows)
-        for c, tight in [(c, self.tightness) for c in self.domestic_dcs] + [(c, self.hosted_tightness)
-                                                                          for c in self.foreign_dcs]:
+        for c, tight in [(c, self.tightness) for c in self.domestic_dcs] + [
+            (c, self.hosted_tightness) for c in self.foreign_dcs
+        ]:
             self._maybe_build(c, gen, self._subsidy_rate(c), tight, flows)
         return flows
 
@@ -253,24 +294,39 @@ class SovereignAIModel(mesa.Model):
         eligible = not c.foreign_owned and self.government.pot["compute_capex"] > 0
         return self.p["capex_subsidy_rate"] if eligible else 0.0
 
-    def _order_chips(self, dcs: list[DataCentre], demand_hours: float, gen: int, supply: float,
-                     dom_share: float, flows: dict[str, float]) -> float:
+    def _order_chips(
+        self,
+        dcs: list[DataCentre],
+        demand_hours: float,
+        gen: int,
+        supply: float,
+        dom_share: float,
+        flows: dict[str, float],
+    ) -> float:
         """Fill the pool's capacity gap where a chip pays for itself; return the unfilled share of orders."""
         p, env, gov, t = self.p, self.env, self.government, self.t
         capacity = sum(c.h100eq for c in dcs) * QUARTER_HOURS
         wanted = demand_hours / max(p["target_utilisation"] - p["background_gpu_demand_share"], 0.05)
         gap = max(0.0, wanted - capacity) / QUARTER_HOURS
-        keen = [c for c in dcs if c.free_slots(gen) > 0
-                and c.chip_npv_jpy_bn(gen, self.price_jpy_per_hour, self._subsidy_rate(c)) > 0]
+        keen = [
+            c
+            for c in dcs
+            if c.free_slots(gen) > 0 and c.chip_npv_jpy_bn(gen, self.price_jpy_per_hour, self._subsidy_rate(c)) > 0
+        ]
         free = np.array([c.free_slots(gen) * env.gens[gen].h100_eq for c in keen])
         if free.sum() <= 0 or gap <= 0:
             return 0.0
         orders = np.minimum(free, gap * free / free.sum())
-        fill = {gen: markets.ration((1 - dom_share) * orders.sum(), supply),
-                env.domestic_gen: markets.ration(dom_share * orders.sum(), env.domestic_accelerator_supply_h100eq)}
-        for c, order in zip(keen, orders):
+        fill = {
+            gen: markets.ration((1 - dom_share) * orders.sum(), supply),
+            env.domestic_gen: markets.ration(dom_share * orders.sum(), env.domestic_accelerator_supply_h100eq),
+        }
+        for c, order in zip(keen, orders, strict=False):
             rate = self._subsidy_rate(c)
-            for g, eq in ((gen, (1 - dom_share) * fill[gen] * order), (env.domestic_gen, dom_share * fill[env.domestic_gen] * order)):
+            for g, eq in (
+                (gen, (1 - dom_share) * fill[gen] * order),
+                (env.domestic_gen, dom_share * fill[env.domestic_gen] * order),
+            ):
                 if eq <= 0:
                     continue
                 chips = eq / env.gens[g].h100_eq
@@ -303,8 +359,9 @@ class SovereignAIModel(mesa.Model):
 
     def _run_data_and_talent_programmes(self) -> None:
         gov, p, t = self.government, self.p, self.t
-        self.data_stock_btokens += gov.pay("data", gov.allowance("data"), "data_programme") / p[
-            "data_cost_jpy_bn_per_btoken"]
+        self.data_stock_btokens += (
+            gov.pay("data", gov.allowance("data"), "data_programme") / p["data_cost_jpy_bn_per_btoken"]
+        )
         talent = gov.pay("talent", gov.allowance("talent"), "talent_programme")
         self.talent_arrivals[t + p["talent_lag_quarters"]] += talent * 1000 / p["talent_cost_jpy_mn_per_researcher"]
         drain = p["brain_drain_rate_per_year"] * np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"])
@@ -370,4 +427,3 @@ class SovereignAIModel(mesa.Model):
     # --- outcomes --------------------------------------------------------------------------------------
     def _record(self, spend: np.ndarray, flows: dict[str, float]) -> None:
         self.record = {"quarter": quarter_label(self.t), **quarter_outcomes(self, spend, flows)}
-

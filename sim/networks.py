@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from sim.model import SovereignAIModel
 
 
-def peer_adjacency(sector: np.ndarray, region: np.ndarray, p: dict[str, Any],
-                   rng: np.random.Generator) -> sp.csr_matrix | None:
+def peer_adjacency(
+    sector: np.ndarray, region: np.ndarray, p: dict[str, Any], rng: np.random.Generator
+) -> sp.csr_matrix | None:
     """Symmetric 0/1 adjacency of the peer network (CSR), or None for the complete graph."""
     if p["peer_network"] == "complete":
         return None
@@ -31,8 +32,9 @@ def peer_adjacency(sector: np.ndarray, region: np.ndarray, p: dict[str, Any],
         if len(members) < 2:
             continue
         if len(members) > k_in + 1:
-            g = nx.connected_watts_strogatz_graph(len(members), k_in, p["peer_rewire_prob"],
-                                                  seed=int(rng.integers(2**31)))
+            g = nx.connected_watts_strogatz_graph(
+                len(members), k_in, p["peer_rewire_prob"], seed=int(rng.integers(2**31))
+            )
         else:
             g = nx.complete_graph(len(members))
         edges = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
@@ -65,8 +67,10 @@ def row_normalised(adj: sp.csr_matrix | None) -> sp.csr_matrix | None:
 
 
 def peer_sample(adj: sp.csr_matrix | None, n_nodes: int, rng: np.random.Generator) -> nx.Graph:
-    """A readable sample of the peer network: ``n_nodes`` random agents and the links among them
-    (for the complete graph, a complete graph on the sample)."""
+    """Return a readable sample of the peer network: ``n_nodes`` random agents and their links.
+
+    For the complete graph, a complete graph on the sample.
+    """
     n = adj.shape[0] if adj is not None else n_nodes
     nodes = np.sort(rng.choice(n, size=min(n_nodes, n), replace=False))
     if adj is None:

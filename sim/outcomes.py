@@ -20,15 +20,17 @@ COLUMNS: dict[str, str] = {
     "adoption_rate": "share of enterprises using AI (weighted by the enterprises each agent stands for)",
     "domestic_share": "share of enterprises' AI spend going to domestic providers",
     "domestic_user_share": "share of adopting enterprises whose general AI work runs on a domestic provider",
-    "sovereign_share_regulated": "share of regulated sectors' AI spend hosted in Japan (domestic or Japan-hosted foreign)",
+    "sovereign_share_regulated": "share of regulated sectors' AI spend hosted in Japan (domestic or Japan-hosted "
+    "foreign)",
     "domestic_share_regulated": "share of regulated sectors' AI spend going to domestic providers",
     "abroad_share_sensitive": "share of regulated sectors' sensitive AI spend served from abroad",
     "digital_deficit_ai_jpy_bn": "AI part of the digital deficit (foreign AI services, Japan-hosted foreign AI's "
-                                 "payments abroad, compute rented abroad, less AI exports), ¥bn a year",
+    "payments abroad, compute rented abroad, less AI exports), ¥bn a year",
     "digital_deficit_total_jpy_bn": "digital deficit, non-AI base plus AI part, ¥bn a year",
     "foreign_ai_spend_jpy_bn": "enterprises' spend on foreign AI (abroad and Japan-hosted), ¥bn a year",
     "ai_exports_jpy_bn": "domestic developers' revenue from partner markets abroad, ¥bn a year",
-    "compute_imports_jpy_bn": "compute rented abroad (developers' training; Japan-hosted AI that ran out of room), ¥bn a year",
+    "compute_imports_jpy_bn": "compute rented abroad (developers' training; Japan-hosted AI that ran out of "
+    "room), ¥bn a year",
     "domestic_compute_eflops": "AI compute installed in Japan, dense BF16 EFLOPS",
     "gpus_installed": "accelerators installed in Japan (chips, all generations)",
     "dc_power_mw": "built AI data-centre power capacity, MW",
@@ -46,8 +48,10 @@ COLUMNS: dict[str, str] = {
     "budget_spent_jpy_bn": "public AI budget spent so far, ¥bn (cumulative)",
     "budget_unspent_jpy_bn": "appropriated money still available, ¥bn",
     "budget_lapsed_jpy_bn": "appropriated money that lapsed unspent, ¥bn (cumulative)",
-    **{f"spent_{prog}_jpy_bn": f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
-       for prog in PROGRAMMES},
+    **{
+        f"spent_{prog}_jpy_bn": f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
+        for prog in PROGRAMMES
+    },
     "tax_expenditure_jpy_bn": "revenue forgone through the investment tax credit, ¥bn (cumulative, off-budget)",
     "unmet_compute_demand_share": "share of GPU-hour demand the domestic market could not serve",
     "gpu_hour_price_jpy": "domestic GPU-hour price, ¥ per H100-hour",
@@ -72,11 +76,14 @@ def quarter_outcomes(m: SovereignAIModel, spend: np.ndarray, flows: dict[str, An
     sensitive = reg[:, [SENSITIVE_FREE, SENSITIVE_BOUND]]
     exports = flows.get("exports", 0.0)
     compute_imports = flows.get("compute_imports", 0.0) + flows.get("hosted_offshore", 0.0)
-    deficit_ai = 4 * (by_host[ABROAD] + p["hosted_in_japan_deficit_share"] * by_host[IN_JAPAN]
-                      + compute_imports - exports)
+    deficit_ai = 4 * (
+        by_host[ABROAD] + p["hosted_in_japan_deficit_share"] * by_host[IN_JAPAN] + compute_imports - exports
+    )
     w = pop.weight
     adopters = pop.adopted
-    dom_user = adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
+    dom_user = (
+        adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
+    )
     electricity = sum(c.electricity_gwh for c in m.datacentres) * 4
     eflops = m.domestic_eflops
     best = m.best_domestic_capability

@@ -48,6 +48,7 @@ class Param:
         high: Largest allowed value (numbers only).
         choices: Allowed values (strings only).
         group: "lever" (a policy choice), "uncertainty" (the world) or "structure" (model set-up).
+
     """
 
     name: str
@@ -82,6 +83,7 @@ class Param:
 
         Raises:
             ParameterError: the value has the wrong type or lies outside the allowed range.
+
         """
         kind = self.kind
         try:
@@ -99,15 +101,13 @@ class Param:
                 value = str(value)
         except (TypeError, ValueError):
             raise ParameterError(
-                f"parameter {self.name!r}: value {value!r} is not a valid {kind.__name__}; "
-                f"allowed: {self.allowed}"
+                f"parameter {self.name!r}: value {value!r} is not a valid {kind.__name__}; allowed: {self.allowed}"
             ) from None
         if self.choices and value not in self.choices:
             raise ParameterError(f"parameter {self.name!r}: value {value!r} is not allowed; {self.allowed}")
         if kind in (int, float) and not (self.low <= value <= self.high):
             raise ParameterError(
-                f"parameter {self.name!r}: value {_fmt(value)} is out of range; allowed: {self.allowed} "
-                f"({self.unit})"
+                f"parameter {self.name!r}: value {_fmt(value)} is out of range; allowed: {self.allowed} ({self.unit})"
             )
         return value
 
@@ -147,6 +147,7 @@ def _to_int(value: Any) -> int:
 _P = Param
 _A = "assumption"
 #: All parameters, grouped by the part of the model they belong to.
+# fmt: off
 PARAMS_LIST: tuple[Param, ...] = (
     # --- run set-up -----------------------------------------------------------------------------
     _P("quarters", 40, "quarters", "simulated fiscal quarters from FY2026Q1 (40 = to FY2035Q4)",
@@ -385,6 +386,7 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("peer_cross_sector_share", 0.2, "share", "share of a user's links that go to other sectors (same region)",
        _A, 0.0, 1.0, group="structure"),
 )
+# fmt: on
 
 #: The registry, by name.
 PARAMS: dict[str, Param] = {p.name: p for p in PARAMS_LIST}
@@ -420,6 +422,7 @@ def resolve(overrides: Mapping[str, Any] | None = None, *, where: str = "") -> d
     Raises:
         ParameterError: an unknown name, a value of the wrong type or out of range, or programme
             shares that do not sum to 1.
+
     """
     params = defaults()
     for name, value in (overrides or {}).items():

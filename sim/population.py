@@ -15,8 +15,11 @@ import pandas as pd
 
 from sim.data import table
 
-SIZE_SPEND = {"large": "spend_large_jpy_mn_per_year", "medium": "spend_medium_jpy_mn_per_year",
-              "small": "spend_small_jpy_mn_per_year"}
+SIZE_SPEND = {
+    "large": "spend_large_jpy_mn_per_year",
+    "medium": "spend_medium_jpy_mn_per_year",
+    "small": "spend_small_jpy_mn_per_year",
+}
 
 
 def cells(p: dict[str, Any]) -> pd.DataFrame:
@@ -24,23 +27,39 @@ def cells(p: dict[str, Any]) -> pd.DataFrame:
     df = table("enterprises")
     if p["homogeneous_users"]:  # one kind of user, for the Bass check
         share = df["count"] / df["count"].sum()
-        df = pd.DataFrame([{"sector": "all", "size": "medium", "count": int(df["count"].sum()),
-                            "initial_adoption": float((df["initial_adoption"] * share).sum()),
-                            "adoption_ceiling": 1.0, "ai_intensity": 1.0, "sensitive_share": 0.0,
-                            "regulated": 0}])
+        df = pd.DataFrame(
+            [
+                {
+                    "sector": "all",
+                    "size": "medium",
+                    "count": int(df["count"].sum()),
+                    "initial_adoption": float((df["initial_adoption"] * share).sum()),
+                    "adoption_ceiling": 1.0,
+                    "ai_intensity": 1.0,
+                    "sensitive_share": 0.0,
+                    "regulated": 0,
+                }
+            ]
+        )
     df["spend_jpy_mn_per_year"] = [p[SIZE_SPEND[s]] for s in df["size"]] * df["ai_intensity"]
     return df
 
 
 def allocate(counts: np.ndarray, spend: np.ndarray, n: int) -> np.ndarray:
-    """Agents per cell: at least one, largest remainders, never more than the cell's enterprises."""
+    """Return agents per cell: at least one, never more than the cell's enterprises.
+
+    Agents a small cell cannot take go to the others, by largest remainders at the end.
+    """
     share = 0.5 * counts / counts.sum() + 0.5 * counts * spend / (counts * spend).sum()
-    raw = share * n
-    agents = np.maximum(np.floor(raw).astype(int), 1)
-    short = n - agents.sum()
-    if short > 0:
-        agents[np.argsort(-(raw - np.floor(raw)))[:short]] += 1
-    return np.minimum(agents, counts.astype(int))
+    cap = counts.astype(int)
+    agents = np.minimum(np.maximum(np.floor(share * n).astype(int), 1), cap)
+    while (short := n - agents.sum()) > 0 and (room := agents < cap).any():
+        raw = np.where(room, share, 0.0) / share[room].sum() * short
+        extra = np.floor(raw).astype(int)
+        if extra.sum() == 0:  # hand out the last few by largest remainder
+            extra[np.argsort(-raw)[:short]] = 1
+        agents = np.minimum(agents + np.where(room, extra, 0), cap)
+    return agents
 
 
 def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:

@@ -37,6 +37,7 @@ def run(params: dict[str, Any] | None = None, *, seed: int, quarters: int = 40) 
 
     Raises:
         ParameterError: bad parameter names or values.
+
     """
     model = SovereignAIModel(rng=seed, **{**(params or {}), "quarters": quarters})
     model.run_for(quarters)

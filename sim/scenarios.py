@@ -44,17 +44,45 @@ def read_scenario(path: Path) -> tuple[str, dict[str, Any]]:
 
     Raises:
         ScenarioError: malformed TOML, unexpected keys, or bad parameters (with file and line).
+
     """
-    text = path.read_text(encoding="utf-8")
+    data, overrides = _read(Path(path), allowed=("description", "parameters"))
+    return str(data.get("description", "")), overrides
+
+
+def read_params_file(path: Path) -> tuple[int | None, str, dict[str, Any]]:
+    """Read a run's ``params.toml``; return its seed (None if absent), scenario name and parameters.
+
+    Raises:
+        ScenarioError: as :func:`read_scenario`, or a seed that is not a whole number.
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"parameter file {str(path)!r} does not exist")
+    data, overrides = _read(path, allowed=("description", "parameters", "seed", "scenario"))
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ScenarioError(
+            f"{path}:{_line_of(path.read_text(encoding='utf-8'), 'seed')}: seed {seed!r} must be a whole number ≥ 0"
+        )
+    return seed, str(data.get("scenario", path.stem)), overrides
+
+
+def _read(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
+        text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read: {err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: malformed TOML: {err}") from None
-    extra = set(data) - {"description", "parameters"}
+    extra = set(data) - set(allowed)
     if extra:
         key = sorted(extra)[0]
-        raise ScenarioError(f"{path}:{_line_of(text, key)}: unexpected key {key!r}; a scenario has "
-                            "'description' and a [parameters] table")
+        raise ScenarioError(
+            f"{path}:{_line_of(text, key)}: unexpected key {key!r}; allowed here: " + ", ".join(allowed)
+        )
     overrides = data.get("parameters", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"{path}:{_line_of(text, 'parameters')}: 'parameters' must be a table")
@@ -70,7 +98,7 @@ def read_scenario(path: Path) -> tuple[str, dict[str, Any]]:
         resolve(overrides)
     except ParameterError as err:
         raise ScenarioError(f"{path}: {err}") from None
-    return str(data.get("description", "")), overrides
+    return data, overrides
 
 
 def load_scenario(name_or_path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,96 @@
+"""Figures of one run's time series (matplotlib; labelled axes with units)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+PROGRAMME_COLUMNS = ("compute_capex", "compute_grants", "rnd", "data", "talent", "adoption", "procurement")
+
+
+def _axes(title: str, ylabel: str, ts: pd.DataFrame) -> tuple[plt.Figure, plt.Axes]:
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("fiscal quarter")
+    step = max(1, len(ts) // 10)
+    ax.set_xticks(range(0, len(ts), step), ts["quarter"].iloc[::step], rotation=45, ha="right")
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def adoption_by_provider(ts: pd.DataFrame) -> plt.Figure:
+    """Share of enterprises using each provider for their general AI work (stacked)."""
+    cols = [c for c in ts.columns if c.startswith("users_")]
+    fig, ax = _axes("AI adoption by provider", "share of enterprises", ts)
+    ax.stackplot(range(len(ts)), *(ts[c] for c in cols), labels=[c.removeprefix("users_") for c in cols])
+    ax.legend(loc="upper left", fontsize=8, ncols=2)
+    return fig
+
+
+def digital_deficit(ts: pd.DataFrame) -> plt.Figure:
+    """The digital deficit: AI part and total."""
+    fig, ax = _axes("Digital deficit", "¥bn a year", ts)
+    ax.plot(ts["digital_deficit_total_jpy_bn"], label="total (non-AI base + AI)")
+    ax.plot(ts["digital_deficit_ai_jpy_bn"], label="AI part")
+    ax.legend()
+    return fig
+
+
+def compute_and_power(ts: pd.DataFrame) -> plt.Figure:
+    """Installed compute (left axis) and data-centre power (right axis)."""
+    fig, ax = _axes("Compute and power in Japan", "AI compute, EFLOPS (dense BF16)", ts)
+    ax.plot(ts["domestic_compute_eflops"], color="C0", label="compute (EFLOPS)")
+    right = ax.twinx()
+    right.plot(ts["dc_power_mw"], color="C1", label="built capacity (MW)")
+    right.plot(ts["dc_power_draw_mw"], color="C1", linestyle="--", label="average draw (MW)")
+    right.set_ylabel("data-centre power, MW")
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper left")
+    return fig
+
+
+def capability(ts: pd.DataFrame) -> plt.Figure:
+    """Best domestic model against the global frontier."""
+    fig, ax = _axes("Capability: best domestic model vs frontier", "capability (10 points = 10x effective compute)", ts)
+    ax.plot(ts["frontier_capability"], label="global frontier")
+    ax.plot(ts["best_domestic_capability"], label="best domestic model")
+    ax.legend()
+    return fig
+
+
+def budget_by_programme(ts: pd.DataFrame) -> plt.Figure:
+    """Cumulative budget spent, stacked by programme."""
+    fig, ax = _axes("Public AI budget spent by programme", "¥bn (cumulative)", ts)
+    cols = [f"spent_{p}_jpy_bn" for p in PROGRAMME_COLUMNS]
+    ax.stackplot(range(len(ts)), *(ts[c] for c in cols), labels=[p.replace("_", " ") for p in PROGRAMME_COLUMNS])
+    ax.plot(ts["budget_appropriated_jpy_bn"], color="black", linestyle=":", label="appropriated")
+    ax.legend(loc="upper left", fontsize=8, ncols=2)
+    return fig
+
+
+RUN_FIGURES = {
+    "adoption_by_provider": adoption_by_provider,
+    "digital_deficit": digital_deficit,
+    "compute_and_power": compute_and_power,
+    "capability_vs_frontier": capability,
+    "budget_by_programme": budget_by_programme,
+}
+
+
+def write_run_figures(ts: pd.DataFrame, folder: Path) -> list[Path]:
+    """Write every run figure as PNG into ``folder``; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in RUN_FIGURES.items():
+        fig = make(ts)
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths

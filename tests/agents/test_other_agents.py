@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from agents.datacentre import annuity_factor
+from agents.government import grant_weights, yearly_budget
+from sim.params import defaults
+
+
+def test_yearly_budget_profile():
+    p = defaults()
+    assert yearly_budget(p) == pytest.approx([300, 175, 175, 175, 175])
+    assert yearly_budget({**p, "budget_years": 1}) == [1000]
+    assert sum(yearly_budget({**p, "budget_total_jpy_bn": 2000, "budget_years": 3})) == pytest.approx(2000)
+
+
+def test_grant_weights_reserve_the_champion_share_and_follow_merit(small_model):
+    m = small_model()
+    w = grant_weights(m.developers, m.p)
+    assert w.sum() == pytest.approx(1)
+    champion = [d.champion for d in m.developers].index(True)
+    assert w[champion] >= m.p["champion_grant_share"]
+    equal = grant_weights(m.developers, {**m.p, "grant_concentration": 0.0, "champion_grant_share": 0.0})
+    np.testing.assert_allclose(equal, 1 / len(m.developers))
+
+
+def test_government_pays_no_more_than_it_has(small_model):
+    m = small_model()
+    m.step()
+    gov = m.government
+    pot = gov.pot["data"]
+    assert gov.pay("data", pot + 100, "x") == pytest.approx(pot)
+    assert gov.pay("data", 5, "x") == 0
+
+
+def test_developer_releases_only_better_models(small_model):
+    m = small_model()
+    d = m.developers[0]
+    before = d.capability
+    d.training_flop = 1.0  # a tiny run: not released
+    m.run_for(d.release_interval)
+    assert d.capability >= before
+
+
+def test_developer_capability_follows_the_scaling_law(small_model):
+    m = small_model()
+    d = m.developers[0]
+    m.run_for(1)
+    d.training_flop = 1e26
+    m.steps = d.release_interval  # end of a cycle at quarter index release_interval - 1
+    expected = m.env.capability(1e26 * m.env.algo_efficiency[m.t] * d.efficiency * m.talent_factor * m.data_factor)
+    d.release_model()
+    assert d.capability == pytest.approx(expected)
+
+
+def test_foreign_provider_follows_frontier_and_outages(small_model):
+    m = small_model(foreign_outage_start_quarter=2, foreign_outage_duration_quarters=2, foreign_outage_scope="abroad")
+    m.run_for(3)
+    abroad = next(f for f in m.foreign if f.key == "us_frontier")
+    hosted = next(f for f in m.foreign if f.key == "us_in_japan")
+    assert abroad.capability == pytest.approx(m.env.frontier_capability[m.t])
+    assert not abroad.available and hosted.available and abroad.disruption_record > 0
+
+
+def test_datacentre_economics(small_model):
+    m = small_model()
+    c = m.domestic_dcs[0]
+    gen = int(m.env.new_gen[0])
+    dear = c.chip_npv_jpy_bn(gen, 2000.0, 0.0)
+    cheap = c.chip_npv_jpy_bn(gen, 10.0, 0.0)
+    subsidised = c.chip_npv_jpy_bn(gen, 10.0, 0.5)
+    assert dear > 0 > cheap and subsidised > cheap
+    assert annuity_factor(0.0, 5) == 5 and annuity_factor(0.08, 5) < 5
+    free = c.free_slots(gen)
+    c.install(gen, free, 1.0, 0.0)
+    assert c.power_used_mw == pytest.approx(c.built_mw) and c.free_slots(gen) == pytest.approx(0, abs=1e-6)

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from agents.user import (
+    ABROAD,
+    DOMESTIC,
+    GENERAL,
+    IN_JAPAN,
+    SENSITIVE_BOUND,
+    Offers,
+    adoption_probability,
+    capability_gap_cost,
+    choice_probabilities,
+    offer_utilities,
+    slice_shares,
+)
+from sim.params import defaults
+
+
+def offers(**kw):
+    base = dict(
+        names=["dom", "jp", "abroad"],
+        capability=np.array([-20.0, -1.0, 0.0]),
+        japanese=np.array([0.9, 0.75, 0.75]),
+        price=np.array([0.9, 1.15, 1.0]),
+        hosting=np.array([DOMESTIC, IN_JAPAN, ABROAD]),
+        available=np.array([True, True, True]),
+        disruption_record=np.zeros(3),
+        shortage=np.zeros(3),
+    )
+    return Offers(**{**base, **kw})
+
+
+def test_adoption_probability_is_exact_hazard_over_the_quarter():
+    assert adoption_probability(0.03, 0.38, 0.0) == pytest.approx(1 - np.exp(-0.03 * 0.25))
+    assert adoption_probability(0.03, 0.38, 1.0) == pytest.approx(1 - np.exp(-0.41 * 0.25))
+    assert adoption_probability(0.0, 0.0, 1.0) == 0.0
+    shares = np.array([0.0, 0.5, 1.0])
+    assert np.all(np.diff(adoption_probability(0.03, 0.38, shares)) > 0)
+
+
+def test_slice_shares_follow_the_rule():
+    np.testing.assert_allclose(slice_shares(0.6, 0.25), [0.4, 0.45, 0.15])
+    np.testing.assert_allclose(slice_shares(np.array([0.0, 1.0]), 1.0), [[1, 0, 0], [0, 0, 1]])
+
+
+def test_bound_work_cannot_go_abroad_and_dark_providers_are_not_chosen():
+    util = offer_utilities(offers(available=np.array([True, False, True])), defaults())
+    assert np.isneginf(util[SENSITIVE_BOUND, 2]) and np.isneginf(util[:, 1]).all()
+    probs = choice_probabilities(util)
+    assert probs[SENSITIVE_BOUND, 2] == 0 and (probs[:, 1] == 0).all()
+    np.testing.assert_allclose(probs.sum(axis=1), 1)
+
+
+def test_utilities_move_the_right_way():
+    p = defaults()
+    base = offer_utilities(offers(), p)[GENERAL]
+    cheaper = offer_utilities(offers(price=np.array([0.45, 1.15, 1.0])), p)[GENERAL]
+    better = offer_utilities(offers(capability=np.array([-10.0, -1.0, 0.0])), p)[GENERAL]
+    assert cheaper[0] > base[0] and better[0] > base[0]
+    sensitive = offer_utilities(offers(), p)[1]
+    assert sensitive[2] < base[2] and sensitive[1] < base[1] and sensitive[0] == base[0]
+
+
+def test_capability_gap_cost_is_linear_then_logarithmic():
+    assert capability_gap_cost(np.array(0.0), 10) == 0
+    assert capability_gap_cost(np.array(1.0), 10) == pytest.approx(1.0, rel=0.06)
+    assert capability_gap_cost(np.array(90.0), 10) == pytest.approx(10 * np.log(10))
+
+
+def test_user_agent_view_matches_population(small_model):
+    m = small_model()
+    m.step()
+    from agents import UserAgent
+
+    agent = next(iter(m.agents_by_type[UserAgent]))
+    assert agent.weight == m.population.weight[agent.index]
+    assert agent.sector in m.sector_names and agent.size in ("large", "medium", "small")
+    if agent.adopted:
+        assert agent.adoption_probability() == 0 and agent.providers["general"] in m.provider_names
+    else:
+        assert 0 <= agent.adoption_probability() < 1
