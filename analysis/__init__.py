@@ -1,0 +1,1 @@
+"""Analysis: figures, sensitivity, comparisons, calibration and reports (reads model outputs, never the reverse)."""
