@@ -399,7 +399,12 @@ class SovereignAIModel(mesa.Model):
     @property
     def domestic_eflops(self) -> float:
         """Installed AI compute in Japan (dense BF16 EFLOPS)."""
-        return sum(float(c.gpus @ np.array([g.tflops for g in self.env.gens])) for c in self.datacentres) / 1e6
+        return self.eflops(self.datacentres)
+
+    def eflops(self, dcs: list[DataCentre]) -> float:
+        """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
+        tflops = np.array([g.tflops for g in self.env.gens])
+        return sum(float(c.gpus @ tflops) for c in dcs) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:

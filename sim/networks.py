@@ -86,7 +86,7 @@ def supply_network(model: SovereignAIModel) -> nx.DiGraph:
     for d in model.developers:
         g.add_node(d.key, kind="developer", label=d.name, capability=d.capability)
     for c in model.datacentres:
-        g.add_node(c.key, kind="datacentre", label=c.name, eflops=c.h100eq * 989e-6)
+        g.add_node(c.key, kind="datacentre", label=c.name, eflops=model.eflops([c]))
     for _, prog, recipient, amount in model.government.ledger:
         if recipient in g:
             prev = g.get_edge_data("government", recipient, {"jpy_bn": 0.0})["jpy_bn"]

@@ -32,6 +32,8 @@ COLUMNS: dict[str, str] = {
     "compute_imports_jpy_bn": "compute rented abroad (developers' training; Japan-hosted AI that ran out of "
     "room), ¥bn a year",
     "domestic_compute_eflops": "AI compute installed in Japan, dense BF16 EFLOPS",
+    "domestic_operator_eflops": "AI compute in Japan run by domestic operators (foreign hyperscalers' regions "
+    "excluded), EFLOPS",
     "gpus_installed": "accelerators installed in Japan (chips, all generations)",
     "dc_power_mw": "built AI data-centre power capacity, MW",
     "dc_power_pipeline_mw": "AI data-centre capacity under construction, MW",
@@ -100,6 +102,7 @@ def quarter_outcomes(m: SovereignAIModel, spend: np.ndarray, flows: dict[str, An
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
         "domestic_compute_eflops": eflops,
+        "domestic_operator_eflops": m.eflops(m.domestic_dcs),
         "gpus_installed": float(sum(c.gpus.sum() for c in m.datacentres)),
         "dc_power_mw": sum(c.built_mw for c in m.datacentres),
         "dc_power_pipeline_mw": sum(c.committed_mw - c.built_mw for c in m.datacentres),
