@@ -33,13 +33,23 @@ def adoption_by_provider(ts: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def digital_deficit(ts: pd.DataFrame) -> plt.Figure:
-    """The digital deficit: AI part and total."""
-    fig, ax = _axes("Digital deficit", "¥bn a year", ts)
-    ax.plot(ts["digital_deficit_total_jpy_bn"], label="total (non-AI base + AI)")
-    ax.plot(ts["digital_deficit_ai_jpy_bn"], label="AI part")
+def _lines(ts: pd.DataFrame, title: str, ylabel: str, lines: dict[str, str]) -> plt.Figure:
+    """A figure with one labelled line per column."""
+    fig, ax = _axes(title, ylabel, ts)
+    for column, label in lines.items():
+        ax.plot(ts[column], label=label)
     ax.legend()
     return fig
+
+
+def digital_deficit(ts: pd.DataFrame) -> plt.Figure:
+    """The digital deficit: AI part and total."""
+    return _lines(
+        ts,
+        "Digital deficit",
+        "¥bn a year",
+        {"digital_deficit_total_jpy_bn": "total (non-AI base + AI)", "digital_deficit_ai_jpy_bn": "AI part"},
+    )
 
 
 def compute_and_power(ts: pd.DataFrame) -> plt.Figure:
@@ -57,11 +67,12 @@ def compute_and_power(ts: pd.DataFrame) -> plt.Figure:
 
 def capability(ts: pd.DataFrame) -> plt.Figure:
     """Best domestic model against the global frontier."""
-    fig, ax = _axes("Capability: best domestic model vs frontier", "capability (10 points = 10x effective compute)", ts)
-    ax.plot(ts["frontier_capability"], label="global frontier")
-    ax.plot(ts["best_domestic_capability"], label="best domestic model")
-    ax.legend()
-    return fig
+    return _lines(
+        ts,
+        "Capability: best domestic model vs frontier",
+        "capability (10 points = 10x effective compute)",
+        {"frontier_capability": "global frontier", "best_domestic_capability": "best domestic model"},
+    )
 
 
 def budget_by_programme(ts: pd.DataFrame) -> plt.Figure:

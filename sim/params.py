@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,8 +284,9 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("foreign_outage_scope", "abroad", "-", "which foreign offers a disruption cuts",
        "assumption: an outage cuts service from abroad; a sanction also cuts Japan-hosted foreign models",
        choices=("abroad", "all")),
-    _P("gpu_supply_japan_h100eq_per_year", 40000.0, "H100-eq per year", "accelerators the world market sells Japan at the base price",
-       "assumption, consistent with METI's 60 EFLOPS by end FY2027 being on track", 0.0, 500000.0),
+    _P("gpu_supply_japan_h100eq_per_year", 20000.0, "H100-eq per year", "accelerators the world market sells Japan at the base price",
+       "assumption, calibrated so installed compute reaches ~60–120 EFLOPS by end FY2027 (METI: 60 EFLOPS, "
+       "on track); of the order of SoftBank's and Sakura's announced 10k-GPU builds", 0.0, 500000.0),
     _P("gpu_supply_price_elasticity", 1.0, "-", "how much more of the world's supply Japan gets when it pays more",
        "assumption: allocation follows price; a tight domestic market outbids others", 0.0, 3.0),
     _P("gpu_shock_start_quarter", -1, "quarter", "start of a GPU export-control or supply shock (-1: none)",
@@ -424,19 +425,33 @@ def resolve(overrides: Mapping[str, Any] | None = None, *, where: str = "") -> d
             shares that do not sum to 1.
 
     """
-    params = defaults()
-    for name, value in (overrides or {}).items():
-        if name not in PARAMS:
-            raise ParameterError(unknown_name_message(name, where))
-        try:
-            params[name] = PARAMS[name].coerce(value)
-        except ParameterError as err:
-            raise ParameterError(f"{where}{err}") from None
+    params = defaults() | checked(overrides or {}, where=lambda _: where)
     try:
         check_shares(params)
     except ParameterError as err:
         raise ParameterError(f"{where}{err}") from None
     return params
+
+
+def checked(overrides: Mapping[str, Any], where: Callable[[str], str]) -> dict[str, Any]:
+    """Return ``overrides`` with every name checked and every value converted and range-checked.
+
+    Args:
+        overrides: Parameter values by name.
+        where: Gives the error-message prefix for a name (for example ``"file.toml:3: "``).
+
+    Raises:
+        ParameterError: an unknown name or a bad value.
+    """
+    out = {}
+    for name, value in overrides.items():
+        if name not in PARAMS:
+            raise ParameterError(unknown_name_message(name, where(name)))
+        try:
+            out[name] = PARAMS[name].coerce(value)
+        except ParameterError as err:
+            raise ParameterError(f"{where(name)}{err}") from None
+    return out
 
 
 def normalise_shares(params: dict[str, Any], names: Iterable[str] = SHARE_NAMES) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
-from sim.params import PARAMS, ParameterError, resolve, unknown_name_message
+from sim.params import ParameterError, checked, resolve
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 
@@ -86,18 +86,11 @@ def _read(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, Any], dict[st
     overrides = data.get("parameters", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"{path}:{_line_of(text, 'parameters')}: 'parameters' must be a table")
-    for name, value in overrides.items():
-        where = f"{path}:{_line_of(text, name)}: "
-        if name not in PARAMS:
-            raise ScenarioError(unknown_name_message(name, where))
-        try:
-            overrides[name] = PARAMS[name].coerce(value)
-        except ParameterError as err:
-            raise ScenarioError(f"{where}{err}") from None
     try:
-        resolve(overrides)
+        overrides = checked(overrides, where=lambda name: f"{path}:{_line_of(text, name)}: ")
+        resolve(overrides, where=f"{path}: ")
     except ParameterError as err:
-        raise ScenarioError(f"{path}: {err}") from None
+        raise ScenarioError(str(err)) from None
     return data, overrides
 
 
