@@ -8,9 +8,10 @@ The rules, each quarter (see docs/ODD.md, "Users"):
    half the peers expected to adopt this quarter), so the quarterly step does not lag the
    continuous process it stands for.
 2. An adopter's AI work comes in three slices: general work, sensitive work free to go abroad and
-   sensitive work the sovereignty rule keeps in Japan. Each slice picks a provider by multinomial
-   logit on capability, Japanese proficiency, price, disruption record and a domestic constant,
-   with a sovereignty penalty on foreign AI for sensitive work; bound work cannot go abroad.
+   sensitive work the sovereignty rule keeps in Japan. Each slice picks a provider by nested logit
+   (domestic and foreign nests) on capability, Japanese proficiency, price, disruption record and a
+   domestic constant, with a sovereignty penalty on foreign AI for sensitive work; bound work
+   cannot go abroad.
 3. Adopters reconsider now and then; leaving the current provider costs ``switching_cost``.
 4. Spend follows size class, sector intensity and time; the model books it to the providers.
 
@@ -72,11 +73,45 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     return util
 
 
-def choice_probabilities(utility: np.ndarray) -> np.ndarray:
-    """Multinomial-logit probabilities over the last axis (``-inf`` utility = not on offer)."""
-    top = np.max(utility, axis=-1, keepdims=True)
-    expu = np.exp(utility - np.where(np.isfinite(top), top, 0.0))
-    return expu / expu.sum(axis=-1, keepdims=True)
+def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> np.ndarray:
+    """Nested-logit choice probabilities over the last axis (``-inf`` utility = not on offer).
+
+    Providers in one nest (domestic, foreign) are closer substitutes for each other than for the
+    other nest's: ``nest_lambda`` = 1 (or no nests) is the multinomial logit; smaller values make a
+    nest's total share depend less on how many providers it holds.
+    """
+    return _nested_logit(np.asarray(utility, dtype=float), nest, nest_lambda)[0]
+
+
+def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> float:
+    """Expected maximum utility (log-sum) of what is on offer; -inf when nothing is."""
+    return float(_nested_logit(np.asarray(utility, dtype=float), nest, nest_lambda)[1])
+
+
+def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    if nest is None:
+        nest, lam = np.zeros(utility.shape[-1], dtype=int), 1.0
+    probs = np.zeros_like(utility)
+    members = [nest == b for b in np.unique(nest)]
+    nest_values = []
+    for m in members:
+        within, value = _softmax(utility[..., m] / lam)
+        probs[..., m] = within
+        nest_values.append(lam * value)
+    upper, total = _softmax(np.stack(nest_values, axis=-1))
+    for k, m in enumerate(members):
+        probs[..., m] *= upper[..., k : k + 1]
+    return probs, total
+
+
+def _softmax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax over the last axis and its log-sum-exp; rows with nothing finite give zeros and -inf."""
+    top = np.max(x, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(x - top)
+    total = e.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return np.divide(e, total, out=np.zeros_like(e), where=total > 0), (np.log(total) + top)[..., 0]
 
 
 # --- the population ----------------------------------------------------------------------------------
@@ -93,11 +128,10 @@ class Offers:
     disruption_record: np.ndarray
     shortage: np.ndarray  # share of the provider's compute demand left unmet last quarter
 
-
-def _inclusive_value(utility: np.ndarray) -> float:
-    """Logit inclusive value (log-sum of exp utility) of what is on offer."""
-    finite = utility[np.isfinite(utility)]
-    return float(np.log(np.exp(finite).sum())) if finite.size else -np.inf
+    @property
+    def nest(self) -> np.ndarray:
+        """Nest of each provider in the nested logit: 0 domestic, 1 foreign."""
+        return (self.hosting != DOMESTIC).astype(int)
 
 
 def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -136,14 +170,16 @@ class UserPopulation:
         self.bill_jpy_bn = np.zeros(self.n)
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
+        self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
 
     # The quarter, in the order the rules are listed at the top of this module.
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
         util = offer_utilities(offers, self.params)
-        self._iv0 = _inclusive_value(util[GENERAL])
-        self._adopt(adopters, util, rng)
+        self._nest = offers.nest
+        self._iv0 = inclusive_value(util[GENERAL], self._nest, self.params["nest_lambda"])
+        self._adopt(adopters, util, rng.random((3, self.n)))
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -155,38 +191,42 @@ class UserPopulation:
 
         """
         p = self.params
+        # Every agent gets its random numbers whether it uses them or not, so two runs with the same
+        # seed stay paired (common random numbers) when policies change who adopts or moves.
+        u_stranded, u_move, u_adopt = rng.random((3, 3, self.n))
+        u_reconsider, u_new = rng.random((2, self.n))
         util = offer_utilities(offers, p)
-        iv = _inclusive_value(util[GENERAL])
+        self._nest = offers.nest
+        iv = inclusive_value(util[GENERAL], self._nest, p["nest_lambda"])
         self._iv0 = iv if self._iv0 is None else self._iv0
         self.attractiveness = float(np.clip(np.exp(p["adoption_value_elasticity"] * (iv - self._iv0)), 0.25, 4.0))
         offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
         stranded = self.adopted[:, None] & ~offered[self.provider]
         for s in range(3):  # the provider went dark: choose again among the rest, no switching cost
-            self._choose(np.flatnonzero(stranded[:, s]), s, util[s], rng)
+            self._choose(np.flatnonzero(stranded[:, s]), s, util[s], u_stranded[s])
         rate = 1 - np.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = np.flatnonzero(self.adopted & ~stranded.any(axis=1) & (rng.random(self.n) < rate))
+        movers = np.flatnonzero(self.adopted & ~stranded.any(axis=1) & (u_reconsider < rate))
         for s in range(3):
             stay = np.zeros((movers.size, util.shape[1]))
             stay[np.arange(movers.size), self.provider[movers, s]] = p["switching_cost"]
-            self._choose(movers, s, util[s] + stay, rng)
-        new = ~self.adopted & self.potential & (rng.random(self.n) < self.adoption_probabilities())
+            self._choose(movers, s, util[s] + stay, u_move[s])
+        new = ~self.adopted & self.potential & (u_new < self.adoption_probabilities())
         if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
-            self._adopt(new, util, rng)
+            self._adopt(new, util, u_adopt)
         self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
 
-    def _adopt(self, new: np.ndarray, util: np.ndarray, rng: np.random.Generator) -> None:
+    def _adopt(self, new: np.ndarray, util: np.ndarray, u: np.ndarray) -> None:
         idx = np.flatnonzero(new)
         self.adopted[idx] = True
         for s in range(3):
-            self._choose(idx, s, util[s], rng)
+            self._choose(idx, s, util[s], u[s])
 
-    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, rng: np.random.Generator) -> None:
-        """Agents ``idx`` pick a provider for slice ``s`` by logit; -1 when nothing is on offer."""
-        u = rng.random(idx.size)
+    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, u: np.ndarray) -> None:
+        """Agents ``idx`` pick a provider for slice ``s`` with their uniforms ``u[idx]``; -1 if nothing is offered."""
         if not np.isfinite(util).any():
             self.provider[idx, s] = -1
             return
-        self.provider[idx, s] = _draw(choice_probabilities(util), u)
+        self.provider[idx, s] = _draw(choice_probabilities(util, self._nest, self.params["nest_lambda"]), u[idx])
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""

@@ -188,10 +188,11 @@ class SovereignAIModel(mesa.Model):
         self.domestic_user_spend_jpy_bn = by_provider[dom].sum()
         util = offer_utilities(self.offers, p)[GENERAL]
         procurement = gov.allowance("procurement") if self.developers else 0.0
-        proc_share = choice_probabilities(util[dom]) if dom.any() else np.zeros(0)
+        nest, lam = self.offers.nest, p["nest_lambda"]
+        proc_share = choice_probabilities(util[dom], nest[dom], lam) if dom.any() else np.zeros(0)
         export_share = np.zeros(len(self.developers))
         if p["export_partnership"] and dom.any():  # partner markets do not value Japanese proficiency
-            export_share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese)[dom]
+            export_share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
         export_market = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t]
         flows = dict.fromkeys(("adoption_subsidy", "procurement", "exports"), 0.0)
         for i, d in enumerate(self.developers):
@@ -282,7 +283,8 @@ class SovereignAIModel(mesa.Model):
         self.gpu_orders_unfilled_share = self._order_chips(
             self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share, flows
         )
-        self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, np.inf, 0.0, flows)
+        hyperscaler_supply = p["hyperscaler_supply_h100eq_per_year"] / 4
+        self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, hyperscaler_supply, 0.0, flows)
         for c, tight in [(c, self.tightness) for c in self.domestic_dcs] + [
             (c, self.hosted_tightness) for c in self.foreign_dcs
         ]:
