@@ -51,8 +51,12 @@ class DomesticDeveloper(mesa.Agent):
 
     @property
     def researchers(self) -> float:
-        """Researchers working for this developer (its share of the national pool)."""
-        return self.researchers_share * self.model.talent_pool
+        """Researchers on this developer's payroll: its share of the pool, up to its FY2026 headcount.
+
+        Researchers the talent programme adds beyond that work in academia and start-ups: they are
+        not on a developer's payroll but raise every developer's talent factor through the pool.
+        """
+        return self.researchers_share * min(self.model.talent_pool, self.model.p["researchers_initial"])
 
     def raise_capital(self, rnd_grant_jpy_bn: float) -> None:
         """Take in the R&D grant and private capital, pay researchers, set the training bid."""

@@ -73,3 +73,13 @@ def test_datacentre_economics(small_model):
     free = c.free_slots(gen)
     c.install(gen, free, 1.0, 0.0)
     assert c.power_used_mw == pytest.approx(c.built_mw) and c.free_slots(gen) == pytest.approx(0, abs=1e-6)
+
+
+def test_talent_programme_raises_the_talent_factor_not_developers_payroll(small_model):
+    m = small_model()
+    d = m.developers[0]
+    m.talent_pool = 10 * m.p["researchers_initial"]
+    assert d.researchers == pytest.approx(d.researchers_share * m.p["researchers_initial"])
+    assert m.talent_factor == pytest.approx(10 ** m.p["talent_elasticity"])
+    m.talent_pool = 0.5 * m.p["researchers_initial"]  # brain drain does shrink payroll
+    assert d.researchers == pytest.approx(d.researchers_share * 0.5 * m.p["researchers_initial"])
