@@ -1,9 +1,26 @@
 """sovai: the open simulator for national AI strategy (Japan's sovereign-AI ecosystem on Mesa)."""
 
-from sim.model import SovereignAIModel
+from typing import TYPE_CHECKING, Any
+
 from sim.params import PARAMS, ParameterError
-from sim.run import run
 from sim.scenarios import list_scenarios, load_scenario
+
+if TYPE_CHECKING:
+    from sim.model import SovereignAIModel
+    from sim.single_run import run
 
 __all__ = ["PARAMS", "ParameterError", "SovereignAIModel", "list_scenarios", "load_scenario", "run"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The model is imported on first use, so `import agents` (which needs sim.environment) works first too.
+    if name == "SovereignAIModel":
+        from sim.model import SovereignAIModel
+
+        return SovereignAIModel
+    if name == "run":
+        from sim.single_run import run
+
+        return run
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

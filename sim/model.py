@@ -109,6 +109,11 @@ class SovereignAIModel(mesa.Model):
     # --- the quarter ----------------------------------------------------------------------------------
     def step(self) -> None:
         """One fiscal quarter: money in, users choose, compute is bought and built, models are released."""
+        if self.steps > self.p["quarters"]:
+            raise RuntimeError(
+                f"the run has reached its horizon of {self.p['quarters']} quarters; "
+                "make a new model with a larger `quarters` to simulate further"
+            )
         self.government.begin_quarter()
         self._update_world()
         self._fund_developers()

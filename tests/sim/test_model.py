@@ -138,3 +138,19 @@ def test_hundred_thousand_users_run():
     m.run_for(2)
     assert m.population.n > 90_000
     assert 0 < m.record["adoption_rate"] < 1
+
+
+def test_stepping_past_the_horizon_says_so():
+    m = sim.SovereignAIModel(rng=1, n_user_agents=200, quarters=2)
+    m.run_for(2)
+    assert not m.running
+    with pytest.raises(RuntimeError, match="horizon of 2 quarters"):
+        m.step()
+
+
+def test_agents_import_before_sim():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import agents, sim; sim.SovereignAIModel"], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()

@@ -1,4 +1,4 @@
-"""``sim.run``: one run of the model as a plain function (the contract sweeps and other tools call)."""
+"""One run of the model as a plain function, `sim.run` (the contract sweeps and other tools call)."""
 
 from __future__ import annotations
 
