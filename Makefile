@@ -33,7 +33,7 @@ docs: venv
 	$(VENV)/bin/sovai params --format markdown > docs/parameters.md
 
 bench: venv
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/sweep_bench.py --real
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

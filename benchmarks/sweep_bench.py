@@ -1,0 +1,152 @@
+"""Sweep engine benchmark: per-run overhead, and the speed-up of 2 workers over 1.
+
+    python benchmarks/sweep_bench.py            # about 2 minutes on 2 cores
+    python benchmarks/sweep_bench.py --quick    # smaller, about 30 s
+    python benchmarks/sweep_bench.py --real     # also the built-in model (adds about 3 minutes)
+
+1. Engine overhead: a model that does nothing, run N times; overhead per run = (wall time - time
+   inside the model) / N, for the in-process pool and for a 2-worker LocalCluster (target ≤ 5 ms).
+2. Scaling: a CPU-bound model (a pure-Python loop of about ``--cpu-ms`` ms) on 1 worker (in
+   process) and on a 2-worker LocalCluster (target ≥ 1.8x when the machine is otherwise idle).
+   The cluster's start-up (about 1-3 s) is included in its wall time, so the speed-up is a lower bound.
+   A "hardware ceiling" row first runs the same function in 1 and in 2 bare processes (no sweep
+   engine): the best speed-up the machine offers at that moment.
+The load average before each measurement is printed: other work on the machine lowers the speed-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+THIS = Path(__file__).resolve()
+
+
+def trivial(*, seed: int, **params: float) -> dict[str, float]:
+    """A model that does nothing: what remains is the engine's own cost."""
+    return {"y": 0.0}
+
+
+def cpu_bound(*, seed: int, x: float = 0.0, ms: float = 50.0, **params: float) -> dict[str, float]:
+    """About ``ms`` milliseconds of pure-Python arithmetic (holds the GIL, so only processes scale)."""
+    total, i = 0.0, 0
+    n = int(ms * 12_000)  # ~12k iterations per ms on a 2020s core; only the ratio 1 vs 2 workers matters
+    while i < n:
+        total += (i % 7) * x
+        i += 1
+    return {"y": total}
+
+
+def _experiment(
+    folder: Path, name: str, runs: int, outputs: str = '["y"]', parameter: str = "x", extra: str = ""
+) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(
+        f"[experiment]\ndesign = 'lhs'\nsamples = {runs}\nseed = 1\noutputs = {outputs}\n{extra}\n"
+        f"[parameters.{parameter}]\nlow = 0\nhigh = 1\n"
+    )
+    return path
+
+
+def _sweep(path: Path, out: Path, model: str, workers: int) -> tuple[float, float, int]:
+    """Run a sweep; return (wall seconds, seconds inside the model, runs)."""
+    import experiments
+    from experiments.sweep import SweepOptions, run_sweep
+
+    start = time.perf_counter()
+    summary = run_sweep(
+        path, SweepOptions(out=out, workers=workers, model=model, fresh=True, progress=False, echo=lambda message: None)
+    )
+    wall = time.perf_counter() - start
+    inside = float(experiments.load(out)["elapsed_s"].sum())
+    return wall, inside, summary.ok + summary.failed
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def overhead(folder: Path, runs: int) -> list[str]:
+    """Rows of the overhead table."""
+    path = _experiment(folder, "trivial", runs)
+    rows = []
+    for workers in (1, 2):
+        load = _load()
+        wall, inside, n = _sweep(path, folder / f"trivial-{workers}", f"{THIS}:trivial", workers)
+        per_run_ms = (wall - inside) / n * 1000
+        pool = "in-process" if workers == 1 else "LocalCluster, 2 workers (start-up included)"
+        rows.append(f"| trivial model, {pool} | {n} | {wall:.2f} s | {per_run_ms:.3f} ms | {load} |")
+    return rows
+
+
+def scaling(folder: Path, path: Path, model: str, label: str) -> list[str]:
+    """Rows of the scaling table for one model."""
+    walls = {}
+    rows = []
+    for workers in (1, 2):
+        load = _load()
+        wall, inside, n = _sweep(path, folder / f"{label}-{workers}", model, workers)
+        walls[workers] = wall
+        pool = "1 worker (in-process)" if workers == 1 else "2 workers (LocalCluster)"
+        rows.append(f"| {label}, {pool} | {n} | {wall:.1f} s | {inside / n * 1000:.1f} ms | {load} |")
+    rows.append(f"| **speed-up 2 vs 1 workers** | | **{walls[1] / walls[2]:.2f}x** | | |")
+    return rows
+
+
+def _burn(calls: int, ms: float) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        cpu_bound(seed=0, x=0.5, ms=ms)
+    return time.perf_counter() - start
+
+
+def ceiling(calls: int, ms: float) -> list[str]:
+    """The machine's own limit: the same work in 1 and in 2 bare processes, no sweep engine."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    load = _load()
+    one = _burn(calls, ms)
+    with ProcessPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(_burn, [calls // 2] * 2, [ms] * 2))
+        two = time.perf_counter() - start
+    return [
+        f"| hardware ceiling: {calls} calls in 1 vs 2 bare processes | {calls} | {one:.1f} s vs {two:.1f} s | "
+        f"**{one / two:.2f}x** | {load} |"
+    ]
+
+
+def main() -> None:
+    """Run the benchmarks and print markdown tables."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer runs")
+    parser.add_argument("--real", action="store_true", help="also sweep the built-in model (200 runs)")
+    parser.add_argument("--cpu-ms", type=float, default=50.0, help="work per run of the CPU-bound model")
+    args = parser.parse_args()
+    trivial_runs = 5_000 if args.quick else 20_000
+    cpu_runs = 200 if args.quick else 800
+    print(f"# sweep benchmark on {os.cpu_count()} cores ({time.strftime('%Y-%m-%d %H:%M')})\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print("| engine overhead | runs | wall | overhead per run | load avg |")
+        print("|---|---|---|---|---|")
+        for row in overhead(folder, trivial_runs):
+            print(row, flush=True)
+        print("\n| scaling | runs | wall | model time per run | load avg |")
+        print("|---|---|---|---|---|")
+        for row in ceiling(cpu_runs // 4, args.cpu_ms):
+            print(row, flush=True)
+        cpu = _experiment(folder, "cpu", cpu_runs, extra=f"[constants]\nms = {args.cpu_ms}")
+        for row in scaling(folder, cpu, f"{THIS}:cpu_bound", f"CPU-bound model ({args.cpu_ms:g} ms)"):
+            print(row, flush=True)
+        if args.real:
+            real = _experiment(folder, "real", 200, outputs='["domestic_share_final"]', parameter="sovereignty_rule")
+            for row in scaling(folder, real, "sovai", "sovai baseline (5,000 agents)"):
+                print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

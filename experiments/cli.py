@@ -1,0 +1,163 @@
+"""``sovai sweep``: run an experiment file, and ``sovai sweep status DIR``.
+
+Only argparse is imported here: the sweep machinery (pandas, Dask) loads when the command runs, so
+``sovai --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from typing import Any
+
+USAGE = """sovai sweep FILE [--out DIR] [--workers N] [--scheduler ADDRESS | --scheduler-file F | --slurm | --pbs]
+                   [--batch-size K] [--fresh] [--model MODULE:FUNCTION] [--checkpoint-every SECONDS]
+       sovai sweep status DIR"""
+
+DESCRIPTION = """Run every run of an experiment file (TOML) and stream the results to DIR as Parquet.
+Runs go to a local Dask cluster with one worker process per core unless told otherwise.
+Interrupted sweeps resume where they stopped: run the same command again."""
+
+EPILOG = """examples:
+  sovai sweep experiments/levers_lhs.toml
+  sovai sweep experiments/levers_lhs.toml --workers 1          # in this process, for debugging
+  sovai sweep my.toml --model mymodels.py:ishigami --out results/ishigami
+  sovai sweep experiments/levers_lhs.toml --slurm              # workers as Slurm jobs, see [cluster]
+  sovai sweep status results/levers-lhs
+see docs/experiments.md for the file format and the results layout."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sweep`` subcommand."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run an experiment (many runs over levers and uncertainties), resumable",
+        usage=USAGE,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", help="experiment file (TOML); or 'status' followed by DIR")
+    parser.add_argument("dir", metavar="DIR", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=_positive_int,
+        help="local worker processes (default: one per core; 1 runs in this process without Dask)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler-file", metavar="F", help="use the Dask scheduler described by this file")
+    where.add_argument("--slurm", action="store_true", help="start workers as Slurm jobs ([cluster] table)")
+    where.add_argument("--pbs", action="store_true", help="start workers as PBS jobs ([cluster] table)")
+    parser.add_argument(
+        "--batch-size",
+        metavar="K",
+        type=_positive_int,
+        help="runs per task (default: chosen so a task holds about 0.5 s of work)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="discard results already in DIR and start over")
+    parser.add_argument(
+        "--model",
+        metavar="MODULE:FUNCTION",
+        help="run f(*, seed, **params) -> dict instead of the built-in model "
+        "(MODULE may be a dotted name or a .py file)",
+    )
+    parser.add_argument(
+        "--checkpoint-every",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=10.0,
+        help="write finished runs to disk at least this often (default: 10)",
+    )
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the subcommand; return its exit code."""
+    from sim.errors import UserError
+
+    if args.file == "status" and (args.dir or not Path("status").is_file()):
+        if not args.dir:
+            raise UserError("sweep status needs the results folder: sovai sweep status DIR")
+        return status(args.dir)
+    if args.dir:
+        raise UserError(f"unexpected argument {args.dir!r}: sovai sweep takes one experiment file")
+    if args.workers and (args.scheduler or args.scheduler_file or args.slurm or args.pbs):
+        raise UserError(
+            "--workers sets the size of the local cluster; with --scheduler, --scheduler-file, "
+            "--slurm or --pbs the cluster decides (see [cluster] in docs/experiments.md)"
+        )
+    return sweep(args)
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """``sovai sweep FILE``."""
+    from experiments.sweep import SweepOptions, format_summary, run_sweep
+
+    options = SweepOptions(
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+        jobqueue="slurm" if args.slurm else "pbs" if args.pbs else None,
+        batch_size=args.batch_size,
+        fresh=args.fresh,
+        model=args.model,
+        checkpoint_seconds=args.checkpoint_every,
+    )
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # a batch system's SIGTERM stops the sweep cleanly
+    try:
+        summary = run_sweep(args.file, options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(format_summary(summary))
+    return 0
+
+
+def status(folder: str) -> int:
+    """``sovai sweep status DIR``: runs done, failed and remaining."""
+    from experiments.store import Store
+
+    store = Store(folder)
+    manifest = store.read_manifest()
+    counts = store.status_counts()
+    ok, failed = counts.get("ok", 0), counts.get("failed", 0)
+    total = int(manifest["n_runs"])
+    remaining = total - ok - failed
+    state = "complete" if remaining == 0 else "incomplete: run the same `sovai sweep` command to finish it"
+    print(
+        f"sweep {manifest['name']!r} in {store.root} ({manifest['design']} design, "
+        f"{manifest['n_points']} points x {manifest['replications']} replications)"
+    )
+    print(f"  runs:      {total}")
+    print(f"  done:      {ok + failed} ({ok} ok, {failed} failed)")
+    print(f"  remaining: {remaining}")
+    print(f"  status:    {state}")
+    return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value

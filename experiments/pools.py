@@ -1,0 +1,368 @@
+"""Where runs execute: in this process, or on Dask (a LocalCluster, a scheduler, or Slurm/PBS jobs).
+
+Both pools offer the same three calls: ``submit(config, batch)``, ``next_done()`` (the next finished
+batch with its result) and ``slots()`` (how many batches can run at once). A batch whose worker died
+more often than ``distributed.scheduler.allowed-failures`` allows comes back as :class:`WorkerDied`
+instead of a result, so the sweep can re-run its runs one by one and mark the culprit failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import multiprocessing
+import os
+import shutil
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from experiments.errors import ClusterError, ExperimentError
+from experiments.runner import Batch, BatchResult, RunConfig, run_batch
+
+#: Times a worker may die running a task before Dask gives up on it (KilledWorker). One retry
+#: covers a worker lost for reasons of its own; the sweep then retries a dead batch run by run.
+DEFAULT_ALLOWED_FAILURES = 1
+#: Seconds between refreshes of the worker count of a Dask cluster.
+_SLOTS_REFRESH_SECONDS = 5.0
+#: Seconds between checks that the cluster still has workers while waiting for results.
+_WATCH_SECONDS = 10.0
+#: Seconds a local cluster may be without any worker before the sweep stops instead of hanging.
+_LOCAL_NO_WORKERS_SECONDS = 120.0
+JOBQUEUE_KINDS = ("slurm", "pbs")
+
+
+@dataclass(frozen=True)
+class WorkerDied:
+    """A batch whose worker process died every time it ran it."""
+
+    message: str
+
+
+class Pool(Protocol):
+    """What the sweep needs from an executor."""
+
+    def slots(self) -> int:
+        """Batches that can run at once."""
+        ...
+
+    def submit(self, config: RunConfig, batch: Batch) -> None:
+        """Queue a batch."""
+        ...
+
+    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
+        """Wait for the next finished batch."""
+        ...
+
+
+class InProcessPool:
+    """Runs batches one after another in this process (``--workers 1``: simple to debug)."""
+
+    def __init__(self) -> None:
+        self._queue: deque[tuple[RunConfig, Batch]] = deque()
+
+    def slots(self) -> int:
+        """One batch at a time."""
+        return 1
+
+    def submit(self, config: RunConfig, batch: Batch) -> None:
+        """Queue a batch; it runs when :meth:`next_done` is called."""
+        self._queue.append((config, batch))
+
+    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
+        """Run the oldest queued batch."""
+        config, batch = self._queue.popleft()
+        return batch, run_batch(config, batch)
+
+
+class DaskPool:
+    """Runs batches as Dask tasks, one task per batch, results gathered as they complete."""
+
+    def __init__(
+        self, client: Any, expected_slots: int = 0, *, local: bool = False, echo: Callable[[str], None] = lambda _: None
+    ) -> None:
+        self.client = client
+        self.expected_slots = expected_slots
+        self.local = local
+        self.echo = echo
+        self._pending: dict[Any, Batch] = {}
+        self._slots = 0
+        self._slots_at = -_SLOTS_REFRESH_SECONDS
+        self._no_workers_since: float | None = None
+
+    def slots(self) -> int:
+        """Worker threads in the cluster now (at least the number expected once jobs start)."""
+        if time.monotonic() - self._slots_at >= _SLOTS_REFRESH_SECONDS:
+            self._slots = sum(self.client.nthreads().values())
+            self._slots_at = time.monotonic()
+        return max(self._slots, self.expected_slots, 1)
+
+    def submit(self, config: RunConfig, batch: Batch) -> None:
+        """Submit a batch as one task."""
+        key = f"sovai-runs-{batch.run_ids[0]}-{len(batch)}-{os.urandom(4).hex()}"
+        self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
+
+    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
+        """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`.
+
+        Raises:
+            ClusterError: every worker of the local cluster is gone for good.
+        """
+        from distributed import KilledWorker, wait
+
+        if not self._pending:
+            raise RuntimeError("next_done() called with no batch submitted")
+        while True:
+            try:
+                done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
+            for future in done:
+                try:
+                    # A result lost with its worker before it reached us is recomputed: wait for it.
+                    outcome: BatchResult | WorkerDied = future.result(timeout=_WATCH_SECONDS)
+                except KilledWorker:
+                    outcome = WorkerDied(
+                        "the worker process died every time it ran this run (a crash, "
+                        "os._exit, or running out of memory); Dask gave up after "
+                        f"{_allowed_failures() + 1} attempts"
+                    )
+                except TimeoutError:
+                    continue
+                future.release()
+                return self._pending.pop(future), outcome
+            self._check_workers()
+
+    def _check_workers(self) -> None:
+        """Fail rather than hang when a local cluster has lost every worker; say so when waiting on a remote one."""
+        if self.client.nthreads():
+            self._no_workers_since = None
+            return
+        now = time.monotonic()
+        if self._no_workers_since is None:
+            self._no_workers_since = now
+            if not self.local:
+                self.echo("no Dask workers are connected; waiting for workers...")
+        elif self.local and now - self._no_workers_since > _LOCAL_NO_WORKERS_SECONDS:
+            raise ClusterError(
+                f"every worker of the local Dask cluster is gone for more than "
+                f"{_LOCAL_NO_WORKERS_SECONDS:.0f} s; finished runs are saved, run the same "
+                "command again to resume"
+            )
+
+
+def _allowed_failures() -> int:
+    """The allowed-failures setting in force (the local or jobqueue scheduler runs in this process)."""
+    import dask
+
+    return int(dask.config.get("distributed.scheduler.allowed-failures"))
+
+
+@contextlib.contextmanager
+def open_pool(
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    jobqueue: str | None = None,
+    cluster_settings: dict[str, Any] | None = None,
+    allowed_failures: int = DEFAULT_ALLOWED_FAILURES,
+    preload: tuple[str, ...] = (),
+    echo: Callable[[str], None] = lambda _: None,
+) -> Iterator[Pool]:
+    """Open the pool the options ask for, and close it (and any cluster it started) afterwards.
+
+    Args:
+        workers: Local worker processes; 1 runs in this process; None means one per core.
+        scheduler: Address of a running Dask scheduler.
+        scheduler_file: Scheduler file of a running Dask scheduler.
+        jobqueue: "slurm" or "pbs" to start workers as batch jobs (dask-jobqueue).
+        cluster_settings: The experiment's [cluster] table (for ``jobqueue``).
+        allowed_failures: Times a worker may die on one task before it is reported as :class:`WorkerDied`.
+        preload: Modules local workers should have imported before they start (the model's).
+        echo: Prints a status line for the user.
+    """
+    if workers == 1 and not (scheduler or scheduler_file or jobqueue):
+        yield InProcessPool()
+        return
+    import dask
+    import distributed  # noqa: F401  (its loggers must exist before they are quietened)
+
+    local = not (scheduler or scheduler_file or jobqueue)
+    settings = {
+        "distributed.scheduler.allowed-failures": allowed_failures,
+        # One task per worker thread, none queued behind it: when a run kills its worker, no
+        # innocent batch waiting on that worker is blamed (each death counts against queued tasks).
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+    if local:
+        # A local nanny restarts its dead worker itself. By default the cluster also closes, for
+        # good, a nanny whose worker is absent when a 15 s timer fires, so a run that keeps killing
+        # workers would end with no workers and a hung sweep.
+        settings["distributed.deploy.lost-worker-timeout"] = "3650 days"
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            # Workers forked from a server that has already imported Dask, pandas and the model
+            # start (and restart after a crash) in a fraction of a second instead of seconds.
+            settings["distributed.worker.multiprocessing-method"] = "forkserver"
+            multiprocessing.get_context("forkserver").set_forkserver_preload(
+                ["distributed", "experiments.runner", *preload]
+            )
+    with dask.config.set(settings), _quiet_dask(), contextlib.ExitStack() as stack:
+        client, expected = _connect(stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo)
+        yield DaskPool(client, expected, local=local, echo=echo)
+
+
+def local_worker_count() -> int:
+    """Cores this process may use (one single-threaded worker per core)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _connect(
+    stack: contextlib.ExitStack,
+    workers: int | None,
+    scheduler: str | None,
+    scheduler_file: str | None,
+    jobqueue: str | None,
+    settings: dict[str, Any],
+    echo: Callable[[str], None],
+) -> tuple[Any, int]:
+    """Start or reach the cluster; return a client with at least one worker and the slots expected."""
+    from distributed import Client, LocalCluster
+
+    if scheduler or scheduler_file:
+        where = scheduler or f"scheduler file {scheduler_file}"
+        try:
+            client = stack.enter_context(Client(scheduler, scheduler_file=scheduler_file, timeout="30s"))
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ClusterError(f"cannot connect to the Dask scheduler ({where}): {err}") from None
+        expected = 0
+    elif jobqueue:
+        require_submit_command(jobqueue)
+        cluster, expected = make_jobqueue_cluster(jobqueue, settings)
+        stack.enter_context(cluster)
+        cluster.scale(jobs=int(settings.get("jobs", 1)))
+        client = stack.enter_context(Client(cluster))
+        where = f"{jobqueue} jobs"
+    else:
+        n = workers or local_worker_count()
+        # No dashboard; the scheduler's small HTTP server takes any free port, not 8787 (often taken).
+        cluster = stack.enter_context(
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+                scheduler_kwargs={"dashboard_address": ":0"},
+            )
+        )
+        client = stack.enter_context(Client(cluster))
+        return client, n
+    if not client.nthreads():
+        echo(f"waiting for Dask workers ({where})...")
+        client.wait_for_workers(1)
+    return client, expected
+
+
+def jobqueue_settings_allowed(kind: str) -> list[str]:
+    """Keyword arguments the dask-jobqueue cluster class of ``kind`` accepts, plus ``jobs``."""
+    cls = _jobqueue_class(kind)
+    from dask_jobqueue.core import Job
+
+    names = {"jobs"}
+    for func in (cls.__init__, cls.job_cls.__init__, Job.__init__):
+        names |= {
+            p.name
+            for p in inspect.signature(func).parameters.values()
+            if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"
+        }
+    return sorted(names - {"scheduler", "loop", "asynchronous", "job_cls", "n_workers"})
+
+
+def check_cluster_settings(kind: str, settings: dict[str, Any], where: str) -> None:
+    """Refuse unknown [cluster] keys and a bad ``jobs`` before anything starts.
+
+    Raises:
+        ExperimentError: an unknown key (with the nearest names) or ``jobs`` not a positive integer.
+    """
+    import difflib
+
+    allowed = jobqueue_settings_allowed(kind)
+    for key in settings:
+        if key not in allowed:
+            near = difflib.get_close_matches(key, allowed, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(near)}?" if near else f"allowed: {', '.join(allowed)}"
+            raise ExperimentError(f"{where}: [cluster] {key}: unknown setting for --{kind}; {hint}")
+    jobs = settings.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ExperimentError(f"{where}: [cluster] jobs = {jobs!r} must be a whole number ≥ 1")
+
+
+def make_jobqueue_cluster(kind: str, settings: dict[str, Any]) -> tuple[Any, int]:
+    """A dask-jobqueue cluster (not yet scaled) from the [cluster] table, and the worker slots it will have.
+
+    Each job runs ``processes`` single-threaded workers; ``processes`` defaults to ``cores``.
+
+    Raises:
+        ExperimentError: dask-jobqueue is missing or rejects the settings.
+    """
+    cls = _jobqueue_class(kind)
+    kwargs = {k: v for k, v in settings.items() if k != "jobs"}
+    if "cores" in kwargs and "processes" not in kwargs:
+        kwargs["processes"] = kwargs["cores"]  # single-threaded workers, as on the local cluster
+    try:
+        cluster = cls(silence_logs=logging.CRITICAL, **kwargs)
+    except (ValueError, TypeError) as err:
+        raise ExperimentError(f"[cluster]: {cls.__name__} rejects these settings: {err}") from None
+    job = getattr(cluster, "_dummy_job", None)  # dask-jobqueue's template job: it knows the real count
+    processes = int(getattr(job, "worker_processes", kwargs.get("processes", 1)))
+    return cluster, processes * int(settings.get("jobs", 1))
+
+
+def require_submit_command(kind: str) -> None:
+    """Refuse --slurm/--pbs where the batch system's submit command is missing (else the sweep waits forever).
+
+    Raises:
+        ClusterError: ``sbatch`` (or ``qsub``) is not on the PATH.
+    """
+    command = _jobqueue_class(kind).job_cls.submit_command.split()[0]
+    if shutil.which(command) is None:
+        raise ClusterError(
+            f"--{kind} submits worker jobs with {command!r}, which is not on the PATH here; run "
+            "the sweep on a login node of the cluster, or use experiments/slurm_example.sh"
+        )
+
+
+def _jobqueue_class(kind: str) -> Any:
+    if kind not in JOBQUEUE_KINDS:
+        raise ExperimentError(f"unknown job queue {kind!r}; one of {', '.join(JOBQUEUE_KINDS)}")
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise ExperimentError(f"--{kind} needs dask-jobqueue: pip install 'sovai[cluster]'") from None
+    return dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Hide Dask's log lines while the sweep runs: the sweep reports failures and restarts itself."""
+    # Child loggers with a level of their own (distributed.client) ignore the parent's level.
+    names = ["distributed"] + [
+        name
+        for name, logger in logging.root.manager.loggerDict.items()
+        if name.startswith("distributed.") and isinstance(logger, logging.Logger) and logger.level
+    ]
+    old = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in old.items():
+            logging.getLogger(name).setLevel(level)

@@ -1,0 +1,186 @@
+"""Running a batch of runs: the function each worker executes.
+
+It never raises for a run: a run that raises is recorded as failed with its error text and NaN
+outcomes, so one bad corner of the parameter space cannot stop a sweep. Only a run that kills its
+process (a crash, ``os._exit``, the out-of-memory killer) escapes, and the sweep handles that.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.models import resolve_model
+from experiments.seeds import run_seed
+
+#: Columns of every scalars file before the outcomes.
+SCALAR_COLUMNS = ("run_id", "seed", "status", "error", "elapsed_s")
+OK, FAILED = "ok", "failed"
+#: Result key holding the time series (a DataFrame or anything pandas.DataFrame accepts).
+TIMESERIES_KEY = "timeseries"
+#: Longest error text kept per run.
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What every run of a sweep shares (sent with each task; small).
+
+    Attributes:
+        model: Model spec (see :mod:`experiments.models`).
+        base: Parameters given to every run before the swept ones.
+        master_seed: Seed from which every run's seed is derived.
+        replications: Runs per design point (to find a run's replicate).
+        seed_mode: "per_run" or "common".
+        outputs: Scalar outcomes to keep; None keeps every number the model returns.
+        timeseries: Time-series columns to keep.
+    """
+
+    model: str
+    base: dict[str, Any]
+    master_seed: int
+    replications: int = 1
+    seed_mode: str = "per_run"
+    outputs: tuple[str, ...] | None = None
+    timeseries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Runs to execute together: their ids and their swept values (one list per parameter)."""
+
+    run_ids: list[int]
+    params: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.run_ids)
+
+    def split(self) -> list[Batch]:
+        """One batch per run."""
+        return [Batch([rid], {k: [v[i]] for k, v in self.params.items()}) for i, rid in enumerate(self.run_ids)]
+
+
+@dataclass
+class BatchResult:
+    """What a batch returns to the driver.
+
+    Attributes:
+        scalars: One row per run: :data:`SCALAR_COLUMNS` and the outcomes.
+        timeseries: Rows of the kept series (run_id, step, quarter if present, columns), or None.
+        outcome_names: Numeric scalar names the model returned (from the first run that returned a dict).
+        series_names: Time-series columns the model returned (likewise).
+    """
+
+    scalars: pd.DataFrame
+    timeseries: pd.DataFrame | None = None
+    outcome_names: list[str] | None = None
+    series_names: list[str] | None = None
+    seconds: list[float] = field(default_factory=list)
+
+
+def run_batch(config: RunConfig, batch: Batch) -> BatchResult:
+    """Run every run of ``batch`` and collect outcomes; failures are recorded, not raised."""
+    model = resolve_model(config.model)
+    rows: list[dict[str, Any]] = []
+    series: list[pd.DataFrame] = []
+    result = BatchResult(scalars=pd.DataFrame())
+    for i, run_id in enumerate(batch.run_ids):
+        params = dict(config.base)
+        for name, column in batch.params.items():
+            params[name] = column[i]
+        seed = run_seed(config.master_seed, run_id, replications=config.replications, mode=config.seed_mode)
+        row: dict[str, Any] = {"run_id": run_id, "seed": seed, "status": OK, "error": None}
+        start = time.perf_counter()
+        try:
+            out = model(seed=seed, **params)
+            row["elapsed_s"] = time.perf_counter() - start
+            _describe(out, result)
+            row.update(_scalars(out, config.outputs))
+            if config.timeseries:
+                series.append(_series(out, config.timeseries, run_id))
+        except (Exception, SystemExit) as err:  # a model calling sys.exit() is a failed run too
+            row["elapsed_s"] = time.perf_counter() - start
+            row["status"], row["error"] = FAILED, error_text(err)
+        result.seconds.append(row["elapsed_s"])
+        rows.append(row)
+    result.scalars = pd.DataFrame.from_records(rows)
+    result.timeseries = pd.concat(series, ignore_index=True) if series else None
+    return result
+
+
+def error_text(err: BaseException) -> str:
+    """One line: the exception's type and message, and where it was raised."""
+    text = f"{type(err).__name__}: {err}"
+    frames = traceback.extract_tb(err.__traceback__)
+    if frames:
+        last = frames[-1]
+        text += f" (at {last.filename}:{last.lineno} in {last.name})"
+    return text[:MAX_ERROR_CHARS]
+
+
+def _describe(out: Any, result: BatchResult) -> None:
+    """Note the names the model returns (once per batch), so the driver can check the file's outputs."""
+    if not isinstance(out, dict):
+        raise TypeError(f"the model returned {type(out).__name__}, not a dict of outcomes")
+    if result.outcome_names is None:
+        result.outcome_names = [k for k, v in out.items() if _is_real(v)]
+        if TIMESERIES_KEY in out:
+            result.series_names = [str(c) for c in pd.DataFrame(out[TIMESERIES_KEY]).columns]
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) or (isinstance(value, np.ndarray) and value.ndim == 0)
+
+
+def _scalars(out: dict[str, Any], outputs: tuple[str, ...] | None) -> dict[str, float]:
+    """The kept scalar outcomes as floats."""
+    if outputs is None:
+        return {k: float(v) for k, v in out.items() if _is_real(v)}
+    missing = [name for name in outputs if name not in out]
+    if missing:
+        raise KeyError(f"the model returned no outcome {missing[0]!r}")
+    try:
+        return {name: float(out[name]) for name in outputs}
+    except (TypeError, ValueError):
+        bad = next(n for n in outputs if not _is_real(out[n]))
+        raise TypeError(f"outcome {bad!r} is {type(out[bad]).__name__}, not a number") from None
+
+
+def _series(out: dict[str, Any], columns: tuple[str, ...], run_id: int) -> pd.DataFrame:
+    """The kept time-series columns of one run, with run_id, step and quarter (when present)."""
+    if TIMESERIES_KEY not in out:
+        raise KeyError(f"the model returned no {TIMESERIES_KEY!r} but the experiment keeps time series")
+    frame = pd.DataFrame(out[TIMESERIES_KEY])
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"the model's time series has no column {missing[0]!r}")
+    kept = pd.DataFrame(
+        {"run_id": np.full(len(frame), run_id, dtype=np.int64), "step": np.arange(len(frame), dtype=np.int32)}
+    )
+    if "quarter" in frame.columns and "quarter" not in columns:
+        kept["quarter"] = frame["quarter"].astype(str).to_numpy()
+    for column in columns:
+        kept[column] = frame[column].to_numpy(dtype=float)
+    return kept
+
+
+def failed_result(batch: Batch, config: RunConfig, message: str) -> BatchResult:
+    """A result recording every run of ``batch`` as failed with ``message`` (for runs whose worker died)."""
+    rows = [
+        {
+            "run_id": rid,
+            "seed": run_seed(config.master_seed, rid, replications=config.replications, mode=config.seed_mode),
+            "status": FAILED,
+            "error": message,
+            "elapsed_s": math.nan,
+        }
+        for rid in batch.run_ids
+    ]
+    return BatchResult(scalars=pd.DataFrame.from_records(rows))

@@ -1,0 +1,52 @@
+"""Toy models for the sweep tests: f(*, seed, **params) -> dict, importable by worker processes."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+
+import numpy as np
+import pandas as pd
+
+
+def ishigami(
+    *, seed: int, x1: float = 0.0, x2: float = 0.0, x3: float = 0.0, a: float = 7.0, b: float = 0.1, **_: float
+) -> dict[str, float]:
+    """The Ishigami function plus a seeded noise term (to check seeds)."""
+    y = math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)
+    noise = float(np.random.default_rng(seed).normal())
+    return {"y": y, "noise": noise, "y_noisy": y + 0.01 * noise}
+
+
+def with_series(*, seed: int, x1: float = 0.0, x2: float = 0.0, x3: float = 0.0, steps: int = 4, **_: float) -> dict:
+    """Ishigami outcomes plus a short time series."""
+    out = ishigami(seed=seed, x1=x1, x2=x2, x3=x3)
+    t = np.arange(steps)
+    out["timeseries"] = pd.DataFrame({"quarter": [f"Q{i}" for i in t], "level": x1 * t, "noise": t * 0.0 + seed})
+    return out
+
+
+def raises_when_high(*, seed: int, x1: float = 0.0, **params: float) -> dict[str, float]:
+    """Raises for x1 > 2: a failing corner of the parameter space."""
+    if x1 > 2.0:
+        raise ValueError(f"x1 = {x1:.3f} is too high for this model")
+    return ishigami(seed=seed, x1=x1, **params)
+
+
+def dies_when_high(*, seed: int, x1: float = 0.0, **params: float) -> dict[str, float]:
+    """Kills its own process for x1 > 2.9: a run that crashes every worker it lands on."""
+    if x1 > 2.9:
+        os._exit(13)
+    return ishigami(seed=seed, x1=x1, **params)
+
+
+def slow(*, seed: int, sleep: float = 0.02, **params: float) -> dict:
+    """:func:`with_series` after a short sleep (to have time to kill a sweep midway)."""
+    time.sleep(sleep)
+    return with_series(seed=seed, **params)
+
+
+def trivial(*, seed: int, **params: float) -> dict[str, float]:
+    """Does nothing: measures the engine's own overhead."""
+    return {"y": 0.0}
