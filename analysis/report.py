@@ -15,24 +15,10 @@ import pandas as pd
 
 from analysis import pages
 from sim.errors import UserError
+from sim.params import PARAMS, PARAMS_LIST
 
-#: Levers always shown, in this order.
-LEVERS: tuple[str, ...] = (
-    "budget_total_jpy_bn",
-    "budget_years",
-    "budget_first_year_share",
-    "share_compute_capex",
-    "share_compute_grants",
-    "share_rnd",
-    "share_data",
-    "share_talent",
-    "share_adoption",
-    "share_procurement",
-    "sovereignty_rule",
-    "investment_tax_credit_rate",
-    "n_user_agents",
-    "quarters",
-)
+#: Levers always shown: every policy lever in the registry, then the run's size.
+LEVERS: tuple[str, ...] = (*(p.name for p in PARAMS_LIST if p.group == "lever"), "n_user_agents", "quarters")
 
 
 class ReportError(UserError, ValueError):
@@ -100,8 +86,6 @@ def summary_rows(ts: pd.DataFrame, counterfactual: pd.DataFrame | None) -> tuple
 
 def changed_parameters(params: dict[str, Any]) -> list[list[str]]:
     """Rows (parameter, value, default, unit) for the parameters that differ from their defaults."""
-    from sim.params import PARAMS
-
     rows = []
     for name, value in params.items():
         param = PARAMS.get(name)
@@ -140,7 +124,6 @@ def report_markdown(
     import os
 
     from analysis.figures import RUN_FIGURES
-    from sim.params import PARAMS
 
     first, last = str(ts["quarter"].iloc[0]), str(ts["quarter"].iloc[-1])
     lines = [
