@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.stats import mean_ci
 from sim.errors import UserError
 
 #: Methods and the SALib function behind each.
@@ -795,22 +796,6 @@ def analyse_sweep(
     )
 
 
-def _t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float, int]:
-    """Mean and two-sided t interval of the finite ``values`` (NaN bounds with fewer than two)."""
-    from scipy import stats
-
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    n = int(values.size)
-    if n == 0:
-        return np.nan, np.nan, np.nan, 0
-    mean = float(values.mean())
-    if n < 2:
-        return mean, np.nan, np.nan, n
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
 def response_table(sweep: Sweep, outcomes: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:
     """Mean of each outcome per value of each swept parameter, with a t interval (grid designs).
 
@@ -829,7 +814,7 @@ def response_table(sweep: Sweep, outcomes: Sequence[str], confidence: float = 0.
         for parameter in names:
             by_rep = ok.pivot_table(index="replicate", columns=parameter, values=outcome) if paired else None
             for value, part in ok.groupby(parameter, sort=True):
-                mean, low, high, n = _t_interval(part[outcome].to_numpy(dtype=float), confidence)
+                mean, low, high, n = mean_ci(part[outcome].to_numpy(dtype=float), confidence)
                 row = {
                     "outcome": outcome,
                     "parameter": parameter,
@@ -844,7 +829,7 @@ def response_table(sweep: Sweep, outcomes: Sequence[str], confidence: float = 0.
                 }
                 if by_rep is not None and value in by_rep.columns:
                     diff = by_rep[value].to_numpy(dtype=float) - by_rep.iloc[:, 0].to_numpy(dtype=float)
-                    row["change"], row["change_low"], row["change_high"], _ = _t_interval(diff, confidence)
+                    row["change"], row["change_low"], row["change_high"], _ = mean_ci(diff, confidence)
                 rows.append(row)
     columns = ["outcome", "parameter", "value", "mean", "low", "high", "n", "change", "change_low", "change_high"]
     return pd.DataFrame(rows, columns=columns)
