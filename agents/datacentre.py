@@ -107,15 +107,33 @@ class DataCentre(mesa.Agent):
         margin_per_year = (
             hours * (g.h100_eq * price_jpy_per_hour - g.watts * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]) / 1e9
         )
-        cost = g.price_usd * env.fx[t] / 1e9 * (1 - subsidy_rate) * (1 - p["investment_tax_credit_rate"])
+        cost = g.price_usd * env.fx[t] / 1e9 * self._net_of_support(subsidy_rate)
         return margin_per_year * annuity_factor(p["dc_discount_rate"], p["gpu_lifetime_years"]) - cost
 
-    def install(self, gen: int, chips: float, capex_jpy_bn: float, support_jpy_bn: float) -> None:
-        """Install delivered accelerators and pay for them (less subsidy and tax credit)."""
-        self.gpus[gen] += chips
+    def subsidy_rate(self) -> float:
+        """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
+        eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0
+        return self.model.p["capex_subsidy_rate"] if eligible else 0.0
+
+    def _net_of_support(self, subsidy_rate: float) -> float:
+        """Share of capex the operator bears after the subsidy and the tax credit on the rest."""
+        return (1 - subsidy_rate) * (1 - self.model.p["investment_tax_credit_rate"])
+
+    def _pay_capex(self, capex_jpy_bn: float) -> None:
+        """Pay for capex: the subsidy while the programme has money, the tax credit on the rest."""
+        gov = self.model.government
+        subsidy = gov.pay("compute_capex", self.subsidy_rate() * capex_jpy_bn, self.key)
+        credit = self.model.p["investment_tax_credit_rate"] * (capex_jpy_bn - subsidy)
+        gov.forgo_tax(credit)
         self.capex_jpy_bn += capex_jpy_bn
-        self.support_jpy_bn += support_jpy_bn
-        self.cash_jpy_bn -= capex_jpy_bn - support_jpy_bn
+        self.support_jpy_bn += subsidy + credit
+        self.cash_jpy_bn -= capex_jpy_bn - subsidy - credit
+
+    def install(self, gen: int, chips: float) -> None:
+        """Install delivered accelerators and pay for them."""
+        g, env = self.model.env.gens[gen], self.model.env
+        self.gpus[gen] += chips
+        self._pay_capex(chips * g.price_usd * env.fx[self.model.t] / 1e9)
 
     def build_npv_jpy_bn(self, price_jpy_per_hour: float, subsidy_rate: float) -> float:
         """NPV of one MW of new capacity filled with today's accelerators."""
@@ -126,15 +144,13 @@ class DataCentre(mesa.Agent):
         chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour, subsidy_rate) * chips
         # The shell outlives the chips: refill it as they wear out.
         refills = sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
-        shell = p["dc_capex_jpy_bn_per_mw"] * (1 - subsidy_rate) * (1 - p["investment_tax_credit_rate"])
+        shell = p["dc_capex_jpy_bn_per_mw"] * self._net_of_support(subsidy_rate)
         return chip_value * refills - shell
 
-    def plan_build(self, mw: float, capex_jpy_bn: float, support_jpy_bn: float) -> None:
-        """Commit to a build of ``mw`` that completes after the build lag."""
+    def plan_build(self, mw: float) -> None:
+        """Commit to a build of ``mw`` that completes after the build lag, and pay for it now."""
         self.pipeline.append((self.model.t + self.model.p["build_lag_quarters"], mw))
-        self.capex_jpy_bn += capex_jpy_bn
-        self.support_jpy_bn += support_jpy_bn
-        self.cash_jpy_bn -= capex_jpy_bn - support_jpy_bn
+        self._pay_capex(mw * self.model.p["dc_capex_jpy_bn_per_mw"])
 
     @property
     def debt_jpy_bn(self) -> float:

@@ -98,12 +98,13 @@ class SovereignAIModel(mesa.Model):
         self.unmet_compute_share = 0.0
         self.inference_shortage = 0.0
         self.gpu_orders_unfilled_share = 0.0
-        self.cumulative = dict.fromkeys(("electricity_gwh", "co2_mt", "deficit_ai_jpy_bn"), 0.0)
+        self.domestic_user_spend_jpy_bn = 0.0  # last quarter's; sets the adoption subsidy rate
         self._update_offers()
         self.population.seed_adopters(initial, self.offers, self.rng)
-        self.domestic_user_spend_jpy_bn = self._spend_tensor()[:, :, self.hosting == DOMESTIC].sum()
+        spend = self._spend_tensor()
+        self.domestic_user_spend_jpy_bn = spend[:, :, self.hosting == DOMESTIC].sum()
         self.record: dict[str, Any] = {}
-        self._record(spend=self._spend_tensor(), flows={})
+        self._record(spend=spend, flows={})
         self.datacollector = mesa.DataCollector(model_reporters={k: partial(_recorded, key=k) for k in self.record})
 
     # --- the quarter ----------------------------------------------------------------------------------
@@ -119,7 +120,7 @@ class SovereignAIModel(mesa.Model):
         self._fund_developers()
         spend, flows = self._users_choose_and_pay()
         flows |= self._clear_compute_market(spend)
-        flows |= self._invest_in_compute()
+        self._invest_in_compute()
         for d in self.developers:
             d.release_model()
         self._run_data_and_talent_programmes()
@@ -146,20 +147,20 @@ class SovereignAIModel(mesa.Model):
             f.update()
         gen = self.env.gens[self.env.new_gen[t]]
         energy = gen.watts / gen.h100_eq * p["pue"] / 1000 * self.env.electricity_jpy_per_kwh[t]
+        world_price = self.world_gpu_hour_price
         self.base_price = markets.gpu_hour_base_price(
-            self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"], self.fleet_support_share, energy
+            world_price, p["gpu_hour_capex_cost_share"], self.fleet_support_share, energy
         )
         self.price_jpy_per_hour = markets.gpu_hour_price(
             self.base_price, self.tightness, p["target_utilisation"], p["gpu_price_utilisation_elasticity"]
         )
         # Domestic serving costs follow the world's technology and the yen like foreign prices do, scaled
         # by how dear GPU-hours are in Japan relative to the world price of the day.
-        world_price = self.world_gpu_hour_price
         cost_path = self.env.foreign_price_usd[t] * self.env.fx[t] / self.env.fx[0]
         for d in self.developers:
             d.set_offer(self.japanese_domestic, cost_path * self.price_jpy_per_hour / world_price)
         allowance = self.government.allowance("adoption")
-        spend = getattr(self, "domestic_user_spend_jpy_bn", 0.0)
+        spend = self.domestic_user_spend_jpy_bn
         self.adoption_subsidy_rate = min(
             p["adoption_subsidy_max_rate"],
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
@@ -199,16 +200,11 @@ class SovereignAIModel(mesa.Model):
         if p["export_partnership"] and dom.any():  # partner markets do not value Japanese proficiency
             export_share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
         export_market = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t]
-        flows = dict.fromkeys(("adoption_subsidy", "procurement", "exports"), 0.0)
         for i, d in enumerate(self.developers):
-            subsidy = gov.pay("adoption", self.adoption_subsidy_rate * by_provider[i], d.key)
+            gov.pay("adoption", self.adoption_subsidy_rate * by_provider[i], d.key)  # part of the user's bill
             bought = gov.pay("procurement", procurement * proc_share[i], d.key)
-            exported = export_market * export_share[i]
-            d.book_revenue(by_provider[i] + bought + exported)
-            flows["adoption_subsidy"] += subsidy
-            flows["procurement"] += bought
-            flows["exports"] += exported
-        return spend, flows
+            d.book_revenue(by_provider[i] + bought + export_market * export_share[i])
+        return spend, {"exports": export_market * float(export_share.sum())}
 
     def _clear_compute_market(self, spend: np.ndarray) -> dict[str, float]:
         """Clear the GPU-hour markets.
@@ -242,11 +238,7 @@ class SovereignAIModel(mesa.Model):
             "domestic": dom["demand"] * price / self.base_price,
             "foreign": foreign["demand"] * price / self.base_price,
         }
-        return {
-            "compute_imports": float(offshore.sum()),
-            "compute_grants": fill * float(np.sum(grants)),
-            "hosted_offshore": (1 - foreign["fills"][0]) * hosted,
-        }
+        return {"compute_imports": float(offshore.sum()), "hosted_offshore": (1 - foreign["fills"][0]) * hosted}
 
     def _clear_pool(self, dcs: list[DataCentre], first: float, second: float) -> dict[str, Any]:
         """Serve ``first`` (hours) before ``second`` from the pool's capacity net of background use.
@@ -272,7 +264,7 @@ class SovereignAIModel(mesa.Model):
             "unmet": max(0.0, 1 - (sold - background) / demand) if demand > 0 else 0.0,
         }
 
-    def _invest_in_compute(self) -> dict[str, float]:
+    def _invest_in_compute(self) -> None:
         """Order accelerators for demand operators cannot serve; plan builds where power runs short.
 
         Domestic operators buy from the world's supply to Japan (and the domestic chip); foreign
@@ -284,22 +276,15 @@ class SovereignAIModel(mesa.Model):
             env.gpu_supply_h100eq[t] * (self.price_jpy_per_hour / self.base_price) ** p["gpu_supply_price_elasticity"]
         )
         dom_share = p["domestic_accelerator_share"] if env.domestic_accelerator[t] else 0.0
-        flows = {"capex_subsidy": 0.0, "gpu_capex": 0.0}
         self.gpu_orders_unfilled_share = self._order_chips(
-            self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share, flows
+            self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share
         )
         hyperscaler_supply = p["hyperscaler_supply_h100eq_per_year"] / 4
-        self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, hyperscaler_supply, 0.0, flows)
-        for c, tight in [(c, self.tightness) for c in self.domestic_dcs] + [
-            (c, self.hosted_tightness) for c in self.foreign_dcs
-        ]:
-            self._maybe_build(c, gen, self._subsidy_rate(c), tight, flows)
-        return flows
-
-    def _subsidy_rate(self, c: DataCentre) -> float:
-        """Capex subsidy rate a site can expect now (domestic operators only, while money lasts)."""
-        eligible = not c.foreign_owned and self.government.pot["compute_capex"] > 0
-        return self.p["capex_subsidy_rate"] if eligible else 0.0
+        self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, hyperscaler_supply, 0.0)
+        for c in self.domestic_dcs:
+            self._maybe_build(c, self.tightness)
+        for c in self.foreign_dcs:
+            self._maybe_build(c, self.hosted_tightness)
 
     def _order_chips(
         self,
@@ -308,17 +293,16 @@ class SovereignAIModel(mesa.Model):
         gen: int,
         supply: float,
         dom_share: float,
-        flows: dict[str, float],
     ) -> float:
         """Fill the pool's capacity gap where a chip pays for itself; return the unfilled share of orders."""
-        p, env, gov, t = self.p, self.env, self.government, self.t
+        p, env = self.p, self.env
         capacity = sum(c.h100eq for c in dcs) * QUARTER_HOURS
         wanted = demand_hours / max(p["target_utilisation"] - p["background_gpu_demand_share"], 0.05)
         gap = max(0.0, wanted - capacity) / QUARTER_HOURS
         keen = [
             c
             for c in dcs
-            if c.free_slots(gen) > 0 and c.chip_npv_jpy_bn(gen, self.price_jpy_per_hour, self._subsidy_rate(c)) > 0
+            if c.free_slots(gen) > 0 and c.chip_npv_jpy_bn(gen, self.price_jpy_per_hour, c.subsidy_rate()) > 0
         ]
         free = np.array([c.free_slots(gen) * env.gens[gen].h100_eq for c in keen])
         if free.sum() <= 0 or gap <= 0:
@@ -328,41 +312,28 @@ class SovereignAIModel(mesa.Model):
             gen: markets.ration((1 - dom_share) * orders.sum(), supply),
             env.domestic_gen: markets.ration(dom_share * orders.sum(), env.domestic_accelerator_supply_h100eq),
         }
-        for c, order in zip(keen, orders, strict=False):
-            rate = self._subsidy_rate(c)
+        for c, order in zip(keen, orders, strict=True):
             for g, eq in (
                 (gen, (1 - dom_share) * fill[gen] * order),
                 (env.domestic_gen, dom_share * fill[env.domestic_gen] * order),
             ):
-                if eq <= 0:
-                    continue
-                chips = eq / env.gens[g].h100_eq
-                capex = chips * env.gens[g].price_usd * env.fx[t] / 1e9
-                subsidy = gov.pay("compute_capex", rate * capex, c.key)
-                credit = p["investment_tax_credit_rate"] * (capex - subsidy)
-                gov.forgo_tax(credit)
-                c.install(g, chips, capex, subsidy + credit)
-                flows["capex_subsidy"] += subsidy
-                flows["gpu_capex"] += capex
+                if eq > 0:
+                    c.install(g, eq / env.gens[g].h100_eq)
         return 1 - fill[gen]
 
-    def _maybe_build(self, c: DataCentre, gen: int, rate: float, tightness: float, flows: dict[str, float]) -> None:
+    def _maybe_build(self, c: DataCentre, tightness: float) -> None:
         """Plan a build when the site is nearly full, demand presses and the NPV is positive."""
-        p, gov = self.p, self.government
+        p = self.p
         full = c.power_used_mw >= 0.85 * c.built_mw
         pressed = tightness >= p["expansion_utilisation_threshold"]
-        if not (full and pressed and not c.pipeline) or c.build_npv_jpy_bn(self.price_jpy_per_hour, rate) <= 0:
+        if not (full and pressed and not c.pipeline):
+            return
+        if c.build_npv_jpy_bn(self.price_jpy_per_hour, c.subsidy_rate()) <= 0:
             return
         committed = sum(d.committed_mw for d in self.datacentres if d.region == c.region)
         mw = min(p["expansion_step_mw"], self.grid_limit_mw[self.t, c.region] - committed)
-        if mw < 1.0:
-            return
-        capex = mw * p["dc_capex_jpy_bn_per_mw"]
-        subsidy = gov.pay("compute_capex", rate * capex, c.key)
-        credit = p["investment_tax_credit_rate"] * (capex - subsidy)
-        gov.forgo_tax(credit)
-        c.plan_build(mw, capex, subsidy + credit)
-        flows["capex_subsidy"] += subsidy
+        if mw >= 1.0:
+            c.plan_build(mw)
 
     def _run_data_and_talent_programmes(self) -> None:
         gov, p, t = self.government, self.p, self.t

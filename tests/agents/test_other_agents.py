@@ -71,7 +71,7 @@ def test_datacentre_economics(small_model):
     assert dear > 0 > cheap and subsidised > cheap
     assert annuity_factor(0.0, 5) == 5 and annuity_factor(0.08, 5) < 5
     free = c.free_slots(gen)
-    c.install(gen, free, 1.0, 0.0)
+    c.install(gen, free)
     assert c.power_used_mw == pytest.approx(c.built_mw) and c.free_slots(gen) == pytest.approx(0, abs=1e-6)
 
 
