@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-PROGRAMME_COLUMNS = ("compute_capex", "compute_grants", "rnd", "data", "talent", "adoption", "procurement")
+from sim.params import PROGRAMMES  # noqa: E402
 
 
 def _axes(title: str, ylabel: str, ts: pd.DataFrame) -> tuple[plt.Figure, plt.Axes]:
@@ -78,8 +78,8 @@ def capability(ts: pd.DataFrame) -> plt.Figure:
 def budget_by_programme(ts: pd.DataFrame) -> plt.Figure:
     """Cumulative budget spent, stacked by programme."""
     fig, ax = _axes("Public AI budget spent by programme", "¥bn (cumulative)", ts)
-    cols = [f"spent_{p}_jpy_bn" for p in PROGRAMME_COLUMNS]
-    ax.stackplot(range(len(ts)), *(ts[c] for c in cols), labels=[p.replace("_", " ") for p in PROGRAMME_COLUMNS])
+    cols = [f"spent_{p}_jpy_bn" for p in PROGRAMMES]
+    ax.stackplot(range(len(ts)), *(ts[c] for c in cols), labels=[p.replace("_", " ") for p in PROGRAMMES])
     ax.plot(ts["budget_appropriated_jpy_bn"], color="black", linestyle=":", label="appropriated")
     ax.legend(loc="upper left", fontsize=8, ncols=2)
     return fig
