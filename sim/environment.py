@@ -72,7 +72,9 @@ class Environment:
     """Exogenous paths for every quarter of the run.
 
     Attributes (arrays indexed by quarter): ``years`` since FY2026Q1, ``frontier_flop``,
-    ``frontier_capability``, ``algo_efficiency``, ``fx``, ``foreign_price_usd`` (index, 2026 = 1),
+    ``frontier_capability``, ``algo_efficiency``, ``fx``, ``fx_index`` (over the ¥150 reference),
+    ``foreign_price_usd`` (index, 2026 = 1), ``serving_cost`` (technology, 2026 = 1),
+    ``background_growth``, ``gpu_shock`` (bool),
     ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price),
     ``foreign_outage`` (bool),
     ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
@@ -93,6 +95,7 @@ class Environment:
         self.fx = params["fx_jpy_per_usd"] * (1 + params["fx_drift_per_year"]) ** self.years
         self.fx_index = self.fx / FX_REFERENCE_JPY_PER_USD
         self.foreign_price_usd = (1 - params["foreign_price_decline_per_year"]) ** self.years
+        self.serving_cost = (1 - params["serving_cost_decline_per_year"]) ** self.years
         self.electricity_jpy_per_kwh = (
             params["electricity_price_jpy_per_kwh"] * (1 + params["electricity_price_growth_per_year"]) ** self.years
         )

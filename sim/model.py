@@ -195,7 +195,7 @@ class SovereignAIModel(mesa.Model):
         share = p["domestic_serving_compute_share"]
         self.serving_cost_index = (
             p["domestic_serving_cost_index"]
-            * env.foreign_price_usd[t]
+            * env.serving_cost[t]
             * (share * self.price_jpy_per_hour["domestic"] / reference + 1 - share)
         )
         for f in self.foreign:

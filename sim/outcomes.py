@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from agents.government import AWARD
-from agents.user import DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
+from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
@@ -73,6 +73,11 @@ COLUMNS: dict[str, str] = {
     "domestic_ai_volume_jpy26_bn": "volume of AI served by domestic models, ¥bn a year at FY2026 prices",
     "foreign_ai_volume_jpy26_bn": "volume of AI served by foreign models (all hosting modes), ¥bn a year at "
     "FY2026 prices",
+    "foreign_price_index": "yen price of the cheapest foreign AI served from abroad (FY2026 list price at ¥150/$ "
+    "= 1; 0 when none is offered)",
+    "domestic_price_index": "yen price users pay for domestic AI after the adoption subsidy, spend-weighted (same "
+    "units; 0 when none is offered)",
+    "domestic_volume_share": "share of the volume of AI served (at FY2026 prices) that domestic models served",
     "domestic_infra_share": "share of served AI spend that ran on infrastructure in Japan (any model)",
     "open_weight_share": "share of served AI spend on foreign open-weight models run in Japan",
     "unmet_ai_demand_jpy_bn": "AI demand no provider served (Japan's pools full and no way abroad), ¥bn a year",
@@ -122,6 +127,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
     )
     demand = m.demand.sum(axis=(0, 1))
+    dom = hosting == DOMESTIC
     fill = np.divide(by_provider, demand, out=np.zeros_like(by_provider), where=demand > 0)
     volume_served = m.volume.sum(axis=(0, 1)) * fill
     bound = (delivery.served + delivery.rerouted + delivery.unmet)[regulated][:, SENSITIVE_BOUND].sum()
@@ -177,6 +183,13 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "ai_spend_jpy_bn": 4 * demand.sum(),
         "domestic_ai_volume_jpy26_bn": 4 * volume_served[hosting == DOMESTIC].sum(),
         "foreign_ai_volume_jpy26_bn": 4 * volume_served[hosting != DOMESTIC].sum(),
+        "foreign_price_index": float(m.offers.list_price[hosting == ABROAD].min(initial=np.inf))
+        if (hosting == ABROAD).any()
+        else 0.0,
+        "domestic_price_index": float(np.average(m.offers.price[dom], weights=demand[dom]))
+        if demand[dom].sum() > 0
+        else 0.0,
+        "domestic_volume_share": _share(volume_served[hosting == DOMESTIC].sum(), volume_served.sum()),
         "domestic_infra_share": _share(by_provider[np.isin(hosting, (DOMESTIC, OPEN_DOMESTIC))].sum(), total),
         "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
         "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),

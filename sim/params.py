@@ -298,8 +298,13 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("private_crowd_in_per_public_jpy", 0.3, "¥ per ¥", "private money drawn in per yen of public support",
        _A, 0.0, 2.0),
     # --- foreign providers and the environment --------------------------------------------------------
-    _P("foreign_price_decline_per_year", 0.3, "share per year", "yearly fall of foreign AI prices in USD",
-       "assumption; provider price pages 2025–26 show cheaper tiers (GPT-5 mini at 1/5 of GPT-5)", 0.0, 0.9),
+    _P("foreign_price_decline_per_year", 0.3, "share per year", "yearly fall of foreign AI list prices in USD",
+       "assumption between the frontier's slow price falls and ~10x a year at constant capability (a16z, 'Welcome "
+       "to LLMflation', 12 Nov 2024; Epoch AI, 'LLM inference prices have fallen rapidly but unequally across "
+       "tasks', 12 Mar 2025)", 0.0, 0.9),
+    _P("serving_cost_decline_per_year", 0.3, "share per year", "yearly fall in the cost of serving a unit of AI on given hardware (models get more efficient)",
+       "assumption: the technology behind foreign price falls (smaller, distilled models) is open to domestic "
+       "providers too; set equal to foreign_price_decline_per_year by default", 0.0, 0.9),
     _P("fx_jpy_per_usd", 150.0, "¥ per $", "exchange rate in FY2026 (dollar prices of foreign AI and GPUs convert at it)",
        "assumption; 2024–25 average near ¥150", 80.0, 250.0),
     _P("fx_drift_per_year", 0.0, "share per year", "yearly change of the ¥/$ rate (+ = weaker yen)", _A,
