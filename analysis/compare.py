@@ -796,5 +796,5 @@ def write_result(result: Result, out: Path) -> Path:
             folder, "report", report_markdown(result), title=f"Equal-cost comparison: {result.comparison.name}"
         )
 
-    write_atomically(out, fill)
+    write_atomically(out, fill, kind="compare", label="--out")
     return out

@@ -53,7 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--seed", type=int, help=f"random seed (default {DEFAULT_SEED}, or the params file's)")
     run.add_argument("--quarters", type=int, help="quarters to simulate (default 40: FY2026Q1–FY2035Q4)")
-    run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<seed>/)")
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="output folder: new, empty, or an earlier run's (default results/<scenario>-<seed>[-<changes>]/)",
+    )
     run.add_argument("--no-figures", action="store_true", help="skip the figures")
     run.set_defaults(func=cmd_run)
     scen = sub.add_parser("scenarios", help="list the scenarios")
@@ -77,6 +81,22 @@ def parse_sets(items: list[str]) -> dict[str, str]:
     return out
 
 
+def default_out(args: argparse.Namespace, scenario: str, seed: int, params: dict[str, Any]) -> Path:
+    """results/<scenario>-<seed>, plus the parameters that differ from the scenario's.
+
+    So a ``--set`` run never replaces the plain one, and ``--params`` reproduces into the same name.
+    """
+    from sim.outputs import default_run_name
+
+    source = scenario if args.params is not None else args.scenario
+    try:
+        reference = resolve(load_scenario(source))
+    except UserError:  # a params file whose scenario is not a shipped one: name every change from the defaults
+        reference = resolve()
+    changed = {k: v for k, v in params.items() if reference.get(k) != v}
+    return Path("results") / default_run_name(scenario, seed, changed)
+
+
 def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
     """Scenario name, seed and fully resolved parameters of a ``sovai run`` (nothing is run or written)."""
     seed = args.seed
@@ -98,16 +118,26 @@ def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``sovai run``."""
     from analysis.figures import write_run_figures
-    from sim.outputs import write_run
+    from sim.outputs import check_output_dir, write_run
 
     scenario, seed, params = resolve_run(args)
-    out = args.out or Path("results") / f"{scenario}-{seed}"
+    out = args.out or default_out(args, scenario, seed, params)
+    label = "--out" if args.out else "output folder"
+    check_output_dir(out, kind="run", label=label)  # before running, so a refused folder costs nothing
     started = time.perf_counter()
     ts = simulate(params, seed, label=scenario)
     counterfactual = None
     if scenario != NO_POLICY and (params["budget_total_jpy_bn"] > 0 or params["investment_tax_credit_rate"] > 0):
         counterfactual = simulate(resolve(params | load_scenario(NO_POLICY)), seed, label=NO_POLICY)
-    write_run(out, ts, params, seed=seed, scenario=scenario, figures=None if args.no_figures else write_run_figures)
+    write_run(
+        out,
+        ts,
+        params,
+        seed=seed,
+        scenario=scenario,
+        figures=None if args.no_figures else write_run_figures,
+        label=label,
+    )
     print(summary_table(ts, counterfactual, scenario=scenario, seed=seed))
     print(
         f"\nwrote {out}/ (timeseries.parquet, timeseries.csv, params.toml"
