@@ -1,7 +1,8 @@
 """Where runs execute: in this process, or on Dask (a LocalCluster, a scheduler, or Slurm/PBS jobs).
 
-Both pools offer the same three calls: ``submit(config, batch)``, ``next_done()`` (the next finished
-batch with its result) and ``slots()`` (how many batches can run at once). A batch whose worker died
+Both pools offer the same three calls: ``submit(config, batch)``, ``next_done(timeout)`` (the next
+finished batch with its result, or None when none finished in time) and ``slots()`` (how many
+batches can run at once). A batch whose worker died
 more often than ``distributed.scheduler.allowed-failures`` allows comes back as :class:`WorkerDied`
 instead of a result, so the sweep can re-run its runs one by one and mark the culprit failed.
 """
@@ -53,8 +54,8 @@ class Pool(Protocol):
         """Queue a batch."""
         ...
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """Wait for the next finished batch."""
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """Wait for the next finished batch; None when none finished within ``timeout`` seconds."""
         ...
 
 
@@ -72,8 +73,8 @@ class InProcessPool:
         """Queue a batch; it runs when :meth:`next_done` is called."""
         self._queue.append((config, batch))
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """Run the oldest queued batch."""
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """Run the oldest queued batch (``timeout`` is moot: each run is bounded by its time limit)."""
         config, batch = self._queue.popleft()
         return batch, run_batch(config, batch)
 
@@ -105,8 +106,8 @@ class DaskPool:
         key = f"sovai-runs-{batch.run_ids[0]}-{len(batch)}-{os.urandom(4).hex()}"
         self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`.
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`; None after ``timeout`` s.
 
         Raises:
             ClusterError: every worker of the local cluster is gone for good.
@@ -115,9 +116,13 @@ class DaskPool:
 
         if not self._pending:
             raise RuntimeError("next_done() called with no batch submitted")
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            wait_for = _WATCH_SECONDS if deadline is None else min(_WATCH_SECONDS, deadline - time.monotonic())
+            if wait_for <= 0:
+                return None
             try:
-                done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
+                done = wait(list(self._pending), timeout=wait_for, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
             for future in done:

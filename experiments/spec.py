@@ -66,6 +66,7 @@ _EXPERIMENT_KEYS = (
     "outputs",
     "timeseries",
     "normalise_shares",
+    "run_timeout_s",
     *sorted({k for opts in DESIGN_OPTIONS.values() for k in opts}),
 )
 _PARAMETER_KEYS = ("low", "high", "values", "levels", "dist", "mean", "sd", "mode", "group")
@@ -146,6 +147,8 @@ class Experiment:
         parameters: The swept parameters, in file order.
         cluster: The [cluster] table (settings for dask-jobqueue).
         notes: Messages for the user that are not errors (e.g. N rounded up).
+        run_timeout_s: Longest a run may take before it is recorded as failed (None: the default;
+            where the runs happen, not what they compute, so not part of :meth:`identity`).
     """
 
     path: Path
@@ -169,6 +172,7 @@ class Experiment:
     parameters: tuple[ParameterSpec, ...]
     cluster: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    run_timeout_s: float | None = None
 
     @property
     def builtin(self) -> bool:
@@ -338,6 +342,11 @@ def _build(
         raise where.error("experiment", "seeds", f"{seed_mode!r} is not allowed; one of {', '.join(SEED_MODES)}")
     outputs = _names_field(where, table, "outputs")
     timeseries = _names_field(where, table, "timeseries") or ()
+    run_timeout = table.get("run_timeout_s")
+    if run_timeout is not None and (
+        isinstance(run_timeout, bool) or not isinstance(run_timeout, int | float) or not 0 < run_timeout < 1e9
+    ):
+        raise where.error("experiment", "run_timeout_s", f"{run_timeout!r} must be a number of seconds > 0")
     normalise = table.get("normalise_shares", True)
     if not isinstance(normalise, bool):
         raise where.error("experiment", "normalise_shares", f"{normalise!r} must be true or false")
@@ -378,6 +387,7 @@ def _build(
         parameters=specs,
         cluster=dict(data.get("cluster", {})),
         notes=tuple(notes),
+        run_timeout_s=float(run_timeout) if run_timeout is not None else None,
     )
 
 
