@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,7 @@ import pandas as pd
 from analysis.stats import mean_ci
 from sim.errors import UserError
 from sim.params import PROGRAMMES, SHARE_NAMES
+from sim.tomlfiles import read_toml
 
 COUNTERFACTUAL = "counterfactual"
 BUILTIN_MODEL = "sovai"
@@ -200,12 +200,7 @@ def load_comparison(
         CompareError: a missing, malformed or invalid file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CompareError(f"compare file {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CompareError(f"{path}: malformed TOML: {err}") from None
+    _, data = read_toml(path, CompareError, "compare file")
     if "experiment" in data and "compare" not in data:
         raise _err(
             path,

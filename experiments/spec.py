@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from experiments.errors import ExperimentError
 from experiments.models import BUILTIN_MODEL
+from sim.tomlfiles import read_toml
 
 #: Designs and the library function behind each.
 DESIGNS: dict[str, str] = {
@@ -298,13 +298,7 @@ def load_experiment(path: str | Path, *, model: str | None = None) -> Experiment
         ExperimentError: the file is missing, malformed or has a bad field.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ExperimentError(f"experiment file {str(path)!r} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{path}: malformed TOML: {err}") from None
+    text, data = read_toml(path, ExperimentError, "experiment file")
     where = _Where(path, text)
     if "compare" in data:
         raise where.error("compare", None, "this is an instrument-comparison file: run it with `sovai compare`")
