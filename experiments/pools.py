@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,10 +61,15 @@ class Pool(Protocol):
 
 
 class InProcessPool:
-    """Runs batches one after another in this process (``--workers 1``: simple to debug)."""
+    """Runs batches one after another in this process (``--workers 1``: simple to debug).
+
+    A batch runs in a background thread, so the sweep can write finished runs on time while a long
+    run is still going, and a signal (SIGTERM, Ctrl-C) stops the sweep at once.
+    """
 
     def __init__(self) -> None:
         self._queue: deque[tuple[RunConfig, Batch]] = deque()
+        self._running: tuple[Batch, threading.Thread, dict[str, Any]] | None = None
 
     def slots(self) -> int:
         """One batch at a time."""
@@ -74,9 +80,28 @@ class InProcessPool:
         self._queue.append((config, batch))
 
     def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
-        """Run the oldest queued batch (``timeout`` is moot: each run is bounded by its time limit)."""
-        config, batch = self._queue.popleft()
-        return batch, run_batch(config, batch)
+        """Run the oldest queued batch; None when it is still running after ``timeout`` seconds."""
+        if self._running is None:
+            config, batch = self._queue.popleft()
+            box: dict[str, Any] = {}
+
+            def work() -> None:
+                try:
+                    box["result"] = run_batch(config, batch)
+                except BaseException as err:  # handed to the sweep's thread
+                    box["error"] = err
+
+            thread = threading.Thread(target=work, name="sovai-batch", daemon=True)
+            thread.start()
+            self._running = (batch, thread, box)
+        batch, thread, box = self._running
+        thread.join(timeout)
+        if thread.is_alive():
+            return None
+        self._running = None
+        if "error" in box:
+            raise box["error"]
+        return batch, box["result"]
 
 
 class DaskPool:
