@@ -605,7 +605,7 @@ def _continuous(
 ) -> ParameterSpec:
     """A parameter sampled from a distribution over a range."""
     dist = raw.get("dist", "unif")
-    if dist not in DISTS:
+    if not isinstance(dist, str) or dist not in DISTS:
         raise where.error(table, "dist", f"unknown distribution {dist!r}; {_suggest(str(dist), list(DISTS))}")
     needed = DISTS[dist]
     for key in ("low", "high", "mean", "sd", "mode"):
