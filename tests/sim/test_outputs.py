@@ -186,3 +186,23 @@ def test_default_names():
     long = default_run_name("baseline", 42, {f"share_{i}": 0.123456 for i in range(20)})
     assert long.startswith("baseline-42-20changes-") and len(long) < 60
     assert "/" not in default_run_name("../x", 1, {"a": "b/c"})
+
+
+def test_compare_and_sensitivity_refuse_the_users_folder_before_any_work(users_folder, tmp_path, capsys):
+    before = _listing(users_folder)
+    shipped = Path(__file__).resolve().parents[2] / "experiments" / "instrument_comparison.toml"
+    err = _refused(["compare", str(shipped), "--out", str(users_folder), "--workers", "1"], capsys)
+    assert "notes.txt" in err  # refused at once: the 240 runs were not made
+    model = tmp_path / "toy.py"
+    model.write_text("def f(*, seed, x=0.0):\n    return {'y': x * x}\n")
+    exp = tmp_path / "exp.toml"
+    exp.write_text('[experiment]\ndesign = "sobol"\nsamples = 8\n[parameters.x]\nlow = 0\nhigh = 1\n')
+    sweep_dir = tmp_path / "sweep"
+    assert main(["sweep", str(exp), "--out", str(sweep_dir), "--workers", "1", "--model", f"{model}:f"]) == 0
+    capsys.readouterr()
+    err = _refused(["sensitivity", str(sweep_dir), "--out", str(users_folder), "--no-figures"], capsys)
+    assert "notes.txt" in err
+    assert _listing(users_folder) == before
+    assert main(["sensitivity", str(sweep_dir), "--no-figures", "--no-convergence", "--no-time-resolved"]) == 0
+    assert main(["sensitivity", str(sweep_dir), "--no-figures", "--no-convergence", "--no-time-resolved"]) == 0
+    assert sorted(p.name for p in sweep_dir.iterdir() if p.name.startswith(".analysis")) == []
