@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="experiment file (TOML); or 'status' followed by DIR")
     parser.add_argument("dir", metavar="DIR", nargs="?", help=argparse.SUPPRESS)
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
+    parser.add_argument("--out", metavar="DIR", type=Path, help="results folder (default: results/<experiment name>)")
     parser.add_argument(
         "--workers",
         metavar="N",

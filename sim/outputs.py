@@ -98,6 +98,8 @@ def write_marker(folder: Path, kind: str) -> None:
         "kind": kind,
         "sovai_version": __version__,
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "host": os.uname().nodename,  # the writer, so a killed write's leftovers are known (see _remove_leftovers)
+        "pid": os.getpid(),
     }
     (Path(folder) / MARKER).write_text(json.dumps(record) + "\n", encoding="utf-8")
 
@@ -246,15 +248,20 @@ def _move_into_place(tmp: Path, out: Path) -> None:
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Delete temporary siblings of ``out`` left by killed writes (only marked ones of dead processes)."""
+    """Delete temporary siblings of ``out`` left by killed writes: marked, and their writer on this host is gone."""
     prefix = f".{out.name}"
+    host = os.uname().nodename
     with contextlib.suppress(OSError):
         for sibling in out.parent.iterdir():
             rest = sibling.name.removeprefix(prefix)
             if rest == sibling.name or not rest.startswith((_TMP_INFIX, _OLD_INFIX)):
                 continue
-            pid = rest.split("-")[-2] if rest.count("-") >= 3 else ""
-            if pid.isdigit() and not _alive(int(pid)) and marker_kind(sibling) is not None:
+            try:
+                record = json.loads((sibling / MARKER).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # not ours
+            pid = record.get("pid") if isinstance(record, dict) else None
+            if record.get("host") == host and isinstance(pid, int) and not _alive(pid):
                 shutil.rmtree(sibling, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -56,13 +57,16 @@ def test_every_output_command_refuses_the_users_folder(users_folder, capsys, tmp
     assert _listing(users_folder) == before
 
 
-def test_sweep_refuses_the_users_folder(users_folder, capsys, tmp_path):
+def test_sweep_refuses_the_users_folder(users_folder, capsys, tmp_path, monkeypatch):
     exp = tmp_path / "exp.toml"
     exp.write_text(
         '[experiment]\ndesign = "lhs"\nsamples = 2\n[parameters.budget_total_jpy_bn]\nlow = 500\nhigh = 900\n'
     )
     before = _listing(users_folder)
     _refused(["sweep", str(exp), "--out", str(users_folder), "--workers", "1"], capsys)
+    assert _listing(users_folder) == before
+    monkeypatch.chdir(users_folder)
+    assert "is the current folder" in _refused(["sweep", str(exp), "--out", "", "--workers", "1"], capsys)
     assert _listing(users_folder) == before
 
 
@@ -130,11 +134,14 @@ def test_a_killed_writes_leftover_is_removed_by_the_next_write(tmp_path):
     out = tmp_path / "r"
     leftover = tmp_path / ".r.sovai-tmp-999999999-abcdef"  # a pid that cannot be running
     leftover.mkdir()
-    (leftover / MARKER).write_text('{"kind": "compare"}')
+    (leftover / MARKER).write_text(json.dumps({"kind": "compare", "host": os.uname().nodename, "pid": 999999999}))
+    elsewhere = tmp_path / ".r.sovai-tmp-12-abcdef"  # another node's write in progress (shared filesystem): kept
+    elsewhere.mkdir()
+    (elsewhere / MARKER).write_text(json.dumps({"kind": "compare", "host": "another-node", "pid": 999999999}))
     users = tmp_path / ".r.sovai-tmp-notes"  # not ours: kept
     users.mkdir()
     write_atomically(out, lambda folder: (folder / "runs.csv").write_text("new"), kind="compare")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.sovai-tmp-notes", "r"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".r.sovai-tmp-12-abcdef", ".r.sovai-tmp-notes", "r"]
 
 
 def test_files_added_to_an_output_folder_by_the_user_stop_its_replacement(tmp_path, capsys):
