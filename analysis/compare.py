@@ -411,10 +411,18 @@ def run_comparison(comp: Comparison, *, workers: int | None = None, progress: bo
 
     from experiments.pools import WorkerDied, open_pool
     from experiments.runner import Batch, RunConfig, failed_result
+    from sim.limits import check_fits_in_memory
 
     labels = [(COUNTERFACTUAL, "counterfactual", comp.counterfactual)]
     labels += [(o.name, o.kind, comp.option_params(o)) for o in comp.options]
     reps = comp.replications
+    check_fits_in_memory(
+        len(labels) * reps,
+        len(comp.wanted) + 8,
+        what=f"comparison {comp.name!r}",
+        hint="lower replications",
+        error=CompareError,
+    )
     configs, batches = [], []
     for index, (_, _, params) in enumerate(labels):
         # run_id = index * reps + r; with seed mode "common" every option's replicate r gets the same seed.

@@ -37,6 +37,7 @@ from experiments.pools import (
 from experiments.runner import DEFAULT_RUN_TIMEOUT_S, FAILED, OK, Batch, BatchResult, RunConfig, failed_result
 from experiments.spec import Experiment, load_experiment, spec_dicts
 from experiments.store import DESIGN, FORMAT_VERSION, SAMPLE, SCALARS, TIMESERIES, Store
+from sim.limits import check_fits_in_memory
 
 #: Seconds of work a task should hold (the middle of the 0.2–1 s that keeps Dask's overhead small).
 TARGET_TASK_SECONDS = 0.5
@@ -214,10 +215,6 @@ def _read_or_rebuild_design(store: Store, exp: Experiment, manifest: dict[str, A
         return runs
 
 
-#: Bytes a design may take per run and column, counting the copies made while it is built and written.
-_DESIGN_BYTES_PER_CELL = 8 * 6
-
-
 def expected_points(exp: Experiment) -> int:
     """Design points the experiment will have, computed without sampling (for the size check)."""
     k = len({p.group or p.name for p in exp.parameters})
@@ -239,18 +236,14 @@ def check_design_size(exp: Experiment, available_bytes: int | None = None) -> No
     Raises:
         ExperimentError: the design would need more memory than the machine has.
     """
-    if available_bytes is None:
-        import psutil
-
-        available_bytes = psutil.virtual_memory().total
-    runs = expected_points(exp) * exp.replications
-    need = runs * (len(exp.parameters) + 4) * _DESIGN_BYTES_PER_CELL
-    if need > available_bytes:
-        raise ExperimentError(
-            f"{exp.path}: the {exp.design} design has {runs:.3g} runs; its table alone would need about "
-            f"{need / 2**30:,.0f} GiB of memory and this machine has {available_bytes / 2**30:,.0f} GiB; "
-            "lower samples (or replications, or the grid's values)"
-        )
+    check_fits_in_memory(
+        expected_points(exp) * exp.replications,
+        len(exp.parameters) + 4,
+        what=f"{exp.path}: the {exp.design} design",
+        hint="lower samples (or replications, or the grid's values)",
+        error=ExperimentError,
+        available_bytes=available_bytes,
+    )
 
 
 def _differences(manifest: dict[str, Any], exp: Experiment, code: dict[str, str]) -> list[str]:

@@ -292,7 +292,11 @@ def test_a_sweep_on_a_full_disk_stops_in_one_line_and_resumes_once_there_is_room
     _same_runs(out, tmp_path / "reference")
 
 
-def test_a_read_only_disk_is_one_line_exit_1(small_disk, capsys):
+def test_a_read_only_disk_is_one_line_exit_1(small_disk, ishigami_file, capsys):
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     assert main(["run", "--out", str(small_disk / "run"), "--set", "n_user_agents=100", "--quarters", "2"]) == 1
+    assert "read-only" in _one_line(capsys)
+    path = ishigami_file(samples=4)
+    argv = ["sweep", str(path), "--out", str(small_disk / "sweep"), "--workers", "1", "--model", "sweep_toys:ishigami"]
+    assert main(argv) == 1
     assert "read-only" in _one_line(capsys)

@@ -57,3 +57,13 @@ def test_bad_experiment_files_write_nothing(content, message, tmp_path, capsys):
 def test_a_huge_number_is_refused_in_a_short_line(capsys):
     err = _one_line(capsys, 2, ["run", "--set", "n_user_agents=1e308"])
     assert "1e+308" in err and "out of range" in err
+
+
+def test_a_comparison_too_big_for_memory_is_refused_before_running(tmp_path, capsys):
+    from pathlib import Path
+
+    shipped = Path(__file__).resolve().parents[2] / "experiments" / "instrument_comparison.toml"
+    out = tmp_path / "cmp"
+    argv = ["compare", str(shipped), "--replications", "1000000000000", "--out", str(out), "--workers", "1"]
+    assert "GiB of memory" in _one_line(capsys, 2, argv)
+    assert not out.exists()
