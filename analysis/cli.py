@@ -90,10 +90,20 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise SensitivityError(f"--resamples {args.resamples}: need at least 2 bootstrap resamples")
     if args.top is not None and args.top < 1:
         raise SensitivityError(f"--top {args.top}: must be at least 1")
+    from sim.limits import check_fits_in_memory
     from sim.outputs import check_output_dir
 
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
     sweep = load_sweep(args.dir)
+    if args.resamples is not None:  # the bootstrap holds resamples x runs numbers
+        check_fits_in_memory(
+            args.resamples,
+            len(sweep.runs),
+            what="the bootstrap",
+            hint="lower --resamples",
+            error=SensitivityError,
+            rows_name="resamples",
+        )
     check_output_dir(args.out or Path(sweep.root) / "analysis", kind="sensitivity", label="--out")  # before the work
     analysis = analyse_sweep(
         sweep,

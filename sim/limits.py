@@ -9,7 +9,14 @@ BYTES_PER_CELL = 8 * 6
 
 
 def check_fits_in_memory(
-    rows: int, columns: int, *, what: str, hint: str, error: type[UserError], available_bytes: int | None = None
+    rows: int,
+    columns: int,
+    *,
+    what: str,
+    hint: str,
+    error: type[UserError],
+    rows_name: str = "runs",
+    available_bytes: int | None = None,
 ) -> None:
     """Raise ``error`` when a table of ``rows`` x ``columns`` numbers would not fit in this machine's memory.
 
@@ -19,6 +26,7 @@ def check_fits_in_memory(
         what: What the table is, for the message ("the lhs design of exp.toml").
         hint: What to lower ("lower samples").
         error: The :class:`UserError` subclass to raise.
+        rows_name: What a row is, for the message.
         available_bytes: Memory to compare with (default: the machine's total memory).
     """
     if available_bytes is None:
@@ -28,6 +36,6 @@ def check_fits_in_memory(
     need = rows * columns * BYTES_PER_CELL
     if need > available_bytes:
         raise error(
-            f"{what} has {rows:.3g} runs; its table alone would need about {need / 2**30:,.0f} GiB of memory "
+            f"{what} has {rows:.3g} {rows_name}; its table alone would need about {need / 2**30:,.0f} GiB of memory "
             f"and this machine has {available_bytes / 2**30:,.0f} GiB; {hint}"
         )

@@ -210,6 +210,7 @@ def test_compare_and_sensitivity_refuse_the_users_folder_before_any_work(users_f
     err = _refused(["sensitivity", str(sweep_dir), "--out", str(users_folder), "--no-figures"], capsys)
     assert "notes.txt" in err
     assert _listing(users_folder) == before
+    assert "GiB of memory" in _refused(["sensitivity", str(sweep_dir), "--resamples", str(10**15)], capsys)
     assert main(["sensitivity", str(sweep_dir), "--no-figures", "--no-convergence", "--no-time-resolved"]) == 0
     assert main(["sensitivity", str(sweep_dir), "--no-figures", "--no-convergence", "--no-time-resolved"]) == 0
     assert sorted(p.name for p in sweep_dir.iterdir() if p.name.startswith(".analysis")) == []
