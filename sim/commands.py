@@ -81,22 +81,6 @@ def parse_sets(items: list[str]) -> dict[str, str]:
     return out
 
 
-def default_out(args: argparse.Namespace, scenario: str, seed: int, params: dict[str, Any]) -> Path:
-    """results/<scenario>-<seed>, plus the parameters that differ from the scenario's.
-
-    So a ``--set`` run never replaces the plain one, and ``--params`` reproduces into the same name.
-    """
-    from sim.outputs import default_run_name
-
-    source = scenario if args.params is not None else args.scenario
-    try:
-        reference = resolve(load_scenario(source))
-    except UserError:  # a params file whose scenario is not a shipped one: name every change from the defaults
-        reference = resolve()
-    changed = {k: v for k, v in params.items() if reference.get(k) != v}
-    return Path("results") / default_run_name(scenario, seed, changed)
-
-
 def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
     """Scenario name, seed and fully resolved parameters of a ``sovai run`` (nothing is run or written)."""
     seed = args.seed
@@ -118,10 +102,10 @@ def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``sovai run``."""
     from analysis.figures import write_run_figures
-    from sim.outputs import check_output_dir, write_run
+    from sim.outputs import check_output_dir, default_run_folder, write_run
 
     scenario, seed, params = resolve_run(args)
-    out = args.out or default_out(args, scenario, seed, params)
+    out = args.out or default_run_folder(scenario, seed, params, source=scenario if args.params else args.scenario)
     label = "--out" if args.out else "output folder"
     check_output_dir(out, kind="run", label=label)  # before running, so a refused folder costs nothing
     started = time.perf_counter()

@@ -287,6 +287,26 @@ def write_file_atomically(path: Path, text: str) -> Path:
     return path
 
 
+def default_run_folder(scenario: str, seed: int, params: Mapping[str, Any], *, source: str | Path) -> Path:
+    """``results/<scenario>-<seed>`` plus the parameters that differ from the scenario (:func:`default_run_name`).
+
+    Args:
+        scenario: The run's scenario name.
+        seed: The run's seed.
+        params: The run's resolved parameters.
+        source: The scenario's name or file, whose parameters are the reference.
+    """
+    from sim.params import resolve
+    from sim.scenarios import load_scenario
+
+    try:
+        reference = resolve(load_scenario(source))
+    except UserError:  # a params file whose scenario is not a shipped one: name every change from the defaults
+        reference = resolve()
+    changed = {k: v for k, v in params.items() if reference.get(k) != v}
+    return Path("results") / default_run_name(scenario, seed, changed)
+
+
 def default_run_name(scenario: str, seed: int, changed: Mapping[str, Any]) -> str:
     """The default folder name of a run: ``SCENARIO-SEED``, plus what differs from the scenario.
 
