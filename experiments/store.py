@@ -273,11 +273,12 @@ class Store:
                 table = ds.dataset(str(path), format=_parquet_format(), schema=schema).to_table(columns=columns)
             except PermissionError:  # the machine's fault, not the file's: never set aside for it
                 raise
-            except _READ_ERRORS() as err:
+            except _read_errors() as err:
                 damaged[path] = _reason(err)
                 continue
-            if "run_id" in table.column_names and table.column("run_id").null_count:
-                damaged[path] = "run_id has empty values"
+            problem = _table_problem(table, ("run_id",) if "run_id" in table.column_names else ())
+            if problem:
+                damaged[path] = problem
                 continue
             tables.append(table)
         if damaged and self.on_damaged == "raise":
@@ -335,8 +336,8 @@ def _write_parquet(frame: pd.DataFrame, path: Path, schema: Any = None) -> None:
     _atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
 
 
-def _READ_ERRORS() -> tuple[type[BaseException], ...]:  # noqa: N802  (pyarrow loads only when used)
-    """What reading a damaged Parquet file raises."""
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet file raises (a function: pyarrow loads only when used)."""
     import pyarrow as pa
 
     return (pa.ArrowException, OSError, ValueError)
@@ -367,12 +368,17 @@ def _check_batch_file(path: Path, kind: str) -> str | None:
         table = pq.read_table(path, page_checksum_verification=True)
     except PermissionError:
         raise
-    except _READ_ERRORS() as err:
+    except _read_errors() as err:
         return _reason(err)
-    missing = [c for c in _REQUIRED[kind] if c not in table.column_names]
+    return _table_problem(table, _REQUIRED[kind])
+
+
+def _table_problem(table: Any, required: tuple[str, ...]) -> str | None:
+    """What is wrong with a batch table that read without error (a missing key column, empty run_ids)."""
+    missing = [c for c in required if c not in table.column_names]
     if missing:
         return f"no {missing[0]!r} column"
-    if table.column("run_id").null_count:
+    if "run_id" in required and table.column("run_id").null_count:
         return "run_id has empty values"
     return None
 
@@ -383,7 +389,7 @@ def _read_whole(path: Path, what: str) -> pd.DataFrame:
 
     try:
         return pq.read_table(path, page_checksum_verification=True).to_pandas()
-    except _READ_ERRORS() as err:
+    except _read_errors() as err:
         raise StoreError(
             f"{path} (the sweep's {what}) is damaged ({_reason(err)}); "
             "run the same `sovai sweep` command to rebuild it, or use --fresh"

@@ -202,16 +202,17 @@ def _prepare(store: Store, exp: Experiment, options: SweepOptions) -> tuple[dict
 
 
 def _read_or_rebuild_design(store: Store, exp: Experiment, manifest: dict[str, Any], options: SweepOptions) -> Any:
-    """design.parquet, or, when it is damaged, the same design built again from the experiment file."""
+    """design.parquet, or, when it or sample.parquet is damaged, the same design built again from the file."""
     try:
+        store.read_sample()
         return store.read_design()
     except StoreError:
-        runs = build_design(exp).runs(exp.replications)
+        design = build_design(exp)
+        runs = design.runs(exp.replications)
         if frame_hash(runs) != manifest.get("design_hash"):
             raise
-        design = build_design(exp)
         store.write_design(runs, design.sample_frame())
-        options.echo(f"note: {store.root / DESIGN} was damaged; rebuilt it from {exp.path} (identical to the original)")
+        options.echo(f"note: the design files in {store.root} were damaged; rebuilt them from {exp.path} (identical)")
         return runs
 
 

@@ -215,11 +215,14 @@ def test_a_damaged_design_is_rebuilt_and_a_damaged_manifest_is_named(ishigami_fi
     path = ishigami_file(samples=10)
     sweep(path, model="sweep_toys:ishigami")
     out = tmp_path / "out"
+    sample = (out / "sample.parquet").read_bytes()
     _damage(out / "design.parquet", "truncate")
+    _damage(out / "sample.parquet", "random")
     with pytest.raises(StoreError, match="design.parquet"):
         experiments.load(out)
     summary = sweep(path, model="sweep_toys:ishigami")
     assert summary.resumed and summary.ran == 0 and len(experiments.load(out)) == 10
+    assert (out / "sample.parquet").read_bytes() == sample
     (out / "manifest.json").write_bytes(b"\x00garbage")
     with pytest.raises(StoreError, match="manifest.json is damaged"):
         experiments.load(out)
