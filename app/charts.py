@@ -248,15 +248,9 @@ def derive_events(records: Sequence[Mapping[str, Any]], params: Mapping[str, Any
             events.append(Event(q, f"GPU supply shock{share}"))
         if shock_start >= 0 and q == shock_start + shock_length and shock_length > 0:
             events.append(Event(q, "GPU supply shock ends"))
-        for field, text in (
-            ("dc_power_mw", "data centres open: +{:,.0f} MW"),
-            (
-                "budget_appropriated_jpy_bn",
-                "budget tranche: +¥{:,.0f}bn",
-            ),
-        ):
+        for field, text, least in EVENT_STEPS:
             now, before = rec.get(field), previous.get(field, 0.0 if q == 0 else None)
-            if now is not None and before is not None and now - before > 0.5:
+            if now is not None and before is not None and now - before >= least:
                 events.append(Event(q, text.format(now - before)))
         previous = rec
     return events
