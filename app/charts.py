@@ -53,7 +53,7 @@ PROGRAMME_LABELS: dict[str, str] = {
 WARM = ("#d62728", "#ff7f0e", "#e377c2", "#bcbd22", "#8c564b", "#f7b6d2", "#ffbb78", "#c49c94")
 COOL = ("#1f77b4", "#17becf", "#9467bd", "#aec7e8", "#7f7f7f")
 #: Colours of the comparison runs, in order: the previous run, the no-policy run, then the pins.
-RUN_COLOURS = ("#9e9e9e", "#616161", "#8c6d31", "#6b6ecf", "#31a354")
+RUN_COLOURS = ("#9e9e9e", "#000000", "#b15928", "#6a3d9a", "#1b9e77")
 #: Derived record fields the page adds to the model's own.
 DOMESTIC_ADOPTION = "domestic_adoption"
 TOTAL_SPENT = "budget_spent_jpy_bn"
@@ -295,7 +295,8 @@ def vega_lite(chart: ChartSpec, quarters: int, run_names: Sequence[str]) -> dict
     """The chart's Vega-Lite spec: the run's lines, the comparison runs faint below them, event rules.
 
     The data sets are named and empty (``run``, ``compare``, ``events``): the browser fills them. The x
-    axis spans the whole horizon from the start; the legends sit below the plot, where they cover no line.
+    axis spans the whole horizon from the start; the legends sit outside the plot, where they cover no
+    line: the lines' below it, the comparison runs' (one a row) above it.
     """
     x = {
         "field": "q",
@@ -308,7 +309,8 @@ def vega_lite(chart: ChartSpec, quarters: int, run_names: Sequence[str]) -> dict
     y = {"field": "v", "type": "quantitative", "axis": y_axis, "scale": {"zero": True}}
     fmt = ".1%" if chart.percent else ",.1f"
     tooltip = [{"field": "s", "title": "line"}, {"field": "v", "title": chart.unit, "format": fmt}]
-    legend = {"orient": "bottom", "direction": "horizontal", "columns": 3, "title": None, "labelLimit": 220}
+    legend = {"orient": "bottom", "direction": "horizontal", "columns": 2, "title": None, "labelLimit": 200}
+    runs_legend = {"orient": "top", "direction": "vertical", "title": None, "labelLimit": 400, "symbolDash": [5, 3]}
     series = {
         "field": "s",
         "type": "nominal",
@@ -321,7 +323,8 @@ def vega_lite(chart: ChartSpec, quarters: int, run_names: Sequence[str]) -> dict
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": "container",
         "height": 190,
-        "autosize": {"type": "fit-x", "contains": "padding"},
+        # resize: lay the chart out again as its axis labels grow (e.g. from "0" to "1,500")
+        "autosize": {"type": "fit-x", "contains": "padding", "resize": True},
         "title": {
             "text": chart.title,
             "subtitle": chart.unit,
@@ -344,7 +347,7 @@ def vega_lite(chart: ChartSpec, quarters: int, run_names: Sequence[str]) -> dict
                         "field": "r",
                         "type": "nominal",
                         "scale": {"domain": runs or ["-"], "range": list(RUN_COLOURS[: max(len(runs), 1)])},
-                        "legend": {**legend, "symbolDash": [5, 3]} if runs else None,
+                        "legend": runs_legend if runs else None,
                     },
                     "tooltip": [{"field": "r", "title": "run"}, *tooltip],
                 },

@@ -12,6 +12,9 @@ session and all of this goes with it.
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,6 +36,8 @@ from sim.environment import quarter_label
 
 #: Pause between quarters while playing: ▶ runs the 40 quarters in about 40 x (this + one update).
 PLAY_INTERVAL_S = 0.1
+#: Seconds after a session closes before the server hands freed memory back to the system.
+TRIM_DELAY_S = 2.0
 #: How many runs a student can pin.
 MAX_PINS = 3
 PREVIOUS = "previous run"
@@ -219,7 +224,7 @@ def Controls(
         RunButtons(m, tick, playing, advance, reset, n)
         with solara.Div(classes=["sovai-per-step"]):
             solara.SliderInt(
-                f"Quarters per Step: {n}", value=n, min=1, max=quarters, on_value=per_step.set, thumb_label=True
+                f"Quarters per Step: {n}", value=n, min=1, max=quarters, on_value=per_step.set, thumb_label=False
             )
         solara.Text(
             "Step runs this many quarters; ▶ runs them again and again until you pause or the run ends.",
@@ -295,3 +300,33 @@ def Page() -> None:
 
 
 page = Page
+
+
+# --- memory -----------------------------------------------------------------------------------------------
+# Solara closes a student's session when their tab closes (or 60 s after their connection is lost, see
+# app.cli), and its objects are freed. Python keeps freed memory for reuse, so after a class leaves the
+# server would stay at its largest size; a moment after sessions close, the server collects what is left
+# and returns the free heap to the system (glibc's malloc_trim; elsewhere only the collection runs).
+_trim_lock = threading.Lock()
+_trim_timer: threading.Timer | None = None
+
+
+def _trim_memory() -> None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _session_closed() -> None:
+    """Return the memory of closed sessions soon (once for a burst of closes)."""
+    global _trim_timer
+    with _trim_lock:
+        if _trim_timer is None or not _trim_timer.is_alive():
+            _trim_timer = threading.Timer(TRIM_DELAY_S, _trim_memory)
+            _trim_timer.daemon = True
+            _trim_timer.start()
+
+
+solara.lab.on_kernel_start(lambda: _session_closed)

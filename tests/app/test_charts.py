@@ -92,7 +92,7 @@ def test_spec_spans_the_horizon_keeps_legends_off_the_lines_and_names_the_runs()
     assert [layer["data"]["name"] for layer in spec["layer"]] == ["compare", "events", "run"]
     assert run["encoding"]["x"]["scale"]["domain"] == [0, 39]
     assert run["encoding"]["color"]["legend"]["orient"] == "bottom"
-    assert compare["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert compare["encoding"]["color"]["legend"]["orient"] == "top"
     assert compare["encoding"]["color"]["scale"]["domain"] == [
         "previous run: baseline",
         "pinned: baseline: budget ¥2,000bn",
