@@ -67,6 +67,8 @@ DRAWN_JS = (
     "(n) => { const c = document.querySelectorAll('.sovai-chart');"
     f" return c.length >= {N_CHARTS} && [...c].every((e) => Number(e.dataset.quarters) === n); }}"
 )
+#: True once every chart is drawn with ``n`` quarters or more (a playing run goes on).
+REACHED_JS = DRAWN_JS.replace("=== n", ">= n")
 
 
 # --- the server -----------------------------------------------------------------------------------------
@@ -185,7 +187,7 @@ async def play_time(page: object, quarters: int) -> float:
     await page.wait_for_function(DRAWN_JS, arg=0, timeout=60_000)
     start = time.perf_counter()
     await page.click(".sovai-play")
-    await page.wait_for_function(DRAWN_JS, arg=quarters, timeout=300_000, polling=20)
+    await page.wait_for_function(REACHED_JS, arg=quarters, timeout=300_000, polling=20)
     return time.perf_counter() - start
 
 
