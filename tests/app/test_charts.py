@@ -199,3 +199,13 @@ def test_two_sessions_never_share_a_run():
     finally:
         first.close()
         second.close()
+
+
+def test_network_views_draw_at_any_point_of_a_run():
+    import io
+
+    model = levers.StudentModel(settings=levers.settings_for_scenario("cheap_foreign"))
+    for _ in range(2):
+        for view in charts.NETWORK_VIEWS:
+            charts.network_figure(model, view).savefig(io.BytesIO(), format="svg")
+        model.step()
