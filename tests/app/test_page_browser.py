@@ -329,11 +329,9 @@ def test_classroom_sessions_never_share_state(browser, server):
                 assert shown in _press(page, name, key)
                 _button(page, ".sovai-reset").click()
                 page.locator(".sovai-pending").wait_for(state="detached", timeout=UPDATE_TIMEOUT_MS)
-            for _ in range(i + 1):
-                done = len(re.findall(r"\d+", _quarter(page)))
+            for n in range(1, i + 2):
                 _button(page, ".sovai-step").click()
-                del done
-                _wait_quarter(page, rf"\({_ + 1} of 40")
+                _wait_quarter(page, rf"\({n} of 40")
         for i, (_context, page, errors) in enumerate(students):
             assert f"({i + 1} of 40 done)" in _quarter(page)
             _wait_drawn(page, i + 1)
