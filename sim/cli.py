@@ -19,7 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sim.commands",
     "experiments.cli",
     "analysis.cli",
-    "analysis.ui_cli",
+    "app.cli",
     "analysis.calibration_cli",
 )
 
