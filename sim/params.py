@@ -400,8 +400,6 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("build_lag_quarters", 8, "quarters", "time from the decision to build to capacity in use",
        "MODEL.md: about two years", 1, 24),
     _P("expansion_step_mw", 50.0, "MW", "size of one expansion decision", _A, 5.0, 500.0),
-    _P("expansion_utilisation_threshold", 0.7, "share", "utilisation above which operators plan expansion", _A,
-       0.2, 1.0),
     _P("dc_discount_rate", 0.08, "per year", "operators' discount rate for expansion NPV", _A, 0.0, 0.3),
     _P("pue", 1.3, "-", "power usage effectiveness of AI data centres",
        "ANRE benchmark ≤ 1.4 by FY2030; new AI data centres ~1.2 (estimate)", 1.0, 2.5),
@@ -442,7 +440,7 @@ PARAMS_LIST: tuple[Param, ...] = (
        "assumption, set so domestic providers start with ~7% of enterprises' AI spend (NTT and NEC target tens of ¥bn a year)", -5.0, 5.0),
     _P("sovereignty_penalty", 1.5, "utility", "penalty on foreign AI served from abroad for sensitive work (half if hosted in Japan)",
        _A, 0.0, 10.0),
-    _P("ai_spend_growth_per_year", 0.25, "share per year", "growth of AI demand per adopting enterprise at constant prices",
+    _P("ai_spend_growth_per_year", 0.3, "share per year", "growth of AI demand per adopting enterprise at constant prices",
        "assumption, set so enterprises' AI services spend (adoption and use together) reaches ~¥1.8-2tn by FY2030 "
        "(JEITA: generative-AI demand in Japan ~¥1.8tn by 2030, Weekly BCN, 11 Jan 2024)", 0.0, 1.5),
     _P("ai_demand_price_elasticity", 0.6, "-", "price elasticity of enterprises' AI service volume (spend = volume x price)",
