@@ -471,3 +471,17 @@ def normalise_shares(params: dict[str, Any], names: Iterable[str] = SHARE_NAMES)
     for n in names:
         out[n] = float(out[n]) / total if total > 0 else 1.0 / len(names)
     return out
+
+
+def parse_sets(items: list[str]) -> dict[str, str]:
+    """Parse ``KEY=VALUE`` strings (values are checked later, by the parameter registry)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"--set {item!r}: expected KEY=VALUE, e.g. --set budget_total_jpy_bn=2000")
+        if key not in PARAMS:
+            raise ParameterError(f"--set: {unknown_name_message(key)}")
+        out[key] = value.strip()
+    return out

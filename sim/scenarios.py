@@ -17,6 +17,8 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.params import ParameterError, checked, resolve
 
+#: The scenario without public programmes, the counterfactual of a run with policy.
+NO_POLICY = "no_policy"
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 
 

@@ -16,7 +16,7 @@ from sim.errors import UserError
 
 #: Modules that contribute subcommands, in the order ``sovai --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "sim.commands",
+    "sovai.commands",
     "experiments.cli",
     "analysis.cli",
     "analysis.ui_cli",
@@ -26,10 +26,13 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every available subcommand."""
+    from sovai import __version__
+
     parser = argparse.ArgumentParser(
         prog="sovai",
         description="The open simulator for national AI strategy (Japan's sovereign-AI ecosystem).",
     )
+    parser.add_argument("--version", action="version", version=f"sovai {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from analysis import pages
-from sim.cli import main
+from sovai.cli import main
 
 
 @pytest.fixture(scope="module")

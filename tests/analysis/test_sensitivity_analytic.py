@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis import testfunctions as tf
-from sim.cli import main
+from sovai.cli import main
 
 SEED = 2027
 SLACK = 1e-3

@@ -17,9 +17,9 @@ pytest.importorskip("solara", reason="the UI extra (solara) is not installed: pi
 import mesa.visualization.solara_viz as solara_viz  # noqa: E402
 
 from analysis import ui  # noqa: E402
-from sim.cli import main as sovai_main  # noqa: E402
 from sim.model import SovereignAIModel  # noqa: E402
 from sim.params import PARAMS, SHARE_NAMES, resolve  # noqa: E402
+from sovai.cli import main as sovai_main  # noqa: E402
 
 
 # --- settings ------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def _start(port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "ui", "--port", str(port), "--host", "localhost", "--no-open"],
+            [sys.executable, "-m", "sovai", "ui", "--port", str(port), "--host", "localhost", "--no-open"],
             cwd=ROOT,
             env=env,
             stdout=out,
