@@ -291,14 +291,12 @@ def check_cluster_settings(kind: str, settings: dict[str, Any], where: str) -> N
     Raises:
         ExperimentError: an unknown key (with the nearest names) or ``jobs`` not a positive integer.
     """
-    import difflib
+    from experiments.validate import suggest
 
     allowed = jobqueue_settings_allowed(kind)
     for key in settings:
         if key not in allowed:
-            near = difflib.get_close_matches(key, allowed, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(near)}?" if near else f"allowed: {', '.join(allowed)}"
-            raise ExperimentError(f"{where}: [cluster] {key}: unknown setting for --{kind}; {hint}")
+            raise ExperimentError(f"{where}: [cluster] {key}: unknown setting for --{kind}; {suggest(key, allowed)}")
     jobs = settings.get("jobs", 1)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ExperimentError(f"{where}: [cluster] jobs = {jobs!r} must be a whole number ≥ 1")

@@ -500,12 +500,11 @@ def _require_names(
     wanted: Iterable[str], available: list[str], field_name: str, what: str, manifest: dict[str, Any]
 ) -> None:
     """Raise an ExperimentError naming the first wanted name the model does not return."""
-    import difflib
+    from experiments.validate import suggest
 
     for name in wanted:
         if name not in available:
-            near = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(near)}?" if near else f"it returns {', '.join(sorted(available)[:8])}..."
+            hint = suggest(name, available, f"it returns {', '.join(sorted(available)[:8])}...")
             raise ExperimentError(
                 f"{manifest['experiment_file']}: [experiment] {field_name}: the model returns no "
                 f"{what} {name!r}; {hint} (fix the file and run the same command again)"

@@ -1,4 +1,9 @@
-"""Errors that reach the user as one clear message (never a traceback)."""
+"""Errors that reach the user as one clear message (never a traceback), and the hint they carry."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 
 class UserError(Exception):
@@ -7,3 +12,17 @@ class UserError(Exception):
 
 class ScenarioError(UserError, ValueError):
     """A scenario file that is missing, malformed or sets an unknown or invalid parameter."""
+
+
+def suggest(name: str, allowed: Iterable[str], otherwise: str | None = None) -> str:
+    """The hint for an unknown ``name``: the nearest allowed names, else ``otherwise`` (default: all of them).
+
+    Example:
+        >>> suggest("desing", ["design", "samples"])
+        'did you mean design?'
+    """
+    allowed = list(allowed)
+    near = difflib.get_close_matches(name, allowed, n=3, cutoff=0.5)
+    if near:
+        return f"did you mean {', '.join(near)}?"
+    return otherwise if otherwise is not None else f"allowed: {', '.join(allowed)}"

@@ -7,13 +7,12 @@ validator all read it. Nothing else lists parameters.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, suggest
 
 #: Programme share parameters; they must sum to 1.
 SHARE_NAMES: tuple[str, ...] = (
@@ -406,9 +405,7 @@ def defaults() -> dict[str, Any]:
 
 def unknown_name_message(name: str, where: str = "") -> str:
     """Say that ``name`` is not a parameter, with the nearest names."""
-    near = difflib.get_close_matches(name, PARAMS.keys(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else "; `sovai params` lists them all"
-    return f"{where}unknown parameter {name!r}{hint}"
+    return f"{where}unknown parameter {name!r}; {suggest(name, PARAMS, '`sovai params` lists them all')}"
 
 
 def check_shares(params: Mapping[str, Any]) -> None:
