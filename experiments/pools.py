@@ -103,7 +103,24 @@ class DaskPool:
     def submit(self, config: RunConfig, batch: Batch) -> None:
         """Submit a batch as one task."""
         key = f"sovai-runs-{batch.run_ids[0]}-{len(batch)}-{os.urandom(4).hex()}"
-        self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
+        with self._scheduler_lost():
+            self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
+
+    @contextlib.contextmanager
+    def _scheduler_lost(self) -> Iterator[None]:
+        """Turn the scheduler going away (its futures cancelled, its connection closed) into one line."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm import CommClosedError
+
+        try:
+            yield
+        except (CancelledError, CommClosedError) as err:
+            address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
+            raise ClusterError(
+                f"lost the Dask scheduler ({address}: {type(err).__name__}); the runs finished so far "
+                "are saved, run the same command to resume"
+            ) from None
 
     def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
         """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`.
@@ -117,13 +134,15 @@ class DaskPool:
             raise RuntimeError("next_done() called with no batch submitted")
         while True:
             try:
-                done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
+                with self._scheduler_lost():
+                    done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
             for future in done:
                 try:
                     # A result lost with its worker before it reached us is recomputed: wait for it.
-                    outcome: BatchResult | WorkerDied = future.result(timeout=_WATCH_SECONDS)
+                    with self._scheduler_lost():
+                        outcome: BatchResult | WorkerDied = future.result(timeout=_WATCH_SECONDS)
                 except KilledWorker:
                     outcome = WorkerDied(
                         "the worker process died every time it ran this run (a crash, "

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 
 
 class UserError(Exception):
-    """Bad input from the user: the CLI prints the message and exits with code 2."""
+    """Bad input from the user: the CLI prints the message and exits with :attr:`exit_code`.
+
+    Subclasses for a failing environment rather than bad input (a lost cluster) set it to 1.
+    """
+
+    exit_code = 2
 
 
 class ScenarioError(UserError, ValueError):

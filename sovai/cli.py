@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"sovai: error: {err}", file=sys.stderr)
-        return 2
+        return err.exit_code
     except KeyboardInterrupt:
         print("sovai: interrupted", file=sys.stderr)
         return 130

@@ -50,3 +50,12 @@ def slow(*, seed: int, sleep: float = 0.02, **params: float) -> dict:
 def trivial(*, seed: int, **params: float) -> dict[str, float]:
     """Does nothing: measures the engine's own overhead."""
     return {"y": 0.0}
+
+
+def paced(*, seed: int, **params: float) -> dict:
+    """:func:`with_series` after a pause of $SOVAI_TOY_PACE_S seconds (0 unless set): results never depend on it.
+
+    Lets a test keep a sweep running until a batch system cuts it, then finish it at full speed.
+    """
+    time.sleep(float(os.environ.get("SOVAI_TOY_PACE_S", "0")))
+    return with_series(seed=seed, **params)
