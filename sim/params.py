@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sim.errors import UserError, suggest
 
 #: Programme share parameters; they must sum to 1.
@@ -77,14 +79,17 @@ class Param:
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type and checked against its range.
 
-        Strings (from the command line) are parsed; numbers of the wrong kind are converted when
-        that loses nothing.
+        Strings (from the command line) are parsed; numpy scalars count as the Python values they
+        hold; numbers of the wrong kind are converted when that loses nothing.
 
         Raises:
             ParameterError: the value has the wrong type or lies outside the allowed range.
 
         """
         kind = self.kind
+        if isinstance(value, np.generic):
+            # numpy.bool_, numpy.int64, numpy.float32...: what samplers and data frames hand over.
+            value = value.item()
         try:
             if kind is bool:
                 value = _to_bool(value)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from experiments import load, load_timeseries
+    from experiments.interop import salib_run
     from sim.model import SovereignAIModel
     from sim.params import PARAMS, ParameterError
     from sim.scenarios import list_scenarios, load_scenario
@@ -30,6 +31,7 @@ __all__ = [
     "load_scenario",
     "load_timeseries",
     "run",
+    "salib_run",
 ]
 __version__ = "0.1.0"
 
@@ -43,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "run": "sim.single_run",
     "load": "experiments",
     "load_timeseries": "experiments",
+    "salib_run": "experiments.interop",
 }
 
 
