@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,7 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that has gone away is noticed here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `sovai params | head`: the reader closed the pipe. Stop quietly; point stdout at devnull so
+        # the interpreter's last flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UserError as err:
         print(f"sovai: error: {err}", file=sys.stderr)
         return err.exit_code

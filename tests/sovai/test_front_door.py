@@ -75,3 +75,19 @@ def test_a_users_own_sim_py_does_not_shadow_the_front_door(tmp_path):
     (tmp_path / "analysis.py").write_text("raise SystemExit('the user file was imported')\n")
     done = subprocess.run([sys.executable, "-m", "sovai", "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_closed_pipe_ends_quietly():
+    done = subprocess.run(
+        f"'{sys.executable}' -m sovai params | head -n 2", shell=True, capture_output=True, text=True, cwd=ROOT
+    )
+    assert len(done.stdout.splitlines()) == 2
+    assert done.stderr == ""
+    # the pipeline's own status aside, sovai itself stops without a traceback
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sovai", "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT
+    )
+    process.stdout.read(10)
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait() in (0, 1) and "Traceback" not in err and "BrokenPipe" not in err, err  # 0 if all fit the pipe
