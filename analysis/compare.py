@@ -189,7 +189,9 @@ def load_comparison(
     Raises:
         CompareError: a missing, malformed or invalid file.
     """
-    f = TomlFile.read(path, kind="compare", error=CompareError)
+    from experiments.shipped import find_file
+
+    f = TomlFile.read(find_file(path, kind="compare", error=CompareError), kind="compare", error=CompareError)
     path, data = f.path, f.data
     if "experiment" in data and "compare" not in data:
         raise f.error(

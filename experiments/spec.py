@@ -238,23 +238,38 @@ def spec_dicts(exp: Experiment) -> list[dict[str, Any]]:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def load_experiment(path: str | Path, *, model: str | None = None) -> Experiment:
+def load_experiment(
+    path: str | Path,
+    *,
+    model: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+) -> Experiment:
     """Read and check an experiment file.
 
     Args:
-        path: The TOML file.
+        path: The TOML file, or the name of a shipped one (``levers_lhs``; see experiments.shipped).
         model: "module:function" overriding the file's ``model`` (from ``--model``).
+        samples: N overriding the file's ``samples`` (``--samples``, to try a design small first).
+        replications: Overrides the file's ``replications`` (``--replications``).
 
     Raises:
         ExperimentError: the file is missing, malformed or has a bad field.
     """
-    where = TomlFile.read(path, kind="experiment", error=ExperimentError)
+    from experiments.shipped import find_file
+
+    where = TomlFile.read(
+        find_file(path, kind="experiment", error=ExperimentError), kind="experiment", error=ExperimentError
+    )
     path, text, data = where.path, where.text, where.data
     if "compare" in data:
         raise where.error("compare", None, "this is an instrument-comparison file: run it with `sovai compare`")
     where.check_tables(_TABLES, tables=_TABLES)
     exp_table = dict(data.get("experiment", {}))
     where.check_keys("experiment", exp_table, _EXPERIMENT_KEYS)
+    for key, value in (("samples", samples), ("replications", replications)):
+        if value is not None:
+            exp_table[key] = value  # checked below with the file's own rules (e.g. Sobol' powers of two)
     return _build(path, text, where, exp_table, data, model)
 
 

@@ -71,6 +71,8 @@ class SweepOptions:
         batch_size: Runs per task (None: chosen from a timing probe).
         fresh: Discard existing results in ``out`` and start over.
         model: "module:function" overriding the experiment's model.
+        samples: N overriding the file's (a trial of the design; default folder results/<name>-trial-N<N>-R<R>).
+        replications: Replications overriding the file's (as ``samples``).
         checkpoint_seconds: Longest time finished runs wait in memory before they are written.
         allowed_failures: Times a worker may die on one task before its runs are retried alone.
         progress: Show a progress bar (None: only when stderr is a terminal).
@@ -85,6 +87,8 @@ class SweepOptions:
     batch_size: int | None = None
     fresh: bool = False
     model: str | None = None
+    samples: int | None = None
+    replications: int | None = None
     checkpoint_seconds: float = 10.0
     allowed_failures: int = DEFAULT_ALLOWED_FAILURES
     progress: bool | None = None
@@ -134,14 +138,14 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         ClusterError: the Dask cluster cannot be reached or lost every worker.
     """
     options = options or SweepOptions()
-    exp = load_experiment(path, model=options.model)
+    exp = load_experiment(path, model=options.model, samples=options.samples, replications=options.replications)
     resolve_model(exp.model)  # a bad --model fails here, not on every worker
     if options.jobqueue:
         check_cluster_settings(options.jobqueue, exp.cluster, str(exp.path))
         require_submit_command(options.jobqueue)
     for note in exp.notes:
         options.echo(f"note: {note}")
-    store = Store(options.out or Path("results") / exp.name)
+    store = Store(options.out or Path("results") / default_folder_name(exp, options))
     start = time.monotonic()
     with store.lock():
         manifest, runs, resumed = _prepare(store, exp, options)
@@ -157,6 +161,17 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         summary.seconds = time.monotonic() - start
         summary.errors = _first_errors(store) if summary.failed else []
     return summary
+
+
+def default_folder_name(exp: Experiment, options: SweepOptions) -> str:
+    """``<name>``, or ``<name>-trial-N<samples>-R<replications>`` for a design scaled down from the command line.
+
+    A trial never shares the full study's folder, so trying a design small leaves its results alone.
+    """
+    if options.samples is None and options.replications is None:
+        return exp.name
+    samples = exp.samples if exp.samples is not None else "grid"
+    return f"{exp.name}-trial-N{samples}-R{exp.replications}"
 
 
 # --- preparing the folder -------------------------------------------------------------------------
