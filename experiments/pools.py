@@ -82,9 +82,17 @@ class DaskPool:
     """Runs batches as Dask tasks, one task per batch, results gathered as they complete."""
 
     def __init__(
-        self, client: Any, expected_slots: int = 0, *, local: bool = False, echo: Callable[[str], None] = lambda _: None
+        self,
+        client: Any,
+        expected_slots: int = 0,
+        *,
+        local: bool = False,
+        echo: Callable[[str], None] = lambda _: None,
+        keep_jobs: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
+        self.keep_jobs = keep_jobs
+        self._kept_at = time.monotonic()
         self.expected_slots = expected_slots
         self.local = local
         self.echo = echo
@@ -133,6 +141,12 @@ class DaskPool:
         if not self._pending:
             raise RuntimeError("next_done() called with no batch submitted")
         while True:
+            if self.keep_jobs is not None and time.monotonic() - self._kept_at >= _WATCH_SECONDS:
+                # Batch jobs end (a walltime, a preempted node) and dask-jobqueue does not replace
+                # them by itself; asking for the same number again submits the missing ones.
+                self._kept_at = time.monotonic()
+                with self._scheduler_lost():
+                    self.keep_jobs()
             try:
                 with self._scheduler_lost():
                     done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
@@ -230,8 +244,10 @@ def open_pool(
                 ["distributed", "experiments.runner", *preload]
             )
     with dask.config.set(settings), _quiet_dask(), contextlib.ExitStack() as stack:
-        client, expected = _connect(stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo)
-        yield DaskPool(client, expected, local=local, echo=echo)
+        client, expected, keep_jobs = _connect(
+            stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo
+        )
+        yield DaskPool(client, expected, local=local, echo=echo, keep_jobs=keep_jobs)
 
 
 def local_worker_count() -> int:
@@ -250,8 +266,11 @@ def _connect(
     jobqueue: str | None,
     settings: dict[str, Any],
     echo: Callable[[str], None],
-) -> tuple[Any, int]:
-    """Start or reach the cluster; return a client with at least one worker and the slots expected."""
+) -> tuple[Any, int, Callable[[], None] | None]:
+    """Start or reach the cluster; return a client with workers, the slots expected and a job keeper.
+
+    The job keeper (batch jobs only, else None) resubmits the jobs that have ended.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler or scheduler_file:
@@ -261,11 +280,17 @@ def _connect(
         except (OSError, TimeoutError, ValueError) as err:
             raise ClusterError(f"cannot connect to the Dask scheduler ({where}): {err}") from None
         expected = 0
+        keep_jobs = None
     elif jobqueue:
         require_submit_command(jobqueue)
         cluster, expected = make_jobqueue_cluster(jobqueue, settings)
         stack.enter_context(cluster)
-        cluster.scale(jobs=int(settings.get("jobs", 1)))
+        jobs = int(settings.get("jobs", 1))
+        cluster.scale(jobs=jobs)
+
+        def keep_jobs() -> None:
+            cluster.scale(jobs=jobs)
+
         client = stack.enter_context(Client(cluster))
         where = f"{jobqueue} jobs"
     else:
@@ -282,11 +307,11 @@ def _connect(
             )
         )
         client = stack.enter_context(Client(cluster))
-        return client, n
+        return client, n, None
     if not client.nthreads():
         echo(f"waiting for Dask workers ({where})...")
         client.wait_for_workers(1)
-    return client, expected
+    return client, expected, keep_jobs
 
 
 def jobqueue_settings_allowed(kind: str) -> list[str]:

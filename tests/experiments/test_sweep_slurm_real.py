@@ -6,7 +6,8 @@ socket, so nothing of the machine's own Slurm or munge is touched. It then runs
 
 (a) ``sbatch experiments/slurm_example.sh``: a first job is cut by its time limit, the same command
     submitted again finishes the sweep, and the job log ends cleanly;
-(b) ``sovai sweep --slurm``: workers started as Slurm jobs by dask-jobqueue;
+(b) ``sovai sweep --slurm``: workers started as Slurm jobs by dask-jobqueue; the worker job is cut
+    by its time limit and the sweep submits another;
 
 and checks both results against the same sweep run in this process. Where Slurm cannot be started
 (not root, packages missing) the test is skipped with the reason, never silently.
@@ -253,20 +254,25 @@ def test_real_slurm_runs_sweeps_as_workers_1_does(slurm, sweep, tmp_path):
     submit += [str(ROOT / "experiments" / "slurm_example.sh"), path.name, "out-a", "--checkpoint-every", "0.5"]
     base_env = {**slurm.env, "SOVAI_VENV": sys.prefix}
 
-    # The first job runs slowly (0.5 s a run) and is cut by Slurm's time limit part way.
-    first = slurm.command(*submit, cwd=work, env={**base_env, "SOVAI_TOY_PACE_S": "0.5"}).strip()
+    # The first job runs slowly (1.5 s a run while the file `slow` exists) and is cut by Slurm's
+    # time limit part way.
+    slow = work / "slow"
+    slow.touch()
+    paced = {"SOVAI_TOY_PACE_S": "1.5", "SOVAI_TOY_PACE_WHILE": str(slow)}
+    first = slurm.command(*submit, cwd=work, env={**base_env, **paced}).strip()
     store = Store(work / "out-a")
     _wait(lambda: len(store.batch_files()) >= 1 or not slurm.running(first), 120, "the first results")
     # A limit already passed: Slurm's own time-limit check (every 30 s) ends the job.
     slurm.command("scontrol", "update", f"JobId={first}", "TimeLimit=0")
     assert slurm.wait_job(first) == "TIMEOUT"
+    slow.unlink()
     first_log = (work / f"sovai-sweep-{first}.log").read_text()
     assert "DUE TO TIME LIMIT" in first_log, first_log
     done_first = len(store.done_run_ids())
     assert 0 < done_first < 48, first_log
 
     # The same command again (at full speed) runs only what is missing.
-    second = slurm.command(*submit, cwd=work, env=base_env).strip()
+    second = slurm.command(*submit, cwd=work, env={**base_env, **paced}).strip()
     assert slurm.wait_job(second) == "COMPLETED", (work / f"sovai-sweep-{second}.log").read_text()
     log = (work / f"sovai-sweep-{second}.log").read_text()
     ending = log.strip().splitlines()[-2:]
@@ -277,21 +283,40 @@ def test_real_slurm_runs_sweeps_as_workers_1_does(slurm, sweep, tmp_path):
     assert not re.search(r"srun: error|Killed|CANCELLED|Traceback", log), log
     _same_results(work / "out-a", reference)
 
-    # (b) sovai sweep --slurm: one dask-jobqueue job with one single-threaded worker.
+    # (b) sovai sweep --slurm: one dask-jobqueue job with one single-threaded worker. Its job is cut
+    # by the time limit part way; the sweep submits a new one and finishes.
     with path.open("a") as f:
         f.write(
             '\n[cluster]\njobs = 1\ncores = 1\nmemory = "1GB"\nwalltime = "00:10:00"\n'
             f'log_directory = "{work / "jobqueue-logs"}"\n'
         )
-    done = subprocess.run(
+    before = set(slurm.command("squeue", "-h", "-t", "all", "-o", "%i").split())
+    slow.touch()
+    driver = subprocess.Popen(
         [sys.executable, "-m", "sovai", "sweep", str(path), "--slurm", "--out", str(work / "out-b")],
-        env=slurm.env,
+        env={**slurm.env, **paced},
         cwd=work,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "48 of 48 runs done (48 ok, 0 failed)" in done.stdout
+    try:
+        store_b = Store(work / "out-b")
+        _wait(lambda: len(store_b.batch_files()) >= 1 or driver.poll() is not None, 180, "the --slurm sweep's results")
+        worker_jobs = set(slurm.command("squeue", "-h", "-o", "%i").split()) - before
+        assert len(worker_jobs) == 1, worker_jobs
+        cut = worker_jobs.pop()
+        slurm.command("scontrol", "update", f"JobId={cut}", "TimeLimit=0")
+        assert slurm.wait_job(cut) == "TIMEOUT"
+        slow.unlink()  # the replacement job runs at full speed
+        out, err = driver.communicate(timeout=300)
+    finally:
+        if driver.poll() is None:
+            driver.kill()  # only the driver this test started
+            driver.wait()
+    assert driver.returncode == 0, out + err
+    assert "48 of 48 runs done (48 ok, 0 failed)" in out
+    replacements = set(slurm.command("squeue", "-h", "-t", "all", "-o", "%i").split()) - before - {cut}
+    assert replacements, "no new worker job was submitted after the first was cut"
     _same_results(work / "out-b", reference)
-    assert slurm.command("squeue", "-h").strip() == ""  # the worker job is gone with the sweep
+    assert slurm.command("squeue", "-h").strip() == ""  # the worker jobs are gone with the sweep
