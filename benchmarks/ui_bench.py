@@ -83,7 +83,7 @@ def start_server(port: int, log: Path, env: dict[str, str] | None = None) -> sub
     """Start ``sovai ui`` on ``port`` in its own process group, its output in ``log``."""
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "ui", "--port", str(port), "--no-open"],
+            [sys.executable, "-m", "sovai", "ui", "--port", str(port), "--no-open"],
             cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=out,

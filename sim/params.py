@@ -7,13 +7,14 @@ validator all read it. Nothing else lists parameters.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import UserError
+import numpy as np
+
+from sim.errors import UserError, suggest
 
 #: Programme share parameters; they must sum to 1.
 SHARE_NAMES: tuple[str, ...] = (
@@ -78,14 +79,17 @@ class Param:
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type and checked against its range.
 
-        Strings (from the command line) are parsed; numbers of the wrong kind are converted when
-        that loses nothing.
+        Strings (from the command line) are parsed; numpy scalars count as the Python values they
+        hold; numbers of the wrong kind are converted when that loses nothing.
 
         Raises:
             ParameterError: the value has the wrong type or lies outside the allowed range.
 
         """
         kind = self.kind
+        if isinstance(value, np.generic):
+            # numpy.bool_, numpy.int64, numpy.float32...: what samplers and data frames hand over.
+            value = value.item()
         try:
             if kind is bool:
                 value = _to_bool(value)
@@ -479,9 +483,7 @@ def defaults() -> dict[str, Any]:
 
 def unknown_name_message(name: str, where: str = "") -> str:
     """Say that ``name`` is not a parameter, with the nearest names."""
-    near = difflib.get_close_matches(name, PARAMS.keys(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else "; `sovai params` lists them all"
-    return f"{where}unknown parameter {name!r}{hint}"
+    return f"{where}unknown parameter {name!r}; {suggest(name, PARAMS, '`sovai params` lists them all')}"
 
 
 def check_shares(params: Mapping[str, Any]) -> None:
@@ -543,4 +545,18 @@ def normalise_shares(params: dict[str, Any], names: Iterable[str] = SHARE_NAMES)
     total = sum(float(out[n]) for n in names)
     for n in names:
         out[n] = float(out[n]) / total if total > 0 else 1.0 / len(names)
+    return out
+
+
+def parse_sets(items: list[str]) -> dict[str, str]:
+    """Parse ``KEY=VALUE`` strings (values are checked later, by the parameter registry)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"--set {item!r}: expected KEY=VALUE, e.g. --set budget_total_jpy_bn=2000")
+        if key not in PARAMS:
+            raise ParameterError(f"--set: {unknown_name_message(key)}")
+        out[key] = value.strip()
     return out

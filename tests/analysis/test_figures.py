@@ -8,8 +8,8 @@ import pytest
 from analysis import figures
 from analysis import sensitivity_plots as plots
 from analysis import sensitivity_report as report
-from sim.cli import main
 from sim.params import PROGRAMMES
+from sovai.cli import main
 
 
 def _timeseries(n=12):

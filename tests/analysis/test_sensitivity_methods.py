@@ -10,7 +10,7 @@ from SALib.sample import sobol as sobol_sample
 
 from analysis import sensitivity as sa
 from analysis import testfunctions as tf
-from sim.cli import main
+from sovai.cli import main
 
 PI = math.pi
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}

@@ -11,9 +11,9 @@ import pytest
 pytest.importorskip("solara", reason="the UI extra (solara) is not installed: pip install -e '.[ui]'")
 
 from app import levers as ui  # noqa: E402
-from sim.cli import main as sovai_main  # noqa: E402
 from sim.model import SovereignAIModel  # noqa: E402
 from sim.params import PARAMS, SHARE_NAMES, resolve  # noqa: E402
+from sovai.cli import main as sovai_main  # noqa: E402
 
 
 # --- settings ------------------------------------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_fuzzed_experiment_files_give_one_line_errors_and_no_huge_allocation(dat
 @FUZZ
 @given(name=_NAMES, value=st.one_of(_SCALARS, st.text(max_size=40)))
 def test_fuzzed_parameter_values_are_checked_or_refused_in_one_line(name, value):
-    from sim.commands import parse_sets
+    from sim.params import parse_sets
 
     for attempt in (lambda: resolve({name: value}), lambda: resolve(parse_sets([f"{name}={value}"]))):
         try:
