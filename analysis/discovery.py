@@ -174,6 +174,7 @@ def load_cases(folder: str | Path, where: str, *, inputs: Sequence[str] | None =
         notes.append(f"{len(frame) - len(ok)} failed runs left out")
     if ok.empty:
         raise DiscoveryError(f"{folder}: no successful run to analyse (run `sovai sweep status {folder}`)")
+    ok = with_quarter_columns(folder, ok, where, list(manifest.get("timeseries") or []))
     y = evaluate_where(ok, where, outcomes=list(manifest.get("outputs") or []))
     n_cases = int(y.sum())
     if n_cases == 0 or n_cases == len(y):
@@ -187,6 +188,36 @@ def load_cases(folder: str | Path, where: str, *, inputs: Sequence[str] | None =
         if x[column].dtype == bool or x[column].dtype == object:
             x[column] = x[column].astype(str)  # EMA Workbench treats non-numeric inputs as categories
     return Cases(folder=folder, name=str(manifest.get("name", folder.name)), where=where, x=x, y=y, notes=tuple(notes))
+
+
+#: A kept time series at one quarter, as a name in --where: ``domestic_compute_eflops_FY2027Q4``.
+QUARTER_NAME = re.compile(r"\b([A-Za-z_]\w*?)_(FY\d{4}Q[1-4])\b")
+
+
+def with_quarter_columns(folder: Path, runs: pd.DataFrame, where: str, series: Sequence[str]) -> pd.DataFrame:
+    """``runs`` with a column ``NAME_FYyyyyQq`` for every such name in ``where`` whose series the sweep kept.
+
+    The run table has outcomes at the end of FY2030 and of the run; goals dated otherwise (60 EFLOPS
+    by the end of FY2027) read the kept time series at that quarter.
+
+    Raises:
+        DiscoveryError: the series was kept but the run has no such quarter.
+    """
+    wanted = {(m.group(1), m.group(2)) for m in QUARTER_NAME.finditer(where) if m.group(1) in series}
+    wanted = {(name, quarter) for name, quarter in wanted if f"{name}_{quarter}" not in runs.columns}
+    if not wanted:
+        return runs
+    import experiments
+
+    ts = experiments.load_timeseries(folder, columns=sorted({name for name, _ in wanted}) + ["quarter"])
+    runs = runs.copy()
+    for name, quarter in sorted(wanted):
+        at = ts[ts["quarter"] == quarter]
+        if at.empty:
+            shown = f"{ts['quarter'].iloc[0]} to {ts['quarter'].iloc[-1]}" if len(ts) else "none"
+            raise DiscoveryError(f"--where: {name}_{quarter}: the runs have no quarter {quarter} (they cover {shown})")
+        runs[f"{name}_{quarter}"] = runs["run_id"].map(at.set_index("run_id")[name])
+    return runs
 
 
 def evaluate_where(frame: pd.DataFrame, where: str, *, outcomes: Sequence[str] = ()) -> np.ndarray:
@@ -206,6 +237,12 @@ def evaluate_where(frame: pd.DataFrame, where: str, *, outcomes: Sequence[str] =
         match = re.search(r"'([^']+)'", str(err))
         name = match.group(1) if match else str(err)
         columns = list(outcomes) or [c for c in frame.columns if c not in ("status", "error")]
+        dated = QUARTER_NAME.fullmatch(name)
+        if dated:
+            raise DiscoveryError(
+                f"--where {where!r}: {name!r} reads the series {dated.group(1)!r} at {dated.group(2)}, which this "
+                f"sweep did not keep; add it to timeseries in the experiment file and run the sweep again"
+            )
         raise DiscoveryError(
             f"--where {where!r}: the sweep has no column {name!r}; {_suggest(name, columns)}"
         ) from None

@@ -83,3 +83,35 @@ def test_bad_input_is_one_line_and_exit_2(box_sweep, tmp_path, capsys, args, mes
 def test_a_folder_that_is_not_a_sweep_is_refused(tmp_path, capsys):
     assert main(["discover", str(tmp_path), "--where", "y > 0"]) == 2
     assert "is not a sweep results folder" in capsys.readouterr().err
+
+
+def test_a_goal_dated_at_a_quarter_reads_the_kept_series(tmp_path, capsys):
+    path = tmp_path / "shift.toml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            [experiment]
+            model = "analysis.testfunctions:shifting_linear"
+            design = "lhs"
+            samples = 300
+            timeseries = ["y"]
+            [parameters.x1]
+            low = 0
+            high = 1
+            [parameters.x2]
+            low = 0
+            high = 1
+            """
+        )
+    )
+    sweep = tmp_path / "sweep"
+    run_sweep(path, SweepOptions(out=sweep, workers=1, progress=False, echo=lambda _: None))
+    out = tmp_path / "found"
+    # in the first quarter y = x1, so the runs with y > 0.5 then are those with x1 > 0.5
+    assert main(["discover", str(sweep), "--where", "y_FY2026Q1 > 0.5", "--out", str(out), "--no-figures"]) == 0
+    boxes = pd.read_csv(out / "boxes.csv")
+    assert boxes["input"].tolist() == ["x1"] and abs(boxes["low"].iloc[0] - 0.5) < 0.05
+    assert main(["discover", str(sweep), "--where", "y_FY2040Q1 > 0.5"]) == 2
+    assert "no quarter FY2040Q1 (they cover FY2026Q1 to FY2028Q4)" in capsys.readouterr().err
+    assert main(["discover", str(sweep), "--where", "z_FY2026Q1 > 0.5"]) == 2
+    assert "did not keep; add it to timeseries" in capsys.readouterr().err
