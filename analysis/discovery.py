@@ -242,7 +242,7 @@ def evaluate_where(frame: pd.DataFrame, where: str, *, outcomes: Sequence[str] =
             raise DiscoveryError(
                 f"--where {where!r}: {name!r} reads the series {dated.group(1)!r} at {dated.group(2)}, which this "
                 f"sweep did not keep; add it to timeseries in the experiment file and run the sweep again"
-            )
+            ) from None
         raise DiscoveryError(
             f"--where {where!r}: the sweep has no column {name!r}; {_suggest(name, columns)}"
         ) from None
