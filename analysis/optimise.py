@@ -878,6 +878,8 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
     senses = [o.sense for o in problem.objectives]
     mask = pareto_mask(evaluations[[o.name for o in problem.objectives]].to_numpy(float), senses) if rows else []
     pareto = evaluations[np.asarray(mask, dtype=bool)].copy() if rows else evaluations.copy()
+    # NSGA-II may propose a policy it has already evaluated; list each policy once (its first member).
+    pareto = pareto.drop_duplicates(subset=_lever_columns(problem), keep="first")
     for objective in problem.objectives:
         best = None
         if objective.robustness == "regret":
@@ -921,11 +923,11 @@ def _num(value: float) -> str:
     return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
 
 
-def pareto_rows(result: Result) -> tuple[list[str], list[list[str]]]:
-    """The Pareto set as text: member, levers, and each metric with its interval."""
+def pareto_rows(result: Result, *, with_levers: bool = True) -> tuple[list[str], list[list[str]]]:
+    """The Pareto set as text: member, levers (unless ``with_levers`` is false), each metric with its interval."""
     problem = result.problem
     level = f"{problem.confidence:.0%} CI"
-    levers = _lever_columns(problem)
+    levers = _lever_columns(problem) if with_levers else []
     header = ["member", *levers, *(f"{o.label} [{level}]" for o in problem.objectives)]
     rows = []
     for r in result.pareto.to_dict("records"):
@@ -948,8 +950,9 @@ def summary_text(result: Result) -> str:
         f"each ({result.kept} kept from earlier sessions, {result.ran} run now in {result.seconds:.0f} s); "
         f"{len(result.pareto)} on the Pareto front",
         "",
-        format_table(*pareto_rows(result)),
+        format_table(*pareto_rows(result, with_levers=len(_lever_columns(problem)) <= 4)),
         "",
+        "levers of each member: pareto.csv and report.md",
         f"wrote {result.out}/ ({', '.join(_OUTPUTS)}; evaluations kept in {STUDY_FILE})",
     ]
     lines += [f"note: {note}" for note in result.notes]
