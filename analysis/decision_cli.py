@@ -87,8 +87,10 @@ def _names(text: str | None) -> list[str] | None:
 def cmd_discover(args: argparse.Namespace) -> int:
     """``sovai discover SWEEP_DIR --where EXPR``."""
     from analysis.discovery import default_out, discover, load_cases, summary_text, write_result
+    from sim.outputs import check_output_dir
 
     cases = load_cases(args.dir, args.where, inputs=_names(args.inputs))
+    out = check_output_dir(args.out or default_out(args.dir, args.where), kind="discovery", label="--out")
     result = discover(
         cases,
         peel_alpha=args.peel_alpha,
@@ -98,7 +100,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         max_boxes=args.boxes,
         seed=args.seed,
     )
-    out = write_result(result, args.out or default_out(args.dir, args.where), with_figures=not args.no_figures)
+    write_result(result, out, with_figures=not args.no_figures)
     print(summary_text(result))
     print(f"\nwrote {out}/ (boxes.csv, trajectory.csv, cart_leaves.csv, feature_scores.csv, report.md, report.html)")
     return 0

@@ -38,6 +38,8 @@ from sim.errors import UserError
 
 #: Files a discovery folder holds.
 OUTPUT_FILES = ("boxes.csv", "trajectory.csv", "cart_leaves.csv", "feature_scores.csv", "report.md", "report.html")
+#: Kind of output folder (sim.outputs.OUTPUT_NAMES lists what it may hold).
+OUTPUT_KIND = "discovery"
 
 
 class DiscoveryError(UserError, ValueError):
@@ -495,7 +497,7 @@ def figures(result: Discovery, folder: Path) -> list[tuple[str, str]]:
     def save(fig: Any, name: str, caption: str) -> None:
         fig.savefig(folder / name, dpi=110, bbox_inches="tight")
         plt.close(fig)
-        drawn.append((name, caption))
+        drawn.append((f"figures/{name}", caption))
 
     with _quiet_ema():
         for box, prim_box in zip(result.boxes, result.prim_boxes, strict=True):
@@ -574,7 +576,7 @@ def report_markdown(result: Discovery, drawn: Sequence[tuple[str, str]]) -> str:
             header = ["input", "box range", "full range", "qp lower", "qp upper"]
             lines += [pages.table(header, limits_rows(box)), ""]
         for suffix in ("trajectory", "limits", "pairs"):
-            name = f"prim_box{box.number}_{suffix}.png"
+            name = f"figures/prim_box{box.number}_{suffix}.png"
             if name in figure_for:
                 lines += [f"![{figure_for[name]}]({name})", ""]
         traj = box.trajectory
@@ -601,8 +603,8 @@ def report_markdown(result: Discovery, drawn: Sequence[tuple[str, str]]) -> str:
             ["input", "score"], [[f"`{r.input}`", f"{r.score:.3f}"] for r in result.feature_scores.itertuples()]
         ),
         "",
-        *(["![feature scores](feature_scores.png)", ""] if "feature_scores.png" in figure_for else []),
-        "Files: " + ", ".join(f"`{f}`" for f in OUTPUT_FILES[:4]) + ", figures (`*.png`).",
+        *(["![feature scores](figures/feature_scores.png)", ""] if "figures/feature_scores.png" in figure_for else []),
+        "Files: " + ", ".join(f"`{f}`" for f in OUTPUT_FILES[:4]) + ", `figures/`.",
         "",
     ]
     return "\n".join(lines)
@@ -632,10 +634,10 @@ def write_result(result: Discovery, out: Path, *, with_figures: bool = True) -> 
         )
         result.cart_leaves.to_csv(folder / "cart_leaves.csv", index=False)
         result.feature_scores.to_csv(folder / "feature_scores.csv", index=False)
-        drawn = figures(result, folder) if with_figures else []
+        drawn = figures(result, folder / "figures") if with_figures else []
         pages.write_page(
             folder, "report", report_markdown(result, drawn), title=f"Scenario discovery: {result.cases.name}"
         )
 
-    write_atomically(out, fill)
+    write_atomically(out, fill, kind="discovery", label="--out")
     return out

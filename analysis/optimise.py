@@ -34,7 +34,6 @@ import contextlib
 import math
 import sys
 import time
-import tomllib
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from experiments.errors import ExperimentError
 from experiments.models import BUILTIN_MODEL
 from experiments.spec import Experiment, ParameterSpec, _BuiltinChecker, _parameter, _suggest, _Where
 from sim.errors import UserError
+from sim.tomlfiles import read_toml
 
 ROBUSTNESS = ("mean", "percentile", "regret", "satisficing")
 DIRECTIONS = ("min", "max")
@@ -224,13 +224,7 @@ def load_problem(path: str | Path, *, model: str | None = None, evaluations: int
         OptimiseError, ExperimentError: a missing, malformed or invalid file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise OptimiseError(f"optimise file {str(path)!r} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise OptimiseError(f"{path}: malformed TOML: {err}") from None
+    text, data = read_toml(path, OptimiseError, "optimise file")
     where = _SectionWhere(path, text, "levers")
     if "optimise" not in data:
         kind = "an experiment file for `sovai sweep`" if "experiment" in data else "not an optimise file"
@@ -637,17 +631,6 @@ def _open_study(out: Path, problem: Problem, fresh: bool, echo: Callable[[str], 
     if fresh:
         for path in (db, db.with_name(f"{db.name}-wal"), db.with_name(f"{db.name}-shm")):
             path.unlink(missing_ok=True)
-    elif not db.exists() and out.is_dir():
-        foreign = [
-            p.name
-            for p in out.iterdir()
-            if p.name not in (".lock", *_OUTPUTS) and not p.name.startswith(STUDY_FILE) and not p.name.startswith(".")
-        ]
-        if foreign:
-            raise OptimiseError(
-                f"{out} is not empty and holds no search (it has {foreign[0]!r}); "
-                "choose a new or empty folder with --out"
-            )
     directions = ["minimize" if o.sense == "min" else "maximize" for o in problem.objectives]
     identity = _jsonable(problem.identity())
     study = optuna.create_study(storage=_storage(db), study_name=STUDY_NAME, directions=directions, load_if_exists=True)
@@ -1078,6 +1061,7 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
     from experiments.models import model_modules, resolve_model
     from experiments.pools import check_cluster_settings, open_pool, require_submit_command
     from experiments.store import Store
+    from sim.outputs import prepare_output_dir
 
     options = options or OptimiseOptions()
     problem = load_problem(path, model=options.model, evaluations=options.evaluations)
@@ -1086,7 +1070,7 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
         check_cluster_settings(options.jobqueue, problem.cluster, str(problem.path))
         require_submit_command(options.jobqueue)
     futures = make_futures(problem)
-    out = Path(options.out or Path("results") / problem.name)
+    out = prepare_output_dir(options.out or Path("results") / problem.name, kind="optimise", label="--out")
     start = time.monotonic()
     with Store(out).lock(), _quiet_optuna():
         study = _open_study(out, problem, options.fresh, options.echo)

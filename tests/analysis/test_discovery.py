@@ -51,7 +51,7 @@ def test_prim_recovers_the_known_box(box_sweep, tmp_path, capsys):
     page = (out / "report.md").read_text()
     assert "## PRIM box 1" in page and "| `x1` |" in page and "prim_box1_trajectory.png" in page
     for name in ("prim_box1_trajectory.png", "prim_box1_limits.png", "cart_tree.png", "feature_scores.png"):
-        assert (out / name).stat().st_size > 1000
+        assert (out / "figures" / name).stat().st_size > 1000
     assert "<table>" in (out / "report.html").read_text()
     assert "PRIM box 1" in capsys.readouterr().out
 
@@ -115,3 +115,12 @@ def test_a_goal_dated_at_a_quarter_reads_the_kept_series(tmp_path, capsys):
     assert "no quarter FY2040Q1 (they cover FY2026Q1 to FY2028Q4)" in capsys.readouterr().err
     assert main(["discover", str(sweep), "--where", "z_FY2026Q1 > 0.5"]) == 2
     assert "did not keep; add it to timeseries" in capsys.readouterr().err
+
+
+def test_a_folder_holding_other_files_is_not_written(box_sweep, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["discover", str(box_sweep), "--where", "y > 0.5", "--out", str(out)]) == 2
+    assert "holds files sovai did not write ('notes.txt')" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]

@@ -296,3 +296,13 @@ def test_compare_takes_a_pareto_member_as_a_mix(tmp_path):
     path.write_text(path.read_text().replace("member = 7", "member = 5"))
     with pytest.raises(Exception, match="5 is not in .*pareto.csv; its members are 3, 7"):
         load_comparison(path)
+
+
+def test_a_folder_holding_other_files_is_not_used(tmp_path, capsys):
+    path = write(tmp_path, ZDT1.format(evaluations=4, population=2, extra=""))
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["optimise", str(path), "--workers", "1", "--out", str(out)]) == 2
+    assert "holds files sovai did not write ('notes.txt')" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
