@@ -1072,7 +1072,7 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
     futures = make_futures(problem)
     out = prepare_output_dir(options.out or Path("results") / problem.name, kind="optimise", label="--out")
     start = time.monotonic()
-    with Store(out).lock(), _quiet_optuna():
+    with Store(out).lock(kind="optimise"), _quiet_optuna():
         study = _open_study(out, problem, options.fresh, options.echo)
         kept = sum(_evaluated(t) is not None for t in study.get_trials(deepcopy=False))
         if kept:
