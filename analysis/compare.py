@@ -320,6 +320,8 @@ def _options(f: TomlFile, head: dict[str, Any], mixes: Any, notes: list[str]) ->
 
 def _mix(f: TomlFile, mix: str, shares: Any, notes: list[str]) -> Option:
     where = f"mixes.{mix}"
+    if isinstance(shares, dict) and "pareto" in shares:
+        shares = pareto_member_shares(f, where, shares, notes)
     if not isinstance(shares, dict) or not shares:
         raise f.error(where, None, "must be a table of programme shares, e.g. share_rnd = 0.5")
     values = {}
@@ -336,6 +338,52 @@ def _mix(f: TomlFile, mix: str, shares: Any, notes: list[str]) -> Option:
     if abs(total - 1) > 1e-6:
         notes.append(f"[{where}]: shares sum to {total:g}; scaled to sum to 1")
     return Option(name=mix, kind="mix", shares={s: values.get(s, 0.0) / total for s in SHARE_NAMES})
+
+
+def pareto_member_shares(f: TomlFile, where: str, table: dict[str, Any], notes: list[str]) -> dict[str, float]:
+    """The programme shares of a member of a ``sovai optimise`` Pareto set (``pareto = FILE``, ``member = N``).
+
+    ``FILE`` is the search's pareto.csv or its results folder, relative to the working directory or
+    to the compare file.
+    """
+    extra = sorted(set(table) - {"pareto", "member"})
+    if extra:
+        raise f.error(where, extra[0], "a mix taken from a Pareto set has only pareto and member")
+    raw, member = table["pareto"], table.get("member")
+    if not isinstance(raw, str):
+        raise f.error(where, "pareto", f"{raw!r} must be the path of a pareto.csv written by `sovai optimise`")
+    if not isinstance(member, int) or isinstance(member, bool):
+        raise f.error(where, "member", f"{member!r} must be the member number of a row of the Pareto set")
+    candidates = [Path(raw), f.path.parent / raw]
+    found = next((c / "pareto.csv" if c.is_dir() else c for c in candidates if c.exists()), None)
+    if found is None or not found.is_file():
+        raise f.error(where, "pareto", f"{raw!r} does not exist; give the pareto.csv of a `sovai optimise` run")
+    frame = pd.read_csv(found)
+    if "member" not in frame.columns:
+        raise f.error(where, "pareto", f"{str(found)!r} is not a Pareto set of `sovai optimise` (no member column)")
+    rows = frame[frame["member"] == member]
+    if rows.empty:
+        members = ", ".join(map(str, frame["member"].tolist()[:12]))
+        raise f.error(where, "member", f"{member} is not in {found}; its members are {members}")
+    shares = {name: float(rows.iloc[0][name]) for name in SHARE_NAMES if name in frame.columns}
+    if not shares:
+        raise f.error(where, "pareto", f"the Pareto set in {found} searched no programme shares")
+    levers = [c for c in frame.columns if c in _OTHER_LEVERS]
+    if levers:
+        notes.append(
+            f"[{where}]: member {member} of {found} also set {', '.join(levers)}; only its programme shares are "
+            "compared (every option shares the comparison's other parameters)"
+        )
+    return shares
+
+
+def _other_levers() -> tuple[str, ...]:
+    from sim.params import PARAMS_LIST
+
+    return tuple(p.name for p in PARAMS_LIST if p.group == "lever" and p.name not in SHARE_NAMES)
+
+
+_OTHER_LEVERS = _other_levers()
 
 
 # --- running --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analysis.cli",
     "app.cli",
     "analysis.calibration_cli",
+    "analysis.decision_cli",
 )
 
 
