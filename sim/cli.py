@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analysis.cli",
     "analysis.ui_cli",
     "analysis.calibration_cli",
+    "analysis.validation_cli",
 )
 
 
