@@ -574,7 +574,9 @@ def markdown(result: Validation, *, command: str, csv_name: str = "validation.cs
 
     level = f"{result.confidence:.0%}"
     date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    workers = "one per core" if result.workers is None else str(result.workers)
+    from experiments.pools import local_worker_count
+
+    workers = result.workers or local_worker_count()
     lines = [
         MARKER,
         "",
@@ -594,7 +596,7 @@ def markdown(result: Validation, *, command: str, csv_name: str = "validation.cs
         f"- seeds: {result.seeds} per parameter set, common to base and probe (master seed {result.master_seed}; "
         "replicate r uses `SeedSequence(master, spawn_key=(r,))`)",
         f"- runs: {result.runs} ({result.failed} failed), {result.agents:,} user agents, {result.quarters} quarters, "
-        f"{result.seconds:.0f} s on {workers} worker(s)",
+        f"{result.seconds:.0f} s wall-clock on {workers} worker process(es)",
         "- outcomes read at FY2030Q4 (index 19 of the quarterly series) unless the row says FY2035Q4; "
         "`events` counts the quarters up to then with a recorded event",
         f"- summary: {summary_line(result)}",
