@@ -151,6 +151,12 @@ LEVERS: dict[str, Lever] = {
         Lever("budget_0", {"budget_total_jpy_bn": 0.0}, "¥1tn (AI Basic Plan)", "¥0"),
         Lever("budget_3tn", {"budget_total_jpy_bn": 3000.0}, "¥1tn (AI Basic Plan)", "¥3tn"),
         *(_share_lever(n.removeprefix("share_")) for n in SHARE_NAMES),
+        Lever(
+            "champion_award_0",
+            {"champion_award_total_jpy_bn": 0.0, "champion_award_first_year_jpy_bn": 0.0},
+            "¥1tn foundation-model award (¥387.3bn in FY2026)",
+            "no award",
+        ),
         Lever("capex_subsidy", {"capex_subsidy_rate": 0.5}, _default("capex_subsidy_rate"), "0.5 (the SME rate)"),
         Lever("tax_credit", {"investment_tax_credit_rate": 0.2}, _default("investment_tax_credit_rate"), "0.2"),
         Lever("sovereignty_rule", {"sovereignty_rule": 1.0}, _default("sovereignty_rule"), "1 (all sensitive work)"),
@@ -218,7 +224,7 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_0", "sovereign_share_regulated", "-"),
     _P("budget_0", "adoption_rate", "-"),
     _P("budget_0", "accelerator_imports_jpy_bn", "-"),
-    _P("budget_0", "champion_award_jpy_bn", "-"),
+    _P("budget_0", "champion_award_jpy_bn", "0"),
     _P("budget_3tn", "domestic_compute_eflops", "+", pinned=True),
     _P("budget_3tn", "domestic_compute_eflops", "+", when="fy2035"),
     _P("budget_3tn", "dc_power_mw", "+", mechanism=FIXED_MW),
@@ -269,6 +275,9 @@ PROBES: tuple[Probe, ...] = (
         "`domestic_share` is of enterprises' spend, and the money partly comes from the adoption subsidy "
         "(−¥17bn), which had lowered the price enterprises pay for domestic AI (10 seeds)",
     ),
+    _P("champion_award_0", "champion_award_jpy_bn", "-", pinned=True),
+    _P("champion_award_0", "best_domestic_capability", "-", pinned=True),
+    _P("champion_award_0", "offshore_compute_spend_jpy_bn", "0"),
     # --- instruments and rules -------------------------------------------------------------------------
     _P("capex_subsidy", "domestic_compute_eflops", "+", pinned=True),
     _P("capex_subsidy", "dc_power_mw", "+", mechanism=FIXED_MW),
