@@ -271,6 +271,18 @@ TARGETS: tuple[Target, ...] = (
         **band(30.0, 75.0),
     ),
     Target(
+        "gpus_fy2027",
+        "accelerators installed in Japan, FY2027Q4 (chips, all generations)",
+        measure=at("gpus_installed", "FY2027Q4"),
+        unit="chips",
+        kind="plausibility",
+        source="AIST, ABCI 3.0, Jan 2025: 6,128 H200; Taipei Times, 14 Nov 2024: SoftBank > 10,000 GPUs; Bloomberg, "
+        "30 Oct 2024: Sakura Internet ~10,800 GPUs at Ishikari by 2027; " + METI_60,
+        note="low: the named fleets by 2027 (6,128 + 10,000 + 10,800 ≈ 27,000; KDDI's and the hyperscalers' come on "
+        "top); high: 60 EFLOPS of H100s (≈ 60,700 chips) with up to 25% ahead of target: 76,000",
+        **band(27000.0, 76000.0),
+    ),
+    Target(
         "dc_power_start",
         "AI data-centre power capacity built, FY2026Q1",
         measure=first("dc_power_mw"),
