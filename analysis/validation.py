@@ -94,7 +94,8 @@ class Probe:
 
     Attributes:
         lever: Name of a :class:`Lever`.
-        outcome: Column of the model's quarterly time series (``events``: quarters with events so far).
+        outcome: Column of the model's quarterly time series, or a kind of event of :data:`EVENT_KINDS`
+            (counted up to the reading).
         expected: Direction a domain expert expects for probe − base: "+", "-" or "0" (no effect).
         when: Where the outcome is read: "fy2030" (FY2030Q4) or "fy2035" (FY2035Q4).
         pinned: Whether tests hold the model to this direction.
@@ -240,6 +241,7 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_3tn", "domestic_share", "+", pinned=True),
     _P("budget_3tn", "adoption_rate", "+"),
     _P("budget_3tn", "accelerator_imports_jpy_bn", "+"),
+    _P("budget_3tn", "events_builds", "+"),
     _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0"),
     # --- the budget's split ----------------------------------------------------------------------------
     _P(
@@ -302,6 +304,7 @@ PROBES: tuple[Probe, ...] = (
     _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True, mechanism=GRID),
     _P("grid_x0.3", "dc_power_mw", "-", pinned=True, mechanism=GRID),
     _P("grid_x0.3", "grid_headroom_mw", "-"),
+    _P("grid_x0.3", "events_grid_full", "+"),
     _P("grid_x3", "domestic_compute_eflops", "+", mechanism=GRID),
     _P("grid_x3", "dc_power_mw", "+", mechanism=GRID),
     _P("power_price", "domestic_compute_eflops", "-"),
@@ -309,7 +312,7 @@ PROBES: tuple[Probe, ...] = (
     # --- the world -----------------------------------------------------------------------------------------
     _P("gpu_shock", "domestic_compute_eflops", "-", pinned=True),
     _P("gpu_shock", "best_domestic_capability", "-"),
-    _P("gpu_shock", "events", "+"),
+    _P("gpu_shock", "events_gpu_shock", "+", pinned=True),
     _P(
         "yen",
         "digital_deficit_ai_jpy_bn",
@@ -347,11 +350,21 @@ PROBES: tuple[Probe, ...] = (
 
 
 # --- running ---------------------------------------------------------------------------------------------------
+#: Kinds of event the table counts: outcome name -> text an event of that kind contains. ``events`` counts all.
+EVENT_KINDS: dict[str, str] = {
+    "events": "",
+    "events_gpu_shock": "GPU supply shock begins",
+    "events_grid_full": "the grid has no room",
+    "events_builds": "MW build started",
+}
+
+
 def probe_model(*, seed: int, **params: Any) -> dict[str, float]:
     """The built-in model read where the table reads it: every numeric column at FY2030Q4 and FY2035Q4.
 
     Scalars are named ``{column}_{fy2030|fy2035}`` (a reading the run is too short for is absent).
-    ``events_{...}`` counts the quarters up to the reading in which the model recorded an event.
+    When the model records events (a text column ``events``, ``"; "`` between a quarter's events), each
+    kind of :data:`EVENT_KINDS` is counted over the quarters up to the reading.
     """
     from experiments.models import sovai_model
 
@@ -363,17 +376,17 @@ def probe_model(*, seed: int, **params: Any) -> dict[str, float]:
         for column in ts.columns:
             values = ts[column]
             if column == "events":
-                out[f"events_{label}"] = float(_event_quarters(values.iloc[: index + 1]))
+                happened = event_list(values.iloc[: index + 1])
+                for name, text in EVENT_KINDS.items():
+                    out[f"{name}_{label}"] = float(sum(text in e for e in happened))
             elif pd.api.types.is_numeric_dtype(values):
                 out[f"{column}_{label}"] = float(values.iloc[index])
     return out
 
 
-def _event_quarters(values: pd.Series) -> int:
-    """Quarters with at least one event (numbers: non-zero; text or lists: non-empty)."""
-    if pd.api.types.is_numeric_dtype(values):
-        return int((values.fillna(0) != 0).sum())
-    return int(sum(bool(v) and not (isinstance(v, float) and math.isnan(v)) for v in values))
+def event_list(values: pd.Series) -> list[str]:
+    """Every event in a run's ``events`` column (texts joined by ``"; "`` per quarter; empty or NaN: none)."""
+    return [e for v in values if isinstance(v, str) for e in v.split("; ") if e.strip()]
 
 
 @dataclass
@@ -694,7 +707,7 @@ def markdown(result: Validation, *, command: str, csv_name: str = "validation.cs
         f"- runs: {result.runs} ({result.failed} failed), {result.agents:,} user agents, {result.quarters} quarters, "
         f"{result.seconds:.0f} s wall-clock on {workers} worker process(es)",
         "- outcomes read at FY2030Q4 (index 19 of the quarterly series) unless the row says FY2035Q4; "
-        "`events` counts the quarters up to then with a recorded event",
+        "`events_*` count the events of a kind recorded up to then (analysis/validation.py, `EVENT_KINDS`)",
         f"- summary: {summary_line(result)}",
         "",
         "## Levers",

@@ -95,8 +95,10 @@ def test_probe_model_reads_fy2030_and_counts_events():
     out = val.probe_model(seed=1, n_user_agents=60, quarters=20)
     assert "domestic_compute_eflops_fy2030" in out and "domestic_compute_eflops_fy2035" not in out
     assert all(isinstance(v, float) for v in out.values())
-    assert val._event_quarters(pd.Series(["", "outage", None, "shock; build"])) == 2
-    assert val._event_quarters(pd.Series([0, 2, 0, 1])) == 2
+    events = pd.Series(
+        ["", "GPU supply shock begins", None, float("nan"), "x: 50 MW build started; GPU supply shock ends"]
+    )
+    assert val.event_list(events) == ["GPU supply shock begins", "x: 50 MW build started", "GPU supply shock ends"]
 
 
 def test_cli_writes_page_and_csv_and_overwrites_only_its_own(tmp_path, capsys):

@@ -31,6 +31,7 @@ KNOWN_MISSES: dict[str, str] = {
     "yen:digital_deficit_ai_jpy_bn@fy2030": "issue 9: foreign bills are fixed in yen",
     "cheaper_foreign_ai:domestic_share@fy2030": "issue 9: spend does not respond to price",
     "cheaper_foreign_ai:foreign_ai_volume_jpy26_bn@fy2030": "issue 9: the model has no foreign AI volume column yet",
+    "gpu_shock:events_gpu_shock@fy2030": "issue 9: the model records no events yet",
     "champion_award_0:champion_award_jpy_bn@fy2030": "issue 9: the award is not yet a lever of its own",
     "champion_award_0:best_domestic_capability@fy2030": "issue 9: the award is not yet a lever of its own",
 }
@@ -66,6 +67,6 @@ def test_every_pinned_row_has_a_firm_direction():
 def test_table_reads_the_small_runs(table):
     # Every pinned row the current model can run has a finite effect from all 8 pairs.
     ran = table[table["verdict"] != "not in this model version"]
-    assert len(ran) >= len(PINNED) - 3
+    assert len(ran) >= len(PINNED) - 4
     assert (ran["n"] == SMALL["seeds"]).all()
     assert all(math.isfinite(x) for x in ran["difference"])
