@@ -141,7 +141,7 @@ def _share_lever(programme: str) -> Lever:
         name,
         shift_share(name),
         _default(name),
-        f"+0.2 of the budget to {programme.replace('_', ' ')}, the other shares scaled down",
+        f"+0.2 of the budget to {programme.replace('_', ' ').replace('rnd', 'R&D')}, the other shares scaled down",
     )
 
 
