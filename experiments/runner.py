@@ -166,8 +166,10 @@ def _series(out: dict[str, Any], columns: tuple[str, ...], run_id: int) -> pd.Da
     )
     if "quarter" in frame.columns and "quarter" not in columns:
         kept["quarter"] = frame["quarter"].astype(str).to_numpy()
-    for column in columns:
-        kept[column] = frame[column].to_numpy(dtype=float)
+    for column in columns:  # text columns (the run's events) are kept as text
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        kept[column] = values.to_numpy(dtype=float) if numeric else values.astype(str).to_numpy()
     return kept
 
 

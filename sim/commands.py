@@ -18,17 +18,22 @@ DEFAULT_SEED = 42
 SUMMARY: tuple[tuple[str, str, str, str], ...] = (
     ("adoption_rate", "enterprises using AI", "share", "{:.1%}"),
     ("domestic_share", "AI spend on domestic providers", "share", "{:.1%}"),
-    ("sovereign_share_regulated", "regulated AI spend hosted in Japan", "share", "{:.1%}"),
+    ("domestic_infra_share", "AI spend run on infrastructure in Japan", "share", "{:.1%}"),
+    ("sovereign_share_regulated", "regulated AI work run in Japan", "share", "{:.1%}"),
+    ("unmet_sensitive_share", "rule-bound sensitive work left unserved", "share", "{:.1%}"),
     ("digital_deficit_ai_jpy_bn", "digital deficit, AI part", "¥bn/yr", "{:,.0f}"),
     ("digital_deficit_total_jpy_bn", "digital deficit, total", "¥bn/yr", "{:,.0f}"),
     ("best_domestic_capability", "best domestic capability", "points", "{:.1f}"),
     ("capability_gap", "gap to the frontier", "points", "{:.1f}"),
     ("domestic_ai_revenue_jpy_bn", "domestic AI revenue", "¥bn/yr", "{:,.0f}"),
+    ("offshore_compute_spend_jpy_bn", "training compute rented abroad", "¥bn/yr", "{:,.0f}"),
     ("domestic_compute_eflops", "AI compute in Japan", "EFLOPS", "{:,.1f}"),
+    ("accelerator_imports_jpy_bn", "accelerators bought (goods)", "¥bn/yr", "{:,.0f}"),
     ("dc_power_mw", "AI data-centre capacity", "MW", "{:,.0f}"),
     ("electricity_gwh", "AI data-centre electricity", "GWh/yr", "{:,.0f}"),
     ("unmet_compute_demand_share", "unmet GPU-hour demand", "share", "{:.1%}"),
     ("budget_spent_jpy_bn", "public budget spent (cumulative)", "¥bn", "{:,.0f}"),
+    ("champion_award_jpy_bn", "champion award paid (cumulative)", "¥bn", "{:,.0f}"),
     ("tax_expenditure_jpy_bn", "tax credit forgone (cumulative)", "¥bn", "{:,.0f}"),
 )
 NO_POLICY = "no_policy"
@@ -105,10 +110,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     ts = simulate(params, seed, label=scenario)
     counterfactual = None
-    if scenario != NO_POLICY and (params["budget_total_jpy_bn"] > 0 or params["investment_tax_credit_rate"] > 0):
+    if scenario != NO_POLICY and (
+        params["budget_total_jpy_bn"] > 0
+        or params["investment_tax_credit_rate"] > 0
+        or params["champion_award_total_jpy_bn"] > 0
+    ):
         counterfactual = simulate(resolve(params | load_scenario(NO_POLICY)), seed, label=NO_POLICY)
     write_run(out, ts, params, seed=seed, scenario=scenario, figures=None if args.no_figures else write_run_figures)
     print(summary_table(ts, counterfactual, scenario=scenario, seed=seed))
+    print(events_list(ts))
     print(
         f"\nwrote {out}/ (timeseries.parquet, timeseries.csv, params.toml"
         f"{'' if args.no_figures else ', figures/'}) in {time.perf_counter() - started:.1f} s"
@@ -161,6 +171,12 @@ def summary_table(ts: Any, counterfactual: Any = None, *, scenario: str, seed: i
 
     title = f"sovai run: scenario {scenario}, seed {seed}"
     return "\n".join([title, line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+def events_list(ts: Any) -> str:
+    """What happened in the run, quarter by quarter (the ``events`` column)."""
+    lines = [f"  {q}  {e}" for q, e in zip(ts["quarter"], ts["events"], strict=True) if e]
+    return "\n".join(["", f"events ({len(lines)} quarters with events):", *lines]) if lines else "\nno events"
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
