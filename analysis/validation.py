@@ -187,40 +187,14 @@ LEVERS: dict[str, Lever] = {
 }
 
 _P = Probe
-#: Mechanisms shared by several rows (measured before issue 9's rebuild; rerun and revise when the model changes).
-BUDGET_DEFICIT = (
-    "public money raises compute imports: developers with more public and crowded-in cash bid for more training "
-    "compute than Japan's rationed GPUs serve, and half the unserved bids rent clouds abroad. ¥0 budget: compute "
-    "imports ¥348bn → ¥287bn a year at FY2030, foreign AI services +¥35bn; ¥3tn: compute imports +¥97bn (unmet "
-    "compute demand 67% → 88%), foreign AI services −¥66bn (10 seeds, 2,000 agents; issue 9, item 6)"
-)
-FIXED_MW = (
-    "built data-centre power is 870 MW at FY2030 in every run and seed: the build rule fires for the same sites "
-    "in every scenario, 74 MW of it is drawn, and no build is under way by FY2030 (issue 9, item 2)"
-)
-GRID = (
-    "grid headroom never binds: 74 MW drawn of 870 MW built at FY2030 with nothing in the build pipeline, and "
-    "every region keeps spare headroom even at ×0.3 (ODD section 11), so the scale changes nothing (issue 9, item 2)"
-)
-SOVEREIGNTY = (
-    "the rule moves bound sensitive work from foreign AI abroad to foreign AI hosted in Japan (abroad share of "
-    "sensitive regulated spend 0.17 → 0), not to domestic providers (their share of regulated spend 0.095 → "
-    "0.099, not significant); Japan-hosted foreign AI still pays 70% abroad, so the deficit barely moves (10 seeds)"
-)
 #: The validation table: one row per lever × outcome.
 PROBES: tuple[Probe, ...] = (
     # --- the budget's size ---------------------------------------------------------------------------
     _P("budget_0", "domestic_compute_eflops", "-", pinned=True),
-    _P("budget_0", "dc_power_mw", "-", mechanism=FIXED_MW),
+    _P("budget_0", "dc_power_mw", "-"),
     _P("budget_0", "best_domestic_capability", "-", pinned=True),
     _P("budget_0", "capability_gap", "+"),
-    _P(
-        "budget_0",
-        "digital_deficit_ai_jpy_bn",
-        "+",
-        pinned=True,
-        mechanism=BUDGET_DEFICIT,
-    ),
+    _P("budget_0", "digital_deficit_ai_jpy_bn", "+", pinned=True),
     _P("budget_0", "domestic_share", "-", pinned=True),
     _P("budget_0", "sovereign_share_regulated", "-"),
     _P("budget_0", "adoption_rate", "-"),
@@ -228,124 +202,64 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_0", "champion_award_jpy_bn", "0"),
     _P("budget_3tn", "domestic_compute_eflops", "+", pinned=True),
     _P("budget_3tn", "domestic_compute_eflops", "+", when="fy2035"),
-    _P("budget_3tn", "dc_power_mw", "+", mechanism=FIXED_MW),
+    _P("budget_3tn", "dc_power_mw", "+"),
     _P("budget_3tn", "best_domestic_capability", "+", pinned=True),
     _P("budget_3tn", "capability_gap", "-", when="fy2035"),
-    _P(
-        "budget_3tn",
-        "digital_deficit_ai_jpy_bn",
-        "-",
-        pinned=True,
-        mechanism=BUDGET_DEFICIT,
-    ),
+    _P("budget_3tn", "digital_deficit_ai_jpy_bn", "-", pinned=True),
     _P("budget_3tn", "domestic_share", "+", pinned=True),
     _P("budget_3tn", "adoption_rate", "+"),
     _P("budget_3tn", "accelerator_imports_jpy_bn", "+"),
     _P("budget_3tn", "events_builds", "+"),
     _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0"),
     # --- the budget's split ----------------------------------------------------------------------------
-    _P(
-        "share_compute_capex",
-        "domestic_compute_eflops",
-        "+",
-        pinned=True,
-        mechanism="moving 0.2 of the budget to the capex subsidy takes ¥45bn from compute grants by FY2030 "
-        "while GPU orders stay 98% unfilled (the world's supply to Japan, not money, limits chips); less "
-        "grant demand lowers the GPU-hour price (¥347 → ¥330 per H100-hour) and with it the price-elastic "
-        "supply: 1,240 fewer accelerators (10 seeds, 2,000 agents, before issue 9's rebuild)",
-    ),
-    _P("share_compute_capex", "dc_power_mw", "+", mechanism=FIXED_MW),
+    _P("share_compute_capex", "domestic_compute_eflops", "+", pinned=True),
+    _P("share_compute_capex", "dc_power_mw", "+"),
     _P("share_compute_grants", "best_domestic_capability", "+", pinned=True),
     _P("share_compute_grants", "offshore_compute_spend_jpy_bn", "0"),
     _P("share_rnd", "best_domestic_capability", "+"),
-    _P(
-        "share_data",
-        "best_domestic_capability",
-        "+",
-        mechanism="the data money comes out of compute grants (−¥47bn by FY2030) and R&D (−¥43bn); Japanese "
-        "proficiency reaches its cap (0.966 → 0.99) but a data elasticity of 0.2 on effective compute does not "
-        "make up for the training compute lost (10 seeds, before issue 9's rebuild)",
-    ),
+    _P("share_data", "best_domestic_capability", "+"),
     _P("share_talent", "best_domestic_capability", "+"),
     _P("share_adoption", "adoption_rate", "+", pinned=True),
     _P("share_adoption", "domestic_share", "+"),
-    _P(
-        "share_procurement",
-        "domestic_share",
-        "+",
-        mechanism="procurement pays domestic developers directly (their revenue +¥24bn a year at FY2030), but "
-        "`domestic_share` is of enterprises' spend, and the money partly comes from the adoption subsidy "
-        "(−¥17bn), which had lowered the price enterprises pay for domestic AI (10 seeds)",
-    ),
+    _P("share_procurement", "domestic_share", "+"),
     _P("champion_award_0", "champion_award_jpy_bn", "-", pinned=True),
     _P("champion_award_0", "best_domestic_capability", "-", pinned=True),
     _P("champion_award_0", "offshore_compute_spend_jpy_bn", "0"),
     # --- instruments and rules -------------------------------------------------------------------------
     _P("capex_subsidy", "domestic_compute_eflops", "+", pinned=True),
-    _P("capex_subsidy", "dc_power_mw", "+", mechanism=FIXED_MW),
+    _P("capex_subsidy", "dc_power_mw", "+"),
     _P("capex_subsidy", "accelerator_imports_jpy_bn", "+"),
     _P("tax_credit", "domestic_compute_eflops", "+", pinned=True),
-    _P("tax_credit", "dc_power_mw", "+", mechanism=FIXED_MW),
+    _P("tax_credit", "dc_power_mw", "+"),
     _P("sovereignty_rule", "sovereign_share_regulated", "+", pinned=True),
     _P("sovereignty_rule", "unmet_sensitive_share", "+"),
-    _P(
-        "sovereignty_rule",
-        "domestic_share",
-        "+",
-        mechanism=SOVEREIGNTY,
-    ),
-    _P(
-        "sovereignty_rule",
-        "digital_deficit_ai_jpy_bn",
-        "-",
-        mechanism=SOVEREIGNTY,
-    ),
+    _P("sovereignty_rule", "domestic_share", "+"),
+    _P("sovereignty_rule", "digital_deficit_ai_jpy_bn", "-"),
     # --- power -------------------------------------------------------------------------------------------
-    _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True, mechanism=GRID),
-    _P("grid_x0.3", "dc_power_mw", "-", pinned=True, mechanism=GRID),
+    _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True),
+    _P("grid_x0.3", "dc_power_mw", "-", pinned=True),
     _P("grid_x0.3", "grid_headroom_mw", "-"),
     _P("grid_x0.3", "events_grid_full", "+"),
-    _P("grid_x3", "domestic_compute_eflops", "+", mechanism=GRID),
-    _P("grid_x3", "dc_power_mw", "+", mechanism=GRID),
+    _P("grid_x3", "domestic_compute_eflops", "+"),
+    _P("grid_x3", "dc_power_mw", "+"),
     _P("power_price", "domestic_compute_eflops", "-"),
+    _P("power_price", "dc_power_mw", "-"),
     _P("power_price", "domestic_share", "-"),
     # --- the world -----------------------------------------------------------------------------------------
     _P("gpu_shock", "domestic_compute_eflops", "-", pinned=True),
     _P("gpu_shock", "best_domestic_capability", "-"),
     _P("gpu_shock", "events_gpu_shock", "+", pinned=True),
-    _P(
-        "yen",
-        "digital_deficit_ai_jpy_bn",
-        "+",
-        pinned=True,
-        mechanism="bills are fixed in yen: at ¥200/$ enterprises' foreign AI spend falls ¥11bn and compute "
-        "rented abroad ¥37bn (fixed-yen bids buy fewer dollar-priced hours), so the deficit falls ¥46bn "
-        "(issue 9, item 3; 10 seeds, before the rebuild)",
-    ),
+    _P("yen", "digital_deficit_ai_jpy_bn", "+", pinned=True),
     _P("yen", "accelerator_imports_jpy_bn", "+"),
     _P("yen", "domestic_compute_eflops", "-"),
     _P("yen", "domestic_share", "+"),
     _P("yen", "foreign_ai_volume_jpy26_bn", "-"),
-    _P(
-        "cheaper_foreign_ai",
-        "domestic_share",
-        "-",
-        pinned=True,
-        mechanism="domestic serving cost follows the same world price path as foreign prices (ODD 7.4), so "
-        "relative prices barely move; what rises is adoption (+27%) through the inclusive value, and with it "
-        "foreign AI spend (+¥294bn a year at FY2030) at an unchanged share (10 seeds, before issue 9's rebuild)",
-    ),
+    _P("cheaper_foreign_ai", "domestic_share", "-", pinned=True),
     _P("cheaper_foreign_ai", "foreign_ai_volume_jpy26_bn", "+", pinned=True),
     _P("cheaper_foreign_ai", "adoption_rate", "+", pinned=True),
     _P("cheaper_foreign_ai", "ai_spend_jpy_bn", "+"),
     _P("export_partnership", "digital_deficit_ai_jpy_bn", "-", pinned=True),
-    _P(
-        "export_partnership",
-        "best_domestic_capability",
-        "+",
-        mechanism="the partner market brings ¥2.9bn a year of exports by FY2030 (the ¥50bn market × the "
-        "domestic share), too little to buy training compute that moves capability (10 seeds)",
-    ),
+    _P("export_partnership", "best_domestic_capability", "+"),
 )
 
 
