@@ -311,13 +311,14 @@ TARGETS: tuple[Target, ...] = (
         measure=at("dc_power_mw", "FY2030Q4"),
         unit="MW",
         kind="plausibility",
-        source="Nikkei: SoftBank Sakai > 250 MW by FY2028; SoftBank: Tomakomai > 300 MW; Yomiuri, 24 Jan 2026: KDDI "
+        source="Nikkei: SoftBank Sakai > 250 MW by FY2028; SoftBank: Tomakomai 50 MW at opening (FY2026) → "
+        "> 300 MW; Yomiuri, 24 Jan 2026: KDDI "
         "Sakai 48 MW; OCCTO electricity demand outlook, Jan 2025 (ITmedia, 29 Jan 2025): data centres and fabs "
         "+5.38 GW peak by FY2030, data centres 6.16 of the 7.15 GW by FY2034",
-        note="low: the named AI builds (Sakai 250 + Tomakomai 300 + KDDI 48 ≈ 600 MW); high: at most half of the "
-        "2024 national stock (700 MW) plus the data-centre part of OCCTO's FY2030 addition (5.38 × 6.16/7.15 ≈ "
-        "4.6 GW): 5,300 MW",
-        **band(600.0, 5300.0),
+        note="low: the named AI builds with a date (Sakai > 250 MW by FY2028, Tomakomai 50 MW at its FY2026 opening, "
+        "KDDI 48 MW ≈ 350 MW; Tomakomai's > 300 MW has no date); high: at most half of the 2024 national stock "
+        "(700 MW) plus the data-centre part of OCCTO's FY2030 addition (5.38 × 6.16/7.15 ≈ 4.6 GW): 5,300 MW",
+        **band(350.0, 5300.0),
     ),
     Target(
         "dc_load_fy2030",

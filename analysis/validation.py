@@ -187,6 +187,27 @@ LEVERS: dict[str, Lever] = {
 }
 
 _P = Probe
+# Mechanisms: measured on Model v2 (commit 98f9329; 2,000 agents, 8–20 common seeds, FY2030Q4 unless said).
+# Rerun `sovai validate` and revise them when the model changes; the page shows them only for rows that
+# do not agree.
+BUDGET_DEFICIT = (
+    "public money raises compute rented abroad as well as the domestic share: at ¥3tn offshore training "
+    "+¥36bn a year and compute imports +¥56bn, while enterprises' foreign AI spend falls ¥79bn; with no budget "
+    "compute imports −¥26bn, foreign AI spend +¥36bn. Grants are spent in Japan; the offshore part is developers' "
+    "own and crowded-in cash. Net: no significant change, which meets the issue's weaker expectation (public money "
+    "does not by itself raise imports) but not a fall"
+)
+CAPEX = (
+    "the capex programme pays out its whole pot by FY2030 at either rate (¥200bn spent at ⅓ and at ½), so a higher "
+    "rate subsidises fewer chips with the same money. A bigger pot (share +0.2: ¥346bn spent) adds domestic "
+    "operators' compute (+11.4 [1.7, 21.0] EFLOPS) and lowers their GPU-hour price (¥249 → ¥234), which draws "
+    "demand from the hyperscalers' Japan regions, whose compute falls ~10 EFLOPS: all of Japan +1.4 EFLOPS, n.s."
+)
+GRID = (
+    "the grid does not bind by FY2030: at ×0.3 new connections still open fall from 1,706 MW to 440 MW, but no build "
+    "asks for more (no 'grid has no room' event in any seed, nothing in the build pipeline); builds follow money "
+    "and demand (543 MW built). At ×3 nothing changes at all"
+)
 #: The validation table: one row per lever × outcome.
 PROBES: tuple[Probe, ...] = (
     # --- the budget's size ---------------------------------------------------------------------------
@@ -194,54 +215,90 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_0", "dc_power_mw", "-"),
     _P("budget_0", "best_domestic_capability", "-", pinned=True),
     _P("budget_0", "capability_gap", "+"),
-    _P("budget_0", "digital_deficit_ai_jpy_bn", "+", pinned=True),
+    _P("budget_0", "digital_deficit_ai_jpy_bn", "+", pinned=True, mechanism=BUDGET_DEFICIT),
     _P("budget_0", "domestic_share", "-", pinned=True),
     _P("budget_0", "sovereign_share_regulated", "-"),
     _P("budget_0", "adoption_rate", "-"),
     _P("budget_0", "accelerator_imports_jpy_bn", "-"),
     _P("budget_0", "champion_award_jpy_bn", "0"),
     _P("budget_3tn", "domestic_compute_eflops", "+", pinned=True),
-    _P("budget_3tn", "domestic_compute_eflops", "+", when="fy2035"),
+    _P(
+        "budget_3tn",
+        "domestic_compute_eflops",
+        "+",
+        when="fy2035",
+        mechanism="at FY2035 ¥3tn leaves 406 MW more built but 13,300 fewer accelerators (domestic operators −46 "
+        "EFLOPS) at 99% utilisation against 87%: the FY2026–FY2030 subsidised fleet wears out (5-year life) after the "
+        "money stops, and operators do not refill the halls although they are full; for the model's owner to check",
+    ),
     _P("budget_3tn", "dc_power_mw", "+"),
     _P("budget_3tn", "best_domestic_capability", "+", pinned=True),
     _P("budget_3tn", "capability_gap", "-", when="fy2035"),
-    _P("budget_3tn", "digital_deficit_ai_jpy_bn", "-", pinned=True),
+    _P("budget_3tn", "digital_deficit_ai_jpy_bn", "-", pinned=True, mechanism=BUDGET_DEFICIT),
     _P("budget_3tn", "domestic_share", "+", pinned=True),
     _P("budget_3tn", "adoption_rate", "+"),
     _P("budget_3tn", "accelerator_imports_jpy_bn", "+"),
     _P("budget_3tn", "events_builds", "+"),
-    _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0"),
+    _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0", mechanism=BUDGET_DEFICIT),
     # --- the budget's split ----------------------------------------------------------------------------
-    _P("share_compute_capex", "domestic_compute_eflops", "+", pinned=True),
+    _P("share_compute_capex", "domestic_compute_eflops", "+", pinned=True, mechanism=CAPEX),
     _P("share_compute_capex", "dc_power_mw", "+"),
-    _P("share_compute_grants", "best_domestic_capability", "+", pinned=True),
+    _P(
+        "share_compute_grants",
+        "best_domestic_capability",
+        "+",
+        pinned=True,
+        mechanism="the shift adds ¥200bn of grant GPU-hours bought in Japan's pools but takes ¥57bn of R&D cash, "
+        "which developers spend where compute is cheapest; the domestic GPU-hour price rises (¥249 → ¥255), and the "
+        "net effective compute is about 2% lower (−0.08 points). The split between grants and R&D barely matters "
+        "(share_rnd: −0.05)",
+    ),
     _P("share_compute_grants", "offshore_compute_spend_jpy_bn", "0"),
     _P("share_rnd", "best_domestic_capability", "+"),
     _P("share_data", "best_domestic_capability", "+"),
     _P("share_talent", "best_domestic_capability", "+"),
     _P("share_adoption", "adoption_rate", "+", pinned=True),
     _P("share_adoption", "domestic_share", "+"),
-    _P("share_procurement", "domestic_share", "+"),
+    _P(
+        "share_procurement",
+        "domestic_share",
+        "+",
+        mechanism="procurement pays domestic developers directly (their revenue +¥27bn a year), but `domestic_share` "
+        "is of enterprises' spend, and the money partly comes from the adoption subsidy (−¥17bn; the subsidy rate on "
+        "domestic bills 0.127 → 0.108)",
+    ),
     _P("champion_award_0", "champion_award_jpy_bn", "-", pinned=True),
     _P("champion_award_0", "best_domestic_capability", "-", pinned=True),
-    _P("champion_award_0", "offshore_compute_spend_jpy_bn", "0"),
+    _P(
+        "champion_award_0",
+        "offshore_compute_spend_jpy_bn",
+        "0",
+        mechanism="the award's compute part is spent in Japan, but the champion's own and crowded-in cash also rents "
+        "compute abroad: without the award offshore training falls ¥3.2bn a year",
+    ),
     # --- instruments and rules -------------------------------------------------------------------------
-    _P("capex_subsidy", "domestic_compute_eflops", "+", pinned=True),
-    _P("capex_subsidy", "dc_power_mw", "+"),
+    _P("capex_subsidy", "domestic_compute_eflops", "+", pinned=True, mechanism=CAPEX),
+    _P("capex_subsidy", "dc_power_mw", "+", mechanism=CAPEX),
     _P("capex_subsidy", "accelerator_imports_jpy_bn", "+"),
     _P("tax_credit", "domestic_compute_eflops", "+", pinned=True),
     _P("tax_credit", "dc_power_mw", "+"),
     _P("sovereignty_rule", "sovereign_share_regulated", "+", pinned=True),
-    _P("sovereignty_rule", "unmet_sensitive_share", "+"),
+    _P(
+        "sovereignty_rule",
+        "unmet_sensitive_share",
+        "+",
+        mechanism="Japan's pools serve all rule-bound sensitive work even at rule 1 (unmet 0 in every seed), so the "
+        "rule moves work to Japan without leaving any unserved",
+    ),
     _P("sovereignty_rule", "domestic_share", "+"),
     _P("sovereignty_rule", "digital_deficit_ai_jpy_bn", "-"),
     # --- power -------------------------------------------------------------------------------------------
-    _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True),
-    _P("grid_x0.3", "dc_power_mw", "-", pinned=True),
+    _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True, mechanism=GRID),
+    _P("grid_x0.3", "dc_power_mw", "-", pinned=True, mechanism=GRID),
     _P("grid_x0.3", "grid_headroom_mw", "-"),
-    _P("grid_x0.3", "events_grid_full", "+"),
-    _P("grid_x3", "domestic_compute_eflops", "+"),
-    _P("grid_x3", "dc_power_mw", "+"),
+    _P("grid_x0.3", "events_grid_full", "+", mechanism=GRID),
+    _P("grid_x3", "domestic_compute_eflops", "+", mechanism=GRID),
+    _P("grid_x3", "dc_power_mw", "+", mechanism=GRID),
     _P("power_price", "domestic_compute_eflops", "-"),
     _P("power_price", "dc_power_mw", "-"),
     _P("power_price", "domestic_share", "-"),
@@ -254,10 +311,26 @@ PROBES: tuple[Probe, ...] = (
     _P("yen", "domestic_compute_eflops", "-"),
     _P("yen", "domestic_share", "+"),
     _P("yen", "foreign_ai_volume_jpy26_bn", "-"),
-    _P("cheaper_foreign_ai", "domestic_share", "-", pinned=True),
+    _P(
+        "cheaper_foreign_ai",
+        "domestic_share",
+        "-",
+        pinned=True,
+        mechanism="cheaper foreign AI does take volume from domestic models (−¥763bn a year at FY2026 prices, −59%), "
+        "but it also cuts what the foreign volume costs: with `ai_demand_price_elasticity` 0.6 (< 1) enterprises' "
+        "foreign AI spend falls ¥736bn, so the domestic share of spend barely moves (−0.005, n.s.). The volume "
+        "columns are the measure to read",
+    ),
     _P("cheaper_foreign_ai", "foreign_ai_volume_jpy26_bn", "+", pinned=True),
     _P("cheaper_foreign_ai", "adoption_rate", "+", pinned=True),
-    _P("cheaper_foreign_ai", "ai_spend_jpy_bn", "+"),
+    _P(
+        "cheaper_foreign_ai",
+        "ai_spend_jpy_bn",
+        "+",
+        mechanism="`ai_demand_price_elasticity` is 0.6: below 1, spend = volume × price falls when prices fall (−55% "
+        "at FY2030 while foreign volume rises 4.6×); Google's token growth against ~10× a year price falls suggests an "
+        "elasticity above 1 (an estimate), so this parameter decides the sign",
+    ),
     _P("export_partnership", "digital_deficit_ai_jpy_bn", "-", pinned=True),
     _P("export_partnership", "best_domestic_capability", "+"),
 )
