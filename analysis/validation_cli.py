@@ -34,7 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    val.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, help=f"seeds per run (default {DEFAULT_SEEDS})")
+    val.add_argument(
+        "--seeds",
+        type=int,
+        default=DEFAULT_SEEDS,
+        help=f"seeds per parameter set, common to base and probe (default {DEFAULT_SEEDS})",
+    )
     val.add_argument(
         "--agents", type=int, default=DEFAULT_AGENTS, help=f"user agents per run (default {DEFAULT_AGENTS:,})"
     )
