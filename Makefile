@@ -34,6 +34,7 @@ docs: venv
 
 bench: venv
 	$(PY) benchmarks/sweep_bench.py --real
+	$(PY) benchmarks/ui_bench.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -58,7 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--seed", type=int, help=f"random seed (default {DEFAULT_SEED}, or the params file's)")
     run.add_argument("--quarters", type=int, help="quarters to simulate (default 40: FY2026Q1–FY2035Q4)")
-    run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<seed>/)")
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="output folder: new, empty, or an earlier run's (default results/<scenario>-<seed>[-<changes>]/)",
+    )
     run.add_argument("--no-figures", action="store_true", help="skip the figures")
     run.set_defaults(func=cmd_run)
     scen = sub.add_parser("scenarios", help="list the scenarios")
@@ -103,10 +107,12 @@ def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``sovai run``."""
     from analysis.figures import write_run_figures
-    from sim.outputs import write_run
+    from sim.outputs import check_output_dir, default_run_folder, write_run
 
     scenario, seed, params = resolve_run(args)
-    out = args.out or Path("results") / f"{scenario}-{seed}"
+    out = args.out or default_run_folder(scenario, seed, params, source=scenario if args.params else args.scenario)
+    label = "--out" if args.out else "output folder"
+    check_output_dir(out, kind="run", label=label)  # before running, so a refused folder costs nothing
     started = time.perf_counter()
     ts = simulate(params, seed, label=scenario)
     counterfactual = None
@@ -116,7 +122,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         or params["champion_award_total_jpy_bn"] > 0
     ):
         counterfactual = simulate(resolve(params | load_scenario(NO_POLICY)), seed, label=NO_POLICY)
-    write_run(out, ts, params, seed=seed, scenario=scenario, figures=None if args.no_figures else write_run_figures)
+    write_run(
+        out,
+        ts,
+        params,
+        seed=seed,
+        scenario=scenario,
+        figures=None if args.no_figures else write_run_figures,
+        label=label,
+    )
     print(summary_table(ts, counterfactual, scenario=scenario, seed=seed))
     print(events_list(ts))
     print(

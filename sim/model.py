@@ -393,9 +393,9 @@ class SovereignAIModel(mesa.Model):
                 self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
 
     def _release_models(self) -> None:
-        for d in self.developers:
-            if d.release_model():
-                self.event(f"{d.name}: new model, capability {d.capability:.1f}")
+        released = [f"{d.key} {d.capability:.1f}" for d in self.developers if d.release_model()]
+        if released:
+            self.event(f"new domestic models (capability): {', '.join(released)}")
 
     def _run_data_and_talent_programmes(self) -> None:
         gov, p, t = self.government, self.p, self.t

@@ -41,6 +41,8 @@ COLUMNS: dict[str, str] = {
     "dc_power_mw": "built AI data-centre power capacity, MW",
     "dc_power_pipeline_mw": "AI data-centre capacity under construction, MW",
     "dc_power_draw_mw": "average power drawn by AI data centres, MW",
+    "dc_power_used_mw": "power the installed accelerators would draw at full load (servers, network, cooling), MW; "
+    "compute can only grow while this is below built capacity",
     "electricity_gwh": "electricity used by AI data centres, GWh a year (annualised quarter)",
     "co2_mt": "CO2 from that electricity, Mt a year",
     "best_domestic_capability": "capability of the best domestic model (10 points = 10x effective compute)",
@@ -155,6 +157,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "dc_power_mw": sum(c.built_mw for c in m.datacentres),
         "dc_power_pipeline_mw": committed - sum(c.built_mw for c in m.datacentres),
         "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
+        "dc_power_used_mw": sum(c.power_used_mw for c in m.datacentres),
         "electricity_gwh": electricity,
         "co2_mt": electricity * p["grid_co2_kg_per_kwh"] / 1000,
         "best_domestic_capability": best,

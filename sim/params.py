@@ -117,6 +117,8 @@ def _fmt(x: float | None) -> str:
         return "?"
     if isinstance(x, float) and (abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-3)):
         return f"{x:g}"
+    if isinstance(x, int) and abs(x) >= 10**15:  # a huge whole number reads best in scientific notation
+        return f"{float(x):.3g}"
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
