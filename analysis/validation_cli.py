@@ -8,7 +8,6 @@ only if ``sovai validate`` wrote it (its first line says so); anything else is l
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 from pathlib import Path
 
@@ -92,8 +91,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if targets:
         md, csv = targets
         command = command_line(args)
-        _write(md, markdown(result, command=command, csv_name=csv.name))
-        _write(csv, result.table.to_csv(index=False))
+        from sim.outputs import write_file_atomically
+
+        md.parent.mkdir(parents=True, exist_ok=True)
+        write_file_atomically(md, markdown(result, command=command, csv_name=csv.name))
+        write_file_atomically(csv, result.table.to_csv(index=False))
         print(f"wrote {md} and {csv}")
     pinned = result.table[result.table["pinned"]]
     if args.check and (pinned["verdict"] != AGREES).any():
@@ -135,14 +137,3 @@ def _refuse_foreign(path: Path) -> None:
     ours = first == MARKER if path.suffix == ".md" else first.startswith("key,lever,base,probe,outcome")
     if not ours:
         raise UserError(f"--out: {str(path)!r} exists and was not written by `sovai validate`; not overwriting it")
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves the old file whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
