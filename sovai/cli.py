@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli",
     "analysis.calibration_cli",
     "analysis.decision_cli",
+    "analysis.validation_cli",
 )
 
 
