@@ -585,7 +585,7 @@ def summarise(
 # --- output -----------------------------------------------------------------------------------------------------
 def model_version() -> str:
     """Version of sovai, git commit of the source (marked if sim/ or agents/ changed) and source hash."""
-    import sim
+    from sim.outputs import package_version
     from experiments.models import code_version
 
     root = Path(__file__).resolve().parents[1]
@@ -602,7 +602,7 @@ def model_version() -> str:
     except OSError:
         pass
     digest = code_version("sovai")["source_sha256"][:12]
-    return f"sovai {sim.__version__}, commit {commit}, model source sha256 {digest}"
+    return f"sovai {package_version()}, commit {commit}, model source sha256 {digest}"
 
 
 def _num(value: float) -> str:

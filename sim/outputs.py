@@ -112,18 +112,25 @@ def marker_kind(folder: Path) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def write_marker(folder: Path, kind: str) -> None:
-    """Mark ``folder`` as a sovai output of ``kind`` (what :func:`check_output_dir` recognises)."""
+def package_version() -> str:
+    """The installed sovai's version ("unknown" when run from a tree that was never installed).
+
+    Read from the package metadata because the model layer does not import the ``sovai`` front door.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
-    try:  # the installed package's version (the model layer does not import the sovai front door)
-        installed = version("sovai")
+    try:
+        return version("sovai")
     except PackageNotFoundError:
-        installed = "unknown"
+        return "unknown"
+
+
+def write_marker(folder: Path, kind: str) -> None:
+    """Mark ``folder`` as a sovai output of ``kind`` (what :func:`check_output_dir` recognises)."""
     record = {
         "written_by": "sovai",
         "kind": kind,
-        "sovai_version": installed,
+        "sovai_version": package_version(),
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "host": os.uname().nodename,  # the writer, so a killed write's leftovers are known (see _remove_leftovers)
         "pid": os.getpid(),
