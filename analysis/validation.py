@@ -585,8 +585,8 @@ def summarise(
 # --- output -----------------------------------------------------------------------------------------------------
 def model_version() -> str:
     """Version of sovai, git commit of the source (marked if sim/ or agents/ changed) and source hash."""
-    from sim.outputs import package_version
     from experiments.models import code_version
+    from sim.outputs import package_version
 
     root = Path(__file__).resolve().parents[1]
     commit = "no git"
