@@ -80,8 +80,7 @@ class SovereignAIModel(mesa.Model):
         adjacency = networks.peer_adjacency(arrays["sector"], arrays["region"], p, self.rng)
         self.peer_adjacency = adjacency
         self.population = UserPopulation(arrays, networks.row_normalised(adjacency), p, self.rng)
-        for i in range(self.population.n):
-            UserAgent(self, i)
+        population.create_agents(self, UserAgent, self.population.n)
 
         self.talent_pool = p["researchers_initial"]
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
