@@ -77,14 +77,14 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.nda
     sizes = ["large", "medium", "small"]
     regions = table("regions")
     n = len(row)
-    col = {c: df[c].to_numpy()[row] for c in df.columns}
+    col = {c: df[c].to_numpy()[row] for c in df.columns if c not in ("sector", "size")}
     ceiling = np.clip(col["adoption_ceiling"].astype(float), 0, 1)
     start = np.minimum(col["initial_adoption"].astype(float) * p["initial_adoption_scale"], ceiling)
     u = rng.random(n)
     arrays = {
         "weight": counts[row] / per_cell[row],
-        "sector": np.array([sectors.index(s) for s in col["sector"]]),
-        "size": np.array([sizes.index(s) for s in col["size"]]),
+        "sector": np.array([sectors.index(s) for s in df["sector"]])[row],  # per cell, then per agent
+        "size": np.array([sizes.index(s) for s in df["size"]])[row],
         "region": rng.choice(len(regions), size=n, p=regions["enterprise_share"] / regions["enterprise_share"].sum()),
         "regulated": col["regulated"].astype(bool),
         "sensitive_share": col["sensitive_share"].astype(float),
