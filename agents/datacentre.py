@@ -1,11 +1,12 @@
 """Data centres: power capacity, GPUs by generation, GPU-hour sales, electricity, expansion.
 
 Each quarter an operator finishes builds that are due, retires worn-out accelerators, sells
-GPU-hours in the pooled domestic market (its share follows its capacity), pays for electricity
-(GPUs × watts × PUE × hours × utilisation × ¥/kWh), orders accelerators for empty power when a
-chip pays for itself over its life, and plans a new build when it is short of power, demand is
-there and the NPV after the capex subsidy and the tax credit is positive — within its region's
-grid headroom and after a build lag of about two years.
+GPU-hours in its pool (its share follows its capacity), pays for electricity (GPUs × watts × server
+overhead × PUE × hours × utilisation × ¥/kWh), buys accelerators for its empty power when a chip
+pays for itself over its life at the world market's price (sim/accelerators.py), and builds power
+when its pool's expected demand outgrows it and the NPV after the capex subsidy and the tax credit
+is positive — its announced phases first, within its region's grid headroom and after a build lag
+(sim/investment.py decides how much; this module holds the operator's own economics).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.data import table
 from sim.environment import QUARTER_HOURS
 
 if TYPE_CHECKING:
@@ -40,8 +42,15 @@ class DataCentre(mesa.Agent):
         self.foreign_owned = row.hosting == "foreign"
         self.built_mw = float(row.built_mw)
         self.pipeline: list[tuple[int, float]] = []  # (completion quarter, MW)
-        if row.pipeline_mw > 0:
-            self.pipeline.append((int(row.pipeline_quarter), float(row.pipeline_mw)))
+        self.phases: list[tuple[int, float]] = []  # announced options: (earliest start quarter, MW)
+        self.on_order: list[
+            tuple[int, int, float]
+        ] = []  # accelerators bought, not yet delivered: (quarter, gen, chips)
+        for phase in table("dc_phases").query("site == @self.key").itertuples():
+            if phase.committed:  # under construction before FY2026: its grid connection is already secured
+                self.pipeline.append((int(phase.earliest_quarter), float(phase.mw)))
+            else:
+                self.phases.append((int(phase.earliest_quarter), float(phase.mw)))
         self.gpus = np.zeros(len(gens))
         names = [g.name for g in gens]
         self.gpus[names.index("h100")] = row.gpus_h100
@@ -64,9 +73,26 @@ class DataCentre(mesa.Agent):
         return float(self.gpus @ self._per_gen("h100_eq"))
 
     @property
+    def h100eq_with_orders(self) -> float:
+        """Installed compute plus accelerators on order, in H100 equivalents."""
+        eq = self._per_gen("h100_eq")
+        return self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
+
+    @property
     def power_used_mw(self) -> float:
-        """Power the installed accelerators need at full load, including cooling (PUE)."""
-        return float(self.gpus @ self._per_gen("watts")) * self.model.p["pue"] / 1e6
+        """Power the installed accelerators need at full load: servers, network and cooling included."""
+        return float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+
+    @property
+    def power_reserved_mw(self) -> float:
+        """Power of the installed accelerators and of those on order."""
+        watts = self._per_gen("watts")
+        return self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+
+    @property
+    def watts_factor(self) -> float:
+        """Facility watts per watt of chip rating: servers and network (overhead) times cooling (PUE)."""
+        return self.model.p["server_power_overhead"] * self.model.p["pue"]
 
     @property
     def committed_mw(self) -> float:
@@ -75,22 +101,27 @@ class DataCentre(mesa.Agent):
 
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
-        watts = self.model.env.gens[gen].watts * self.model.p["pue"]
-        return max(0.0, (self.built_mw - self.power_used_mw) * 1e6 / watts)
+        watts = self.model.env.gens[gen].watts * self.watts_factor
+        return max(0.0, (self.built_mw - self.power_reserved_mw) * 1e6 / watts)
 
     # --- the quarter ---------------------------------------------------------------------------------
-    def complete_builds(self) -> None:
-        """Builds whose completion quarter has come add to built power."""
+    def complete_builds(self) -> float:
+        """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
-        self.built_mw += sum(mw for q, mw in self.pipeline if q <= t)
+        done = sum(mw for q, mw in self.pipeline if q <= t)
+        self.built_mw += done
         self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
+        for _, gen, chips in (o for o in self.on_order if o[0] <= t):
+            self.gpus[gen] += chips
+        self.on_order = [o for o in self.on_order if o[0] > t]
+        return done
 
     def retire(self) -> None:
         """Accelerators wear out over their service life."""
         self.gpus *= 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
-        """Book GPU-hour sales and the electricity they draw."""
+        """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
         capacity = self.h100eq * QUARTER_HOURS
         self.utilisation = hours_sold / capacity if capacity > 0 else 0.0
         energy_mwh = self.power_used_mw * QUARTER_HOURS * self.utilisation
@@ -99,25 +130,47 @@ class DataCentre(mesa.Agent):
         self.revenue_jpy_bn = hours_sold * price_jpy_per_hour / 1e9
         self.cash_jpy_bn += self.revenue_jpy_bn - electricity_cost
 
-    def chip_npv_jpy_bn(self, gen: int, price_jpy_per_hour: float, subsidy_rate: float) -> float:
-        """NPV of one new accelerator sold at ``price`` and the target utilisation over its life."""
-        p, env, t = self.model.p, self.model.env, self.model.t
+    def chip_value_jpy_bn(self, gen: int, price_jpy_per_hour: float) -> float:
+        """Present value of what one new accelerator earns over its life at ``price`` and the target utilisation.
+
+        Each hour earns the price less electricity and the operator's other running costs (the share
+        of the world rental price that does not pay back hardware); what a chip earns falls every year
+        as newer chips arrive, so the earnings are discounted at the cost of capital plus that decline.
+        """
+        m = self.model
+        p, env, t = m.p, m.env, m.t
         g = env.gens[gen]
         hours = 4 * QUARTER_HOURS * p["target_utilisation"]
-        margin_per_year = (
-            hours * (g.h100_eq * price_jpy_per_hour - g.watts * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]) / 1e9
-        )
-        cost = g.price_usd * env.fx[t] / 1e9 * self._net_of_support(subsidy_rate)
-        return margin_per_year * annuity_factor(p["dc_discount_rate"], p["gpu_lifetime_years"]) - cost
+        energy = g.watts * self.watts_factor / 1000 * env.electricity_jpy_per_kwh[t]
+        running = (1 - p["gpu_hour_capex_cost_share"]) * m.world_gpu_hour_price
+        margin_per_year = hours * (g.h100_eq * (price_jpy_per_hour - running) - energy) / 1e9
+        rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
+        return margin_per_year * annuity_factor(rate, p["gpu_lifetime_years"])
+
+    def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
+        """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""
+        env, p = self.model.env, self.model.p
+        return (
+            env.gens[gen].price_usd * price_ratio * p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
+        ) * self._net_of_support()
+
+    def chip_npv_jpy_bn(self, gen: int, price_jpy_per_hour: float, price_ratio: float = 1.0) -> float:
+        """NPV of one new accelerator bought at ``price_ratio`` × list and sold at ``price_jpy_per_hour``."""
+        return self.chip_value_jpy_bn(gen, price_jpy_per_hour) - self.chip_cost_jpy_bn(gen, price_ratio)
+
+    def breakeven_price_ratio(self, gen: int, price_jpy_per_hour: float) -> float:
+        """Accelerator price over list at which a new chip just pays for itself."""
+        cost = self.chip_cost_jpy_bn(gen)
+        return self.chip_value_jpy_bn(gen, price_jpy_per_hour) / cost if cost > 0 else float("inf")
 
     def subsidy_rate(self) -> float:
         """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
         eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0
         return self.model.p["capex_subsidy_rate"] if eligible else 0.0
 
-    def _net_of_support(self, subsidy_rate: float) -> float:
+    def _net_of_support(self) -> float:
         """Share of capex the operator bears after the subsidy and the tax credit on the rest."""
-        return (1 - subsidy_rate) * (1 - self.model.p["investment_tax_credit_rate"])
+        return (1 - self.subsidy_rate()) * (1 - self.model.p["investment_tax_credit_rate"])
 
     def _pay_capex(self, capex_jpy_bn: float) -> None:
         """Pay for capex: the subsidy while the programme has money, the tax credit on the rest."""
@@ -129,27 +182,42 @@ class DataCentre(mesa.Agent):
         self.support_jpy_bn += subsidy + credit
         self.cash_jpy_bn -= capex_jpy_bn - subsidy - credit
 
-    def install(self, gen: int, chips: float) -> None:
-        """Install delivered accelerators and pay for them."""
+    def install(self, gen: int, chips: float, price_ratio: float = 1.0, lead_quarters: int = 0) -> float:
+        """Buy accelerators (delivered after ``lead_quarters``), pay now, and return their cost before support (¥bn)."""
         g, env = self.model.env.gens[gen], self.model.env
-        self.gpus[gen] += chips
-        self._pay_capex(chips * g.price_usd * env.fx[self.model.t] / 1e9)
+        if lead_quarters > 0:
+            self.on_order.append((self.model.t + lead_quarters, gen, chips))
+        else:
+            self.gpus[gen] += chips
+        cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
+        self._pay_capex(cost)
+        return cost
 
-    def build_npv_jpy_bn(self, price_jpy_per_hour: float, subsidy_rate: float) -> float:
-        """NPV of one MW of new capacity filled with today's accelerators."""
+    def build_npv_jpy_bn(self, price_jpy_per_hour: float) -> float:
+        """NPV of one MW of new capacity filled with today's accelerators at list price."""
         p, env, t = self.model.p, self.model.env, self.model.t
         gen = int(env.new_gen[t])
-        chips = 1e6 / (env.gens[gen].watts * p["pue"])
+        chips = 1e6 / (env.gens[gen].watts * self.watts_factor)
         life = p["gpu_lifetime_years"]
-        chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour, subsidy_rate) * chips
+        chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour) * chips
         # The shell outlives the chips: refill it as they wear out.
         refills = sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
-        shell = p["dc_capex_jpy_bn_per_mw"] * self._net_of_support(subsidy_rate)
+        shell = p["dc_capex_jpy_bn_per_mw"] * self._net_of_support()
         return chip_value * refills - shell
 
+    def next_phase_mw(self) -> float:
+        """MW of the next announced phase that may start now (0 if none)."""
+        return next((mw for q, mw in self.phases if q <= self.model.t), 0.0)
+
     def plan_build(self, mw: float) -> None:
-        """Commit to a build of ``mw`` that completes after the build lag, and pay for it now."""
+        """Commit to a build of ``mw`` that completes after the build lag, and pay for it now.
+
+        An announced phase is used up first (a build smaller than the phase leaves the rest for later).
+        """
         self.pipeline.append((self.model.t + self.model.p["build_lag_quarters"], mw))
+        if self.phases and self.phases[0][0] <= self.model.t:
+            q, left = self.phases[0]
+            self.phases = ([(q, left - mw)] if left - mw >= 1.0 else []) + self.phases[1:]
         self._pay_capex(mw * self.model.p["dc_capex_jpy_bn_per_mw"])
 
     @property

@@ -1,13 +1,16 @@
 """Domestic foundation-model developers (Noetra, PFN, Sakana AI, NTT, Fujitsu, NEC).
 
-Each quarter a developer takes in revenue, grants and private capital, pays its researchers,
-bids for GPU-hours at domestic data centres, and every ``release_interval`` quarters releases a
-model whose capability follows a scaling law in effective training compute::
+Each quarter a developer takes in revenue for the service it delivered, grants and private
+capital, pays its researchers, spends part of its cash on training compute — at a domestic
+operator, a foreign hyperscaler's Japan region or a cloud abroad, chosen by price
+(sim/markets.py) — and every ``release_interval`` quarters releases a model whose capability
+follows a scaling law in effective training compute::
 
     capability = a + b · log10(training FLOP × algorithmic efficiency(t) × own efficiency
                                 × talent factor × data factor)
 
-It keeps its best model: a weaker run is not released. Its price covers inference cost plus a margin.
+It keeps its best model: a weaker run is not released. Its price covers its serving cost (GPU-hours
+at Japan's price, staff in yen) plus a margin.
 """
 
 from __future__ import annotations
@@ -82,10 +85,10 @@ class DomesticDeveloper(mesa.Agent):
         self.public_support_jpy_bn += grant_jpy_bn
         self.training_flop += gpu_hours * 3600 * H100_TFLOPS * 1e12 * self.model.p["mfu"]
 
-    def release_model(self) -> None:
+    def release_model(self) -> bool:
         """At the end of a training cycle, release the new model if it beats the current one."""
         if (self.model.steps % self.release_interval) != 0 or self.training_flop <= 0:
-            return
+            return False
         t, env = self.model.t, self.model.env
         effective = (
             self.training_flop
@@ -99,28 +102,23 @@ class DomesticDeveloper(mesa.Agent):
             self.best_effective_flop = effective
             self.capability = float(env.capability(effective))
             self.models_released += 1
+            return True
+        return False
 
-    def set_offer(self, japanese_domestic: float, serving_cost_path: float) -> None:
-        """Update Japanese proficiency and price (inference cost times one plus the margin).
+    def set_offer(self, japanese_domestic: float, serving_cost_index: float) -> None:
+        """Update Japanese proficiency and price (serving cost times one plus the margin).
 
         Args:
             japanese_domestic: Proficiency the national data stock gives domestic models.
-            serving_cost_path: Cost of serving relative to FY2026 (technology, yen, GPU-hour prices).
+            serving_cost_index: Cost of serving on Japanese GPU-hours (technology, yen, GPU-hour price).
 
         """
         p = self.model.p
         self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
-        self.price = (
-            p["domestic_serving_cost_index"] * self.serving_cost_factor * serving_cost_path * (1 + p["price_margin"])
-        )
+        self.price = self.serving_cost_factor * serving_cost_index * (1 + p["price_margin"])
 
-    def book_revenue(self, revenue_jpy_bn: float) -> None:
-        """Book this quarter's revenue; the inference cost is paid in the GPU-hour market."""
+    def book_revenue(self, revenue_jpy_bn: float, serving_cost_jpy_bn: float) -> None:
+        """Book this quarter's revenue for service delivered, less its GPU-hours and serving staff."""
         self.revenue_jpy_bn = revenue_jpy_bn
         self.revenue_history.append(revenue_jpy_bn)
-        self.cash_jpy_bn += revenue_jpy_bn
-
-    @property
-    def inference_bid_jpy_bn(self) -> float:
-        """Money for inference GPU-hours: revenue less the margin."""
-        return self.revenue_jpy_bn / (1 + self.model.p["price_margin"])
+        self.cash_jpy_bn += revenue_jpy_bn - serving_cost_jpy_bn

@@ -1,4 +1,7 @@
-"""The government: appropriates the AI budget by fiscal year and spends it through seven programmes.
+"""The government: the AI budget by fiscal year through seven programmes, and the champion's award.
+
+The plan's budget is appropriated by fiscal year and spent through seven programmes; the national
+champion's foundation-model award is paid as its own line.
 
 Each fiscal year's money is split by the programme shares. Within the year a programme spends
 evenly (a quarter of what is left each quarter, more as the year runs out), except the capex
@@ -6,6 +9,13 @@ subsidy, which pays operators' claims as they come while money lasts. Money unsp
 carries over or lapses (``unspent_policy``). An optional adaptive policy moves part of next year's
 money from the programme with the weakest observed effect per yen to the one with the strongest.
 Every payment goes through :meth:`Government.pay`, which keeps the ledger.
+
+The foundation-model award (Noetra with AIST: ¥387.3bn in FY2026, about ¥1tn over five years) is
+funded by GX transition bonds, not by the AI Basic Plan's ¥1tn, so it is a separate pot
+(:data:`AWARD`) that the plan's shares, totals and adaptive policy never touch. Each tranche after
+the first is paid only if the yearly review finds the champion's best model has gained at least
+``champion_review_min_gain_points`` since the last review; a refused tranche is lost. Award money
+not yet spent carries over (it is a multi-year fund).
 """
 
 from __future__ import annotations
@@ -32,6 +42,19 @@ def yearly_budget(p: dict[str, Any]) -> list[float]:
     return [first] + [(total - first) / (years - 1)] * (years - 1)
 
 
+#: The award's pot name (not a programme of the plan).
+AWARD = "champion_award"
+
+
+def award_tranches(p: dict[str, Any]) -> list[float]:
+    """The champion award's tranche for each fiscal year from FY2026 (¥bn): the first, then the rest even."""
+    total, years = p["champion_award_total_jpy_bn"], p["champion_award_years"]
+    first = min(p["champion_award_first_year_jpy_bn"], total)
+    if years == 1:
+        return [total]
+    return [first] + [(total - first) / (years - 1)] * (years - 1)
+
+
 def grant_weights(developers: list[DomesticDeveloper], p: dict[str, Any]) -> np.ndarray:
     """Grant shares: the champion's reserved share, the rest by merit (capability)."""
     if not developers:
@@ -54,9 +77,12 @@ class Government(mesa.Agent):
         p = model.p
         self.shares = {prog: float(p[f"share_{prog}"]) for prog in PROGRAMMES}
         self.yearly = yearly_budget(p)
-        self.pot = dict.fromkeys(PROGRAMMES, 0.0)  # money available now, by programme
-        self.spent = dict.fromkeys(PROGRAMMES, 0.0)  # cumulative
-        self.spent_year = dict.fromkeys(PROGRAMMES, 0.0)
+        self.tranches = award_tranches(p)
+        self.pot = dict.fromkeys((*PROGRAMMES, AWARD), 0.0)  # money available now, by programme
+        self.spent = dict.fromkeys((*PROGRAMMES, AWARD), 0.0)  # cumulative
+        self.spent_year = dict.fromkeys((*PROGRAMMES, AWARD), 0.0)
+        self.award_refused_jpy_bn = 0.0
+        self._reviewed_capability: float | None = None
         self.appropriated_jpy_bn = 0.0
         self.lapsed_jpy_bn = 0.0
         self.tax_expenditure_jpy_bn = 0.0  # forgone revenue from the investment tax credit, cumulative
@@ -65,13 +91,13 @@ class Government(mesa.Agent):
 
     @property
     def spent_jpy_bn(self) -> float:
-        """Budget spent so far, all programmes."""
-        return sum(self.spent.values())
+        """Plan budget spent so far, all programmes (the award excluded)."""
+        return sum(self.spent[prog] for prog in PROGRAMMES)
 
     @property
     def unspent_jpy_bn(self) -> float:
-        """Money appropriated and still available."""
-        return sum(self.pot.values())
+        """Plan money appropriated and still available (the award excluded)."""
+        return sum(self.pot[prog] for prog in PROGRAMMES)
 
     def begin_quarter(self) -> None:
         """At the start of a fiscal year: close the old one and appropriate the new year's money."""
@@ -85,7 +111,29 @@ class Government(mesa.Agent):
         for prog in PROGRAMMES:
             self.pot[prog] += amount * self.shares[prog]
         self.appropriated_jpy_bn += amount
+        if amount > 0:
+            self.model.event(f"FY{2026 + year} plan budget appropriated: ¥{amount:,.0f}bn")
+        self._award_tranche(year)
         self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
+
+    def _award_tranche(self, year: int) -> None:
+        """Review the champion and pay this year's award tranche into its pot (or refuse it)."""
+        tranche = self.tranches[year] if year < len(self.tranches) else 0.0
+        champion = next((d for d in self.model.developers if d.champion), None)
+        if tranche <= 0 or champion is None:
+            return
+        if self._reviewed_capability is not None:
+            gain = champion.capability - self._reviewed_capability
+            if gain < self.model.p["champion_review_min_gain_points"]:
+                self.award_refused_jpy_bn += tranche
+                self.model.event(
+                    f"award review: {champion.key} gained {gain:.1f} points, under the "
+                    f"{self.model.p['champion_review_min_gain_points']:g} asked; ¥{tranche:,.0f}bn tranche withheld"
+                )
+                return
+            self.model.event(f"award review: {champion.key} gained {gain:.1f} points; ¥{tranche:,.0f}bn tranche paid")
+        self._reviewed_capability = champion.capability
+        self.pot[AWARD] += tranche
 
     def allowance(self, prog: str) -> float:
         """What an evenly paced programme may spend this quarter."""
@@ -107,11 +155,11 @@ class Government(mesa.Agent):
 
     def _close_year(self) -> None:
         if self.model.p["unspent_policy"] == "lapse":
-            self.lapsed_jpy_bn += sum(self.pot.values())
-            self.pot = dict.fromkeys(PROGRAMMES, 0.0)
+            self.lapsed_jpy_bn += self.unspent_jpy_bn
+            self.pot |= dict.fromkeys(PROGRAMMES, 0.0)
         if self.model.p["adaptive_policy"]:
             self._adapt()
-        self.spent_year = dict.fromkeys(PROGRAMMES, 0.0)
+        self.spent_year = dict.fromkeys(self.spent_year, 0.0)
 
     def _adapt(self) -> None:
         """Move money toward the programme whose indicator rose most per yen spent this year."""

@@ -3,17 +3,19 @@
 The rules, each quarter (see docs/ODD.md, "Users"):
 
 1. A non-adopter adopts with the network Bass hazard ``(p + q·F)·A`` per year, where ``F`` is the
-   adopting share of its peers and ``A`` scales with the value of what is on offer; over a quarter
-   the probability is ``1 − exp(−hazard·Δt)``. ``F`` is taken at mid-quarter (today's adopters plus
-   half the peers expected to adopt this quarter), so the quarterly step does not lag the
-   continuous process it stands for.
+   adopting share of its peers and ``A = (value for money now / in FY2026)^η``: what is on offer
+   (price net of subsidy, capability, Japanese proficiency), measured by the logit's inclusive value
+   in log-price units, so cheaper or better AI speeds adoption. Over a quarter the probability is
+   ``1 − exp(−hazard·Δt)``. ``F`` is taken at mid-quarter (today's adopters plus half the peers
+   expected to adopt this quarter), so the quarterly step does not lag the process it stands for.
 2. An adopter's AI work comes in three slices: general work, sensitive work free to go abroad and
    sensitive work the sovereignty rule keeps in Japan. Each slice picks a provider by nested logit
    (domestic and foreign nests) on capability, Japanese proficiency, price, disruption record and a
    domestic constant, with a sovereignty penalty on foreign AI for sensitive work; bound work
    cannot go abroad.
 3. Adopters reconsider now and then; leaving the current provider costs ``switching_cost``.
-4. Spend follows size class, sector intensity and time; the model books it to the providers.
+4. Spend follows size class, sector intensity and time at FY2026 prices; the volume bought from a
+   provider falls with its price (elasticity ε), so spend = volume × price (:func:`ai_spend`).
 
 The same functions serve the whole population at once (numpy arrays) and one agent
 (:class:`UserAgent`), so what a student reads is what the model runs.
@@ -33,8 +35,13 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
-DOMESTIC, IN_JAPAN, ABROAD = 0, 1, 2
-HOSTING_CODES = {"domestic": DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
+#: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
+#: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
+#: a foreign model served from abroad.
+DOMESTIC, IN_JAPAN, ABROAD, OPEN_DOMESTIC = 0, 1, 2, 3
+HOSTING_CODES = {"domestic": DOMESTIC, "open_domestic": OPEN_DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
+#: Share of the sovereignty penalty each hosting mode carries for sensitive work.
+PENALTY_SHARE = {DOMESTIC: 0.0, OPEN_DOMESTIC: 0.0, IN_JAPAN: 0.5, ABROAD: 1.0}
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -43,6 +50,31 @@ def adoption_probability(
 ) -> np.ndarray | float:
     """Chance that a non-adopter adopts this quarter: ``1 − exp(−(p + q·F)·A·Δt)``."""
     return 1.0 - np.exp(-(p + q * peer_share) * attractiveness * dt)
+
+
+def value_factor(inclusive_value: float, reference: float, beta_price: float, elasticity: float) -> float:
+    """Adoption speed-up ``A``: value for money relative to the reference, to the power ``elasticity``.
+
+    The inclusive value divided by the price weight is the log of a quality-adjusted price index,
+    so ``A`` = (price index then / price index now)^elasticity, kept within [1/4, 4].
+    """
+    return float(np.clip(np.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25, 4.0))
+
+
+def ai_spend(
+    money: np.ndarray, user_price: np.ndarray, list_price: np.ndarray, elasticity: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spend and volume of AI bought from each provider (last axis).
+
+    ``money`` is what users would spend at the FY2026 price index of 1; the volume bought falls with
+    the price the user pays, ``volume = money · user_price^(−ε)``, and the provider's bill is
+    ``volume × list_price`` (an adoption subsidy pays the difference).
+
+    Returns:
+        (spend at list price, volume in FY2026-price units), both shaped like ``money``.
+    """
+    volume = money * np.power(user_price, -elasticity)
+    return volume * list_price, volume
 
 
 def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -> np.ndarray:
@@ -64,9 +96,11 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
         + p["beta_japanese"] * offers.japanese
         - p["beta_price"] * np.log(offers.price)
         - p["beta_disruption"] * offers.disruption_record
-        + domestic * (p["domestic_trust_constant"] - p["beta_shortage"] * offers.shortage)
+        + domestic * p["domestic_trust_constant"]
+        + (offers.hosting == OPEN_DOMESTIC) * p["open_weight_constant"]
+        - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * ((offers.hosting == ABROAD) + 0.5 * (offers.hosting == IN_JAPAN))
+    penalty = p["sovereignty_penalty"] * np.array([PENALTY_SHARE[h] for h in offers.hosting])
     util = np.stack([base, base - penalty, base - penalty])
     util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
     util[:, ~offers.available] = -np.inf
@@ -122,8 +156,9 @@ class Offers:
     names: list[str]
     capability: np.ndarray  # relative to the frontier (0 = at the frontier)
     japanese: np.ndarray
-    price: np.ndarray  # effective price index paid by users (foreign FY2026 = 1)
-    hosting: np.ndarray  # DOMESTIC, IN_JAPAN or ABROAD
+    price: np.ndarray  # effective price index paid by users (foreign FY2026 list price at ¥150/$ = 1)
+    list_price: np.ndarray  # the provider's price before any adoption subsidy
+    hosting: np.ndarray  # DOMESTIC, OPEN_DOMESTIC, IN_JAPAN or ABROAD
     available: np.ndarray  # bool: not disrupted
     disruption_record: np.ndarray
     shortage: np.ndarray  # share of the provider's compute demand left unmet last quarter
@@ -199,7 +234,7 @@ class UserPopulation:
         self._nest = offers.nest
         iv = inclusive_value(util[GENERAL], self._nest, p["nest_lambda"])
         self._iv0 = iv if self._iv0 is None else self._iv0
-        self.attractiveness = float(np.clip(np.exp(p["adoption_value_elasticity"] * (iv - self._iv0)), 0.25, 4.0))
+        self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
         offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
         stranded = self.adopted[:, None] & ~offered[self.provider]
         for s in range(3):  # the provider went dark: choose again among the rest, no switching cost

@@ -90,8 +90,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         raise SensitivityError(f"--resamples {args.resamples}: need at least 2 bootstrap resamples")
     if args.top is not None and args.top < 1:
         raise SensitivityError(f"--top {args.top}: must be at least 1")
+    from sim.limits import check_fits_in_memory
+    from sim.outputs import check_output_dir
+
     outputs = [o.strip() for o in args.outputs.split(",") if o.strip()] if args.outputs else None
     sweep = load_sweep(args.dir)
+    if args.resamples is not None:  # the bootstrap holds resamples x runs numbers
+        check_fits_in_memory(
+            args.resamples,
+            len(sweep.runs),
+            what="the bootstrap",
+            hint="lower --resamples",
+            error=SensitivityError,
+            rows_name="resamples",
+        )
+    check_output_dir(args.out or Path(sweep.root) / "analysis", kind="sensitivity", label="--out")  # before the work
     analysis = analyse_sweep(
         sweep,
         args.method,
@@ -127,9 +140,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise CompareError(f"--replications {args.replications}: confidence intervals need at least 2")
     if args.quarters is not None and args.quarters < 1:
         raise CompareError(f"--quarters {args.quarters}: must be at least 1")
+    from sim.outputs import check_output_dir
+
     comp = load_comparison(args.file, model=args.model, replications=args.replications, quarters=args.quarters)
+    out = check_output_dir(args.out or Path("results") / f"compare-{comp.name}", kind="compare", label="--out")
     result = compare(comp, workers=args.workers)
-    out = write_result(result, args.out or Path("results") / f"compare-{comp.name}")
+    out = write_result(result, out)
     print(summary_text(result))
     print(f"\nwrote {out}/ (cost_effectiveness.csv, differences.csv, runs.csv, comparison.png, report.md, report.html)")
     return 0

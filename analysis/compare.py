@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,7 @@ import pandas as pd
 from analysis.stats import mean_ci
 from sim.errors import UserError
 from sim.params import PROGRAMMES, SHARE_NAMES
+from sim.tomlfiles import read_toml
 
 COUNTERFACTUAL = "counterfactual"
 BUILTIN_MODEL = "sovai"
@@ -200,12 +200,7 @@ def load_comparison(
         CompareError: a missing, malformed or invalid file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CompareError(f"compare file {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CompareError(f"{path}: malformed TOML: {err}") from None
+    _, data = read_toml(path, CompareError, "compare file")
     if "experiment" in data and "compare" not in data:
         raise _err(
             path,
@@ -416,10 +411,18 @@ def run_comparison(comp: Comparison, *, workers: int | None = None, progress: bo
 
     from experiments.pools import WorkerDied, open_pool
     from experiments.runner import Batch, RunConfig, failed_result
+    from sim.limits import check_fits_in_memory
 
     labels = [(COUNTERFACTUAL, "counterfactual", comp.counterfactual)]
     labels += [(o.name, o.kind, comp.option_params(o)) for o in comp.options]
     reps = comp.replications
+    check_fits_in_memory(
+        len(labels) * reps,
+        len(comp.wanted) + 8,
+        what=f"comparison {comp.name!r}",
+        hint="lower replications",
+        error=CompareError,
+    )
     configs, batches = [], []
     for index, (_, _, params) in enumerate(labels):
         # run_id = index * reps + r; with seed mode "common" every option's replicate r gets the same seed.
@@ -796,5 +799,5 @@ def write_result(result: Result, out: Path) -> Path:
             folder, "report", report_markdown(result), title=f"Equal-cost comparison: {result.comparison.name}"
         )
 
-    write_atomically(out, fill)
+    write_atomically(out, fill, kind="compare", label="--out")
     return out

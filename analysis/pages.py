@@ -120,8 +120,9 @@ def to_html(markdown: str, *, title: str) -> str:
 
 def write_page(folder: Path, stem: str, markdown: str, *, title: str) -> tuple[Path, Path]:
     """Write ``stem.md`` and ``stem.html`` into ``folder``; return both paths."""
+    from sim.outputs import write_file_atomically
+
     folder.mkdir(parents=True, exist_ok=True)
-    md_path, html_path = folder / f"{stem}.md", folder / f"{stem}.html"
-    md_path.write_text(markdown, encoding="utf-8")
-    html_path.write_text(to_html(markdown, title=title), encoding="utf-8")
+    md_path = write_file_atomically(folder / f"{stem}.md", markdown)
+    html_path = write_file_atomically(folder / f"{stem}.html", to_html(markdown, title=title))
     return md_path, html_path

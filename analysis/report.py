@@ -169,15 +169,20 @@ def write_report(folder: Path, out: Path | None = None, *, with_counterfactual: 
         The Markdown and HTML paths.
     """
     from analysis.figures import RUN_FIGURES, write_run_figures
+    from sim.outputs import prepare_output_dir
 
     folder = Path(folder)
     ts, seed, scenario, params = read_run(folder)
-    fig_dir = folder / "figures"
-    expected = [fig_dir / f"{name}.png" for name in RUN_FIGURES]
+    # The page goes into a run folder (the default) or a folder of its own; never among the user's files.
+    if out is None:
+        page_dir = prepare_output_dir(folder, kind="run", label="RUN_DIR")
+    else:
+        page_dir = prepare_output_dir(out, kind="report", label="--out")
+    expected = [folder / "figures" / f"{name}.png" for name in RUN_FIGURES]
     if not all(p.is_file() for p in expected):
-        write_run_figures(ts, fig_dir)
+        expected = [page_dir / "figures" / f"{name}.png" for name in RUN_FIGURES]
+        write_run_figures(ts, page_dir / "figures")
     figures = [p for p in expected if p.is_file()]
     counterfactual = counterfactual_run(params, seed, scenario) if with_counterfactual else None
-    page_dir = Path(out) if out is not None else folder
     markdown = report_markdown(folder, ts, seed, scenario, params, counterfactual, figures, page_dir)
     return pages.write_page(page_dir, "report", markdown, title=f"sovai run: {scenario}, seed {seed}")

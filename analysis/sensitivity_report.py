@@ -262,5 +262,5 @@ def write_analysis(sweep: Sweep, analysis: Analysis, out: Path | None = None, *,
         markdown = report_markdown(sweep, analysis, made, folder)
         pages.write_page(folder, "report", markdown, title=f"Sensitivity analysis: {sweep.manifest.get('name', '')}")
 
-    write_atomically(out, fill)
+    write_atomically(out, fill, kind="sensitivity", label="--out")
     return out

@@ -6,7 +6,8 @@
     python benchmarks/sweep_bench.py --tiny --real   # a few seconds: checks the script still works
 
 1. Engine overhead: a model that does nothing, run N times; overhead per run = (wall time - time
-   inside the model) / N, for the in-process pool and for a 2-worker LocalCluster (target ≤ 5 ms).
+   inside the model) / N, for the in-process pool (with and without the per-run time limit, which
+   runs each run in a thread) and for a 2-worker LocalCluster (target ≤ 5 ms).
 2. Scaling: a CPU-bound model (a pure-Python loop of about ``--cpu-ms`` ms) on 1 worker (in
    process) and on a 2-worker LocalCluster (target ≥ 1.8x when the machine is otherwise idle).
    The cluster's start-up (about 1-3 s) is included in its wall time, so the speed-up is a lower bound.
@@ -59,14 +60,25 @@ def _experiment(
     return path
 
 
-def _sweep(path: Path, out: Path, model: str, workers: int) -> tuple[float, float, int]:
+def _sweep(
+    path: Path, out: Path, model: str, workers: int, run_timeout: float | None = None
+) -> tuple[float, float, int]:
     """Run a sweep; return (wall seconds, seconds inside the model, runs)."""
     import experiments
     from experiments.sweep import SweepOptions, run_sweep
 
     start = time.perf_counter()
     summary = run_sweep(
-        path, SweepOptions(out=out, workers=workers, model=model, fresh=True, progress=False, echo=lambda message: None)
+        path,
+        SweepOptions(
+            out=out,
+            workers=workers,
+            model=model,
+            fresh=True,
+            progress=False,
+            echo=lambda message: None,
+            run_timeout=run_timeout,
+        ),
     )
     wall = time.perf_counter() - start
     inside = float(experiments.load(out)["elapsed_s"].sum())
@@ -81,11 +93,13 @@ def overhead(folder: Path, runs: int) -> list[str]:
     """Rows of the overhead table."""
     path = _experiment(folder, "trivial", runs)
     rows = []
-    for workers in (1, 2):
+    # The per-run time limit runs each run in a thread of its own; 0 switches it off, to show its cost.
+    for workers, limit in ((1, None), (1, 0.0), (2, None)):
         load = _load()
-        wall, inside, n = _sweep(path, folder / f"trivial-{workers}", f"{THIS}:trivial", workers)
+        wall, inside, n = _sweep(path, folder / f"trivial-{workers}-{limit}", f"{THIS}:trivial", workers, limit)
         per_run_ms = (wall - inside) / n * 1000
         pool = "in-process" if workers == 1 else "LocalCluster, 2 workers (start-up included)"
+        pool += ", no run time limit" if limit == 0 else ""
         rows.append(f"| trivial model, {pool} | {n} | {wall:.2f} s | {per_run_ms:.3f} ms | {load} |")
     return rows
 

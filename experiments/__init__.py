@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["load", "load_manifest", "load_timeseries"]
 
 
-def load(folder: str | Path, *, pending: bool = False) -> pd.DataFrame:
+def load(folder: str | Path, *, pending: bool = False, damaged: str = "raise") -> pd.DataFrame:
     """The results of a sweep, one row per run.
 
     Columns: ``run_id``, ``point``, ``replicate``, the parameter values as run, ``seed``, ``status``
@@ -25,13 +25,16 @@ def load(folder: str | Path, *, pending: bool = False) -> pd.DataFrame:
     Args:
         folder: The sweep's results folder.
         pending: Also return the runs not done yet (status "pending").
+        damaged: What to do with a batch file that cannot be read: "raise" a StoreError naming it, or
+            "skip" it with a warning (its runs are then missing, or "pending"). A resume of the sweep
+            sets such files aside and runs their runs again.
 
     Raises:
-        StoreError: ``folder`` holds no sweep.
+        StoreError: ``folder`` holds no sweep, or a damaged file (with ``damaged="raise"``).
     """
     from experiments.store import Store
 
-    store = Store(folder)
+    store = Store(folder, damaged=damaged)
     design = store.read_design()
     scalars = store.read_scalars()
     how = "left" if pending else "inner"
@@ -41,19 +44,20 @@ def load(folder: str | Path, *, pending: bool = False) -> pd.DataFrame:
     return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
-def load_timeseries(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+def load_timeseries(folder: str | Path, columns: list[str] | None = None, *, damaged: str = "raise") -> pd.DataFrame:
     """The kept time series of a sweep: ``run_id``, ``step``, ``quarter`` (when the model has it) and the series.
 
     Args:
         folder: The sweep's results folder.
         columns: Columns to read (default: all).
+        damaged: "raise" or "skip", as for :func:`load`.
 
     Raises:
-        StoreError: ``folder`` holds no sweep.
+        StoreError: ``folder`` holds no sweep, or a damaged file (with ``damaged="raise"``).
     """
     from experiments.store import Store
 
-    store = Store(folder)
+    store = Store(folder, damaged=damaged)
     store.require()
     if columns is not None:
         columns = ["run_id", "step", *[c for c in columns if c not in ("run_id", "step")]]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import signal
+import warnings
 from pathlib import Path
 from typing import Any
 
 USAGE = """sovai sweep FILE [--out DIR] [--workers N] [--scheduler ADDRESS | --scheduler-file F | --slurm | --pbs]
                    [--batch-size K] [--fresh] [--model MODULE:FUNCTION] [--checkpoint-every SECONDS]
+                   [--run-timeout SECONDS]
        sovai sweep status DIR"""
 
 DESCRIPTION = """Run every run of an experiment file (TOML) and stream the results to DIR as Parquet.
@@ -40,7 +42,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="experiment file (TOML); or 'status' followed by DIR")
     parser.add_argument("dir", metavar="DIR", nargs="?", help=argparse.SUPPRESS)
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
+    parser.add_argument("--out", metavar="DIR", type=Path, help="results folder (default: results/<experiment name>)")
     parser.add_argument(
         "--workers",
         metavar="N",
@@ -71,6 +73,13 @@ def register(subparsers: Any) -> None:
         type=_positive_float,
         default=10.0,
         help="write finished runs to disk at least this often (default: 10)",
+    )
+    parser.add_argument(
+        "--run-timeout",
+        metavar="SECONDS",
+        type=_non_negative_float,
+        help="record a run that takes longer as failed and go on (default: the file's run_timeout_s, "
+        "else 600; 0: no limit)",
     )
     parser.set_defaults(func=main)
 
@@ -107,6 +116,7 @@ def sweep(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         model=args.model,
         checkpoint_seconds=args.checkpoint_every,
+        run_timeout=args.run_timeout,
     )
     previous = signal.signal(signal.SIGTERM, _interrupt)  # a batch system's SIGTERM stops the sweep cleanly
     try:
@@ -121,13 +131,18 @@ def status(folder: str) -> int:
     """``sovai sweep status DIR``: runs done, failed and remaining."""
     from experiments.store import Store
 
-    store = Store(folder)
+    store = Store(folder, damaged="skip")
     manifest = store.read_manifest()
-    counts = store.status_counts()
+    damaged = store.damaged_batches()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the damaged files are listed below
+        counts = store.status_counts()
     ok, failed = counts.get("ok", 0), counts.get("failed", 0)
     total = int(manifest["n_runs"])
     remaining = total - ok - failed
     state = "complete" if remaining == 0 else "incomplete: run the same `sovai sweep` command to finish it"
+    if damaged:
+        state = "damaged: run the same `sovai sweep` command to set the damaged files aside and re-run their runs"
     print(
         f"sweep {manifest['name']!r} in {store.root} ({manifest['design']} design, "
         f"{manifest['n_points']} points x {manifest['replications']} replications)"
@@ -135,6 +150,10 @@ def status(folder: str) -> int:
     print(f"  runs:      {total}")
     print(f"  done:      {ok + failed} ({ok} ok, {failed} failed)")
     print(f"  remaining: {remaining}")
+    for path, reason in damaged.items():
+        print(f"  damaged:   {path} ({reason})")
+    for path in store.set_aside_files():
+        print(f"  set aside: {path} (damaged earlier; its runs were run again)")
     print(f"  status:    {state}")
     return 0
 
@@ -150,6 +169,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < 1e9:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds ≥ 0 (0: no limit)")
     return value
 
 

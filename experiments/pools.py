@@ -1,7 +1,8 @@
 """Where runs execute: in this process, or on Dask (a LocalCluster, a scheduler, or Slurm/PBS jobs).
 
-Both pools offer the same three calls: ``submit(config, batch)``, ``next_done()`` (the next finished
-batch with its result) and ``slots()`` (how many batches can run at once). A batch whose worker died
+Both pools offer the same three calls: ``submit(config, batch)``, ``next_done(timeout)`` (the next
+finished batch with its result, or None when none finished in time) and ``slots()`` (how many
+batches can run at once). A batch whose worker died
 more often than ``distributed.scheduler.allowed-failures`` allows comes back as :class:`WorkerDied`
 instead of a result, so the sweep can re-run its runs one by one and mark the culprit failed.
 """
@@ -14,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -53,16 +55,21 @@ class Pool(Protocol):
         """Queue a batch."""
         ...
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """Wait for the next finished batch."""
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """Wait for the next finished batch; None when none finished within ``timeout`` seconds."""
         ...
 
 
 class InProcessPool:
-    """Runs batches one after another in this process (``--workers 1``: simple to debug)."""
+    """Runs batches one after another in this process (``--workers 1``: simple to debug).
+
+    A batch runs in a background thread, so the sweep can write finished runs on time while a long
+    run is still going, and a signal (SIGTERM, Ctrl-C) stops the sweep at once.
+    """
 
     def __init__(self) -> None:
         self._queue: deque[tuple[RunConfig, Batch]] = deque()
+        self._running: tuple[Batch, threading.Thread, dict[str, Any]] | None = None
 
     def slots(self) -> int:
         """One batch at a time."""
@@ -72,10 +79,29 @@ class InProcessPool:
         """Queue a batch; it runs when :meth:`next_done` is called."""
         self._queue.append((config, batch))
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """Run the oldest queued batch."""
-        config, batch = self._queue.popleft()
-        return batch, run_batch(config, batch)
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """Run the oldest queued batch; None when it is still running after ``timeout`` seconds."""
+        if self._running is None:
+            config, batch = self._queue.popleft()
+            box: dict[str, Any] = {}
+
+            def work() -> None:
+                try:
+                    box["result"] = run_batch(config, batch)
+                except BaseException as err:  # handed to the sweep's thread
+                    box["error"] = err
+
+            thread = threading.Thread(target=work, name="sovai-batch", daemon=True)
+            thread.start()
+            self._running = (batch, thread, box)
+        batch, thread, box = self._running
+        thread.join(timeout)
+        if thread.is_alive():
+            return None
+        self._running = None
+        if "error" in box:
+            raise box["error"]
+        return batch, box["result"]
 
 
 class DaskPool:
@@ -105,8 +131,8 @@ class DaskPool:
         key = f"sovai-runs-{batch.run_ids[0]}-{len(batch)}-{os.urandom(4).hex()}"
         self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
 
-    def next_done(self) -> tuple[Batch, BatchResult | WorkerDied]:
-        """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`.
+    def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
+        """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`; None after ``timeout`` s.
 
         Raises:
             ClusterError: every worker of the local cluster is gone for good.
@@ -115,9 +141,13 @@ class DaskPool:
 
         if not self._pending:
             raise RuntimeError("next_done() called with no batch submitted")
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            wait_for = _WATCH_SECONDS if deadline is None else min(_WATCH_SECONDS, deadline - time.monotonic())
+            if wait_for <= 0:
+                return None
             try:
-                done = wait(list(self._pending), timeout=_WATCH_SECONDS, return_when="FIRST_COMPLETED").done
+                done = wait(list(self._pending), timeout=wait_for, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
             for future in done:

@@ -7,10 +7,13 @@ process (a crash, ``os._exit``, the out-of-memory killer) escapes, and the sweep
 
 from __future__ import annotations
 
+import ctypes
 import math
 import numbers
+import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +30,9 @@ OK, FAILED = "ok", "failed"
 TIMESERIES_KEY = "timeseries"
 #: Longest error text kept per run.
 MAX_ERROR_CHARS = 2000
+#: Longest a run may take unless the experiment file or ``--run-timeout`` says otherwise (seconds):
+#: about 200 times a default run of the built-in model, so only a run that hangs reaches it.
+DEFAULT_RUN_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class RunConfig:
         seed_mode: "per_run" or "common".
         outputs: Scalar outcomes to keep; None keeps every number the model returns.
         timeseries: Time-series columns to keep.
+        run_timeout_s: Longest a run may take before it is recorded as failed (None: no limit).
     """
 
     model: str
@@ -50,6 +57,7 @@ class RunConfig:
     seed_mode: str = "per_run"
     outputs: tuple[str, ...] | None = None
     timeseries: tuple[str, ...] = ()
+    run_timeout_s: float | None = DEFAULT_RUN_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ def run_batch(config: RunConfig, batch: Batch) -> BatchResult:
         row: dict[str, Any] = {"run_id": run_id, "seed": seed, "status": OK, "error": None}
         start = time.perf_counter()
         try:
-            out = model(seed=seed, **params)
+            out = call_with_time_limit(model, config.run_timeout_s, seed=seed, **params)
             row["elapsed_s"] = time.perf_counter() - start
             _describe(out, result)
             row.update(_scalars(out, config.outputs))
@@ -113,6 +121,44 @@ def run_batch(config: RunConfig, batch: Batch) -> BatchResult:
     result.scalars = pd.DataFrame.from_records(rows)
     result.timeseries = pd.concat(series, ignore_index=True) if series else None
     return result
+
+
+class RunTimeout(Exception):
+    """A run that took longer than its time limit."""
+
+
+def call_with_time_limit(func: Callable[..., Any], limit: float | None, **kwargs: Any) -> Any:
+    """``func(**kwargs)``, or :class:`RunTimeout` when it has not returned after ``limit`` seconds.
+
+    The call runs in a thread of its own, so the caller can give up on it: a run that loops in Python
+    is then stopped by an exception raised inside it; one blocked inside C code (a sleep, a lock)
+    keeps its idle thread until it returns, but the sweep goes on either way.
+    """
+    if limit is None:
+        return func(**kwargs)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = func(**kwargs)
+        except BaseException as err:  # handed to the caller, which records it
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name="sovai-run", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        _raise_in_thread(thread, RunTimeout)
+        raise RunTimeout(f"the run took longer than its time limit of {limit:g} s (run_timeout_s / --run-timeout)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None:
+    """Ask ``thread`` to raise ``exc`` at its next Python instruction (CPython's documented C API)."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc))
 
 
 def error_text(err: BaseException) -> str:
@@ -166,8 +212,10 @@ def _series(out: dict[str, Any], columns: tuple[str, ...], run_id: int) -> pd.Da
     )
     if "quarter" in frame.columns and "quarter" not in columns:
         kept["quarter"] = frame["quarter"].astype(str).to_numpy()
-    for column in columns:
-        kept[column] = frame[column].to_numpy(dtype=float)
+    for column in columns:  # text columns (the run's events) are kept as text
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+        kept[column] = values.to_numpy(dtype=float) if numeric else values.astype(str).to_numpy()
     return kept
 
 

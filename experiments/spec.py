@@ -14,7 +14,6 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from experiments.errors import ExperimentError
 from experiments.models import BUILTIN_MODEL
+from sim.tomlfiles import read_toml
 
 #: Designs and the library function behind each.
 DESIGNS: dict[str, str] = {
@@ -66,6 +66,7 @@ _EXPERIMENT_KEYS = (
     "outputs",
     "timeseries",
     "normalise_shares",
+    "run_timeout_s",
     *sorted({k for opts in DESIGN_OPTIONS.values() for k in opts}),
 )
 _PARAMETER_KEYS = ("low", "high", "values", "levels", "dist", "mean", "sd", "mode", "group")
@@ -146,6 +147,8 @@ class Experiment:
         parameters: The swept parameters, in file order.
         cluster: The [cluster] table (settings for dask-jobqueue).
         notes: Messages for the user that are not errors (e.g. N rounded up).
+        run_timeout_s: Longest a run may take before it is recorded as failed (None: the default;
+            where the runs happen, not what they compute, so not part of :meth:`identity`).
     """
 
     path: Path
@@ -169,6 +172,7 @@ class Experiment:
     parameters: tuple[ParameterSpec, ...]
     cluster: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    run_timeout_s: float | None = None
 
     @property
     def builtin(self) -> bool:
@@ -294,13 +298,7 @@ def load_experiment(path: str | Path, *, model: str | None = None) -> Experiment
         ExperimentError: the file is missing, malformed or has a bad field.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ExperimentError(f"experiment file {str(path)!r} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{path}: malformed TOML: {err}") from None
+    text, data = read_toml(path, ExperimentError, "experiment file")
     where = _Where(path, text)
     if "compare" in data:
         raise where.error("compare", None, "this is an instrument-comparison file: run it with `sovai compare`")
@@ -338,6 +336,11 @@ def _build(
         raise where.error("experiment", "seeds", f"{seed_mode!r} is not allowed; one of {', '.join(SEED_MODES)}")
     outputs = _names_field(where, table, "outputs")
     timeseries = _names_field(where, table, "timeseries") or ()
+    run_timeout = table.get("run_timeout_s")
+    if run_timeout is not None and (
+        isinstance(run_timeout, bool) or not isinstance(run_timeout, int | float) or not 0 < run_timeout < 1e9
+    ):
+        raise where.error("experiment", "run_timeout_s", f"{run_timeout!r} must be a number of seconds > 0")
     normalise = table.get("normalise_shares", True)
     if not isinstance(normalise, bool):
         raise where.error("experiment", "normalise_shares", f"{normalise!r} must be true or false")
@@ -378,6 +381,7 @@ def _build(
         parameters=specs,
         cluster=dict(data.get("cluster", {})),
         notes=tuple(notes),
+        run_timeout_s=float(run_timeout) if run_timeout is not None else None,
     )
 
 
@@ -601,7 +605,7 @@ def _continuous(
 ) -> ParameterSpec:
     """A parameter sampled from a distribution over a range."""
     dist = raw.get("dist", "unif")
-    if dist not in DISTS:
+    if not isinstance(dist, str) or dist not in DISTS:
         raise where.error(table, "dist", f"unknown distribution {dist!r}; {_suggest(str(dist), list(DISTS))}")
     needed = DISTS[dist]
     for key in ("low", "high", "mean", "sd", "mode"):

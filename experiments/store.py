@@ -7,11 +7,16 @@ Layout::
     DIR/sample.parquet                     point, the sample matrix as sampled (SALib's X)
     DIR/scalars/batch-NNNNNN.parquet       run_id, seed, status, error, elapsed_s, outcomes
     DIR/timeseries/batch-NNNNNN.parquet    run_id, step, quarter, kept series
+    DIR/damaged/                           batch files that could not be read, set aside by a resume
 
 Every file is written under a temporary name and renamed into place, so a file either exists whole
 or not at all. A scalars file commits its runs: the timeseries file of the same batch is written
 first, and one without its scalars partner (the driver died between the two) is deleted on resume.
 The runs done are exactly the run_ids in the scalars files, so a resume runs the rest.
+
+Batch files carry page checksums. A batch file that cannot be read whole (truncated, overwritten,
+bit flips) is named by every reader; a resume moves it, and the other file of its batch, into
+``damaged/``, so its runs count as not done and are run again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import fcntl
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +41,10 @@ DESIGN = "design.parquet"
 SAMPLE = "sample.parquet"
 SCALARS = "scalars"
 TIMESERIES = "timeseries"
+DAMAGED = "damaged"
 LOCK = ".lock"
+#: What readers do with a damaged batch file: stop with an error naming it, or leave it out with a warning.
+ON_DAMAGED = ("raise", "skip")
 _BATCH_RE = re.compile(r"^batch-(\d{6,})\.parquet$")
 #: Bumped when the layout changes incompatibly.
 FORMAT_VERSION = 1
@@ -44,8 +53,12 @@ FORMAT_VERSION = 1
 class Store:
     """A sweep's results folder."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, damaged: str = "raise") -> None:
+        """A store at ``root``; ``damaged`` says what readers do with a damaged batch file (:data:`ON_DAMAGED`)."""
+        if damaged not in ON_DAMAGED:
+            raise ValueError(f"damaged={damaged!r}: one of {', '.join(map(repr, ON_DAMAGED))}")
         self.root = Path(root)
+        self.on_damaged = damaged
 
     # --- paths and presence ------------------------------------------------------------------------
 
@@ -74,8 +87,15 @@ class Store:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the folder (released when the process ends, however it ends)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Hold an exclusive lock on the folder (released when the process ends, however it ends).
+
+        Raises:
+            OutputError: the folder is not one a sweep may write (a file, the current folder, a
+                folder of the user's or of another kind of output); nothing is written.
+        """
+        from sim.outputs import prepare_output_dir
+
+        prepare_output_dir(self.root, kind="sweep", label="--out")
         with open(self.root / LOCK, "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -132,6 +152,43 @@ class Store:
                 ):
                     path.unlink()
 
+    def damaged_batches(self) -> dict[Path, str]:
+        """Batch files that cannot be read whole, with the reason (nothing is moved)."""
+        damaged = {}
+        for kind in (SCALARS, TIMESERIES):
+            for path in self.batch_files(kind):
+                reason = _check_batch_file(path, kind)
+                if reason is not None:
+                    damaged[path] = reason
+        return damaged
+
+    def set_aside_damaged(self) -> list[Path]:
+        """Move damaged batch files, and the other file of each such batch, into DIR/damaged/.
+
+        Their runs then count as not done, so a resume runs them again. Returns where the damaged
+        files went.
+        """
+        damaged = self.damaged_batches()
+        moved = []
+        for name in sorted({p.name for p in damaged}):
+            for kind in (SCALARS, TIMESERIES):
+                path = self.root / kind / name
+                if not path.exists():
+                    continue
+                target = self.root / DAMAGED / f"{kind}-{name}"
+                while target.exists():  # never overwrite an earlier damaged file
+                    target = target.with_name(f"{target.stem}.again{target.suffix}")
+                target.parent.mkdir(exist_ok=True)
+                os.replace(path, target)
+                if path in damaged:
+                    moved.append(target)
+        return moved
+
+    def set_aside_files(self) -> list[Path]:
+        """Files set aside in DIR/damaged/ by earlier resumes."""
+        folder = self.root / DAMAGED
+        return sorted(folder.iterdir()) if folder.is_dir() else []
+
     def next_batch_number(self) -> int:
         """One more than the highest batch number written so far."""
         numbers = [
@@ -153,17 +210,26 @@ class Store:
     def read_manifest(self) -> dict[str, Any]:
         """The manifest as a dict."""
         self.require()
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            raise StoreError(
+                f"{self.manifest_path} is damaged ({err}); the results cannot be matched to their experiment: "
+                "restore it from a backup, or run the sweep with --fresh to start over"
+            ) from None
+        if not isinstance(manifest, dict) or "n_runs" not in manifest:
+            raise StoreError(f"{self.manifest_path} is damaged (not a sweep manifest); restore it or use --fresh")
+        return manifest
 
     def read_design(self) -> pd.DataFrame:
         """design.parquet: one row per run, values as run."""
         self.require()
-        return pd.read_parquet(self.root / DESIGN)
+        return _read_whole(self.root / DESIGN, "design")
 
     def read_sample(self) -> pd.DataFrame:
         """sample.parquet: the sample matrix as sampled, one row per point."""
         self.require()
-        return pd.read_parquet(self.root / SAMPLE)
+        return _read_whole(self.root / SAMPLE, "sample")
 
     def done_run_ids(self) -> np.ndarray:
         """The run_ids committed so far (ok or failed)."""
@@ -198,13 +264,40 @@ class Store:
 
     def _read(self, kind: str, columns: list[str] | None = None, schema: Any = None) -> pd.DataFrame | None:
         """The batch files of ``kind`` as one DataFrame (None when there are none)."""
+        import pyarrow as pa
         import pyarrow.dataset as ds
 
-        files = self.batch_files(kind)
-        if not files:
+        tables, damaged = [], {}
+        for path in self.batch_files(kind):
+            try:
+                table = ds.dataset(str(path), format=_parquet_format(), schema=schema).to_table(columns=columns)
+            except PermissionError:  # the machine's fault, not the file's: never set aside for it
+                raise
+            except _read_errors() as err:
+                damaged[path] = _reason(err)
+                continue
+            problem = _table_problem(table, ("run_id",) if "run_id" in table.column_names else ())
+            if problem:
+                damaged[path] = problem
+                continue
+            tables.append(table)
+        if damaged and self.on_damaged == "raise":
+            path, reason = next(iter(damaged.items()))
+            more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+            raise StoreError(
+                f"{path} is damaged ({reason}){more}; run the same `sovai sweep` command to set it aside and "
+                "run its runs again, or read the rest with experiments.load(..., damaged='skip')"
+            )
+        if damaged:
+            warnings.warn(
+                f"left out {len(damaged)} damaged batch file(s) of {self.root}: "
+                + ", ".join(p.name for p in damaged)
+                + "; run the same `sovai sweep` command to run their runs again",
+                stacklevel=3,
+            )
+        if not tables:
             return None
-        dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
-        return dataset.to_table(columns=columns).to_pandas()
+        return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
 def scalars_schema(outputs: list[str]) -> Any:
@@ -240,7 +333,67 @@ def _write_parquet(frame: pd.DataFrame, path: Path, schema: Any = None) -> None:
     if schema is not None:
         frame = frame.reindex(columns=schema.names)
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What reading a damaged Parquet file raises (a function: pyarrow loads only when used)."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, OSError, ValueError)
+
+
+def _reason(err: BaseException) -> str:
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+def _parquet_format() -> Any:
+    """Parquet reading that verifies page checksums (so bit flips are caught, not read as numbers)."""
+    import pyarrow.dataset as ds
+
+    return ds.ParquetFileFormat(
+        default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+    )
+
+
+#: Columns a readable batch file of each kind must have.
+_REQUIRED = {SCALARS: ("run_id", "status"), TIMESERIES: ("run_id", "step")}
+
+
+def _check_batch_file(path: Path, kind: str) -> str | None:
+    """Why the batch file cannot be used (None when it reads whole and has its key columns)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+    except PermissionError:
+        raise
+    except _read_errors() as err:
+        return _reason(err)
+    return _table_problem(table, _REQUIRED[kind])
+
+
+def _table_problem(table: Any, required: tuple[str, ...]) -> str | None:
+    """What is wrong with a batch table that read without error (a missing key column, empty run_ids)."""
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        return f"no {missing[0]!r} column"
+    if "run_id" in required and table.column("run_id").null_count:
+        return "run_id has empty values"
+    return None
+
+
+def _read_whole(path: Path, what: str) -> pd.DataFrame:
+    """A Parquet file of the store; a damaged one is a StoreError naming it."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, page_checksum_verification=True).to_pandas()
+    except _read_errors() as err:
+        raise StoreError(
+            f"{path} (the sweep's {what}) is damaged ({_reason(err)}); "
+            "run the same `sovai sweep` command to rebuild it, or use --fresh"
+        ) from None
 
 
 def _atomic_write(path: Path, write: Any) -> None:

@@ -34,9 +34,10 @@ from experiments.pools import (
     open_pool,
     require_submit_command,
 )
-from experiments.runner import FAILED, OK, Batch, BatchResult, RunConfig, failed_result
+from experiments.runner import DEFAULT_RUN_TIMEOUT_S, FAILED, OK, Batch, BatchResult, RunConfig, failed_result
 from experiments.spec import Experiment, load_experiment, spec_dicts
-from experiments.store import DESIGN, FORMAT_VERSION, LOCK, MANIFEST, SAMPLE, SCALARS, TIMESERIES, Store
+from experiments.store import DESIGN, FORMAT_VERSION, SAMPLE, SCALARS, TIMESERIES, Store
+from sim.limits import check_fits_in_memory
 
 #: Seconds of work a task should hold (the middle of the 0.2–1 s that keeps Dask's overhead small).
 TARGET_TASK_SECONDS = 0.5
@@ -72,6 +73,8 @@ class SweepOptions:
         fresh: Discard existing results in ``out`` and start over.
         model: "module:function" overriding the experiment's model.
         checkpoint_seconds: Longest time finished runs wait in memory before they are written.
+        run_timeout: Longest a run may take before it is recorded as failed (seconds; overrides the
+            file's ``run_timeout_s``; 0 means no limit; None: the file's, else :data:`DEFAULT_RUN_TIMEOUT_S`).
         allowed_failures: Times a worker may die on one task before its runs are retried alone.
         progress: Show a progress bar (None: only when stderr is a terminal).
         echo: Prints a status line (notes, waiting for workers).
@@ -86,6 +89,7 @@ class SweepOptions:
     fresh: bool = False
     model: str | None = None
     checkpoint_seconds: float = 10.0
+    run_timeout: float | None = None
     allowed_failures: int = DEFAULT_ALLOWED_FAILURES
     progress: bool | None = None
     echo: Callable[[str], None] = _stderr
@@ -104,6 +108,7 @@ class SweepSummary:
         ran: Runs done by this session.
         seconds: Wall time of this session.
         resumed: Whether earlier results were kept.
+        set_aside: Damaged batch files moved to DIR/damaged/ (their runs were run again).
         batch_size: Runs per task used (None when nothing ran).
         errors: A few (run_id, error) pairs of failed runs, for the summary.
     """
@@ -118,6 +123,7 @@ class SweepSummary:
     resumed: bool = False
     batch_size: int | None = None
     errors: list[tuple[int, str]] = field(default_factory=list)
+    set_aside: list[Path] = field(default_factory=list)
 
     @property
     def remaining(self) -> int:
@@ -139,6 +145,7 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
     if options.jobqueue:
         check_cluster_settings(options.jobqueue, exp.cluster, str(exp.path))
         require_submit_command(options.jobqueue)
+    check_design_size(exp)  # before anything is written
     for note in exp.notes:
         options.echo(f"note: {note}")
     store = Store(options.out or Path("results") / exp.name)
@@ -146,9 +153,12 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
     with store.lock():
         manifest, runs, resumed = _prepare(store, exp, options)
         store.cleanup()
+        set_aside = store.set_aside_damaged()
+        for path in set_aside:
+            options.echo(f"note: {path.name} in {path.parent} was damaged (unreadable); its runs are run again")
         done = store.done_run_ids()
         missing = np.setdiff1d(runs["run_id"].to_numpy(), done)
-        summary = SweepSummary(out=store.root, name=exp.name, n_runs=len(runs), resumed=resumed)
+        summary = SweepSummary(out=store.root, name=exp.name, n_runs=len(runs), resumed=resumed, set_aside=set_aside)
         if len(missing):
             summary.batch_size = _run_missing(store, exp, manifest, runs, missing, options)
         counts = store.status_counts()
@@ -169,7 +179,7 @@ def _prepare(store: Store, exp: Experiment, options: SweepOptions) -> tuple[dict
         manifest = store.read_manifest()
         changes = _differences(manifest, exp, code)
         if not changes:
-            runs = store.read_design()
+            runs = _read_or_rebuild_design(store, exp, manifest, options)
             if frame_hash(runs) != manifest.get("design_hash"):
                 raise StoreError(
                     f"{store.root / DESIGN} does not match its manifest (was it edited?); "
@@ -182,8 +192,6 @@ def _prepare(store: Store, exp: Experiment, options: SweepOptions) -> tuple[dict
                 f"to discard its {len(store.done_run_ids())} runs and start over, or choose another --out"
             )
         options.echo(f"note: starting {store.root} over ({'; '.join(changes)}; no runs were done yet)")
-    elif not store.exists():
-        _refuse_foreign_folder(store)
     store.reset()
     design = build_design(exp)
     runs = design.runs(exp.replications)
@@ -193,16 +201,50 @@ def _prepare(store: Store, exp: Experiment, options: SweepOptions) -> tuple[dict
     return manifest, runs, False
 
 
-def _refuse_foreign_folder(store: Store) -> None:
-    """Refuse to write into a non-empty folder that is not a sweep (``--out .`` by mistake)."""
-    ours = {LOCK, DESIGN, SAMPLE, SCALARS, TIMESERIES, MANIFEST}
-    if store.root.is_dir():
-        foreign = [p.name for p in store.root.iterdir() if p.name not in ours and not p.name.endswith(".tmp")]
-        if foreign:
-            raise StoreError(
-                f"{store.root} is not empty and holds no sweep (it has {foreign[0]!r}); "
-                "choose a new or empty folder with --out"
-            )
+def _read_or_rebuild_design(store: Store, exp: Experiment, manifest: dict[str, Any], options: SweepOptions) -> Any:
+    """design.parquet, or, when it or sample.parquet is damaged, the same design built again from the file."""
+    try:
+        store.read_sample()
+        return store.read_design()
+    except StoreError:
+        design = build_design(exp)
+        runs = design.runs(exp.replications)
+        if frame_hash(runs) != manifest.get("design_hash"):
+            raise
+        store.write_design(runs, design.sample_frame())
+        options.echo(f"note: the design files in {store.root} were damaged; rebuilt them from {exp.path} (identical)")
+        return runs
+
+
+def expected_points(exp: Experiment) -> int:
+    """Design points the experiment will have, computed without sampling (for the size check)."""
+    k = len({p.group or p.name for p in exp.parameters})
+    n = exp.samples or 0
+    if exp.design == "grid":
+        return math.prod(len(p.values or ()) for p in exp.parameters)
+    if exp.design == "sobol":
+        return n * (2 * k + 2 if exp.options.get("calc_second_order") else k + 2)
+    if exp.design == "morris":
+        return (k + 1) * (exp.options.get("optimal_trajectories") or n)
+    if exp.design == "fast":
+        return n * len(exp.parameters)
+    return n
+
+
+def check_design_size(exp: Experiment, available_bytes: int | None = None) -> None:
+    """Refuse a design that cannot fit in memory, before anything is sampled or written.
+
+    Raises:
+        ExperimentError: the design would need more memory than the machine has.
+    """
+    check_fits_in_memory(
+        expected_points(exp) * exp.replications,
+        len(exp.parameters) + 4,
+        what=f"{exp.path}: the {exp.design} design",
+        hint="lower samples (or replications, or the grid's values)",
+        error=ExperimentError,
+        available_bytes=available_bytes,
+    )
 
 
 def _differences(manifest: dict[str, Any], exp: Experiment, code: dict[str, str]) -> list[str]:
@@ -323,6 +365,7 @@ def _run_missing(
         seed_mode=exp.seed_mode,
         outputs=exp.outputs,
         timeseries=exp.timeseries,
+        run_timeout_s=run_time_limit(options.run_timeout, exp.run_timeout_s),
     )
     writer = _Writer(store, manifest, options.checkpoint_seconds)
     progress = _Progress(len(runs), len(runs) - len(missing), options.progress)
@@ -342,6 +385,13 @@ def _run_missing(
             return engine.batch_size
     finally:
         progress.close()
+
+
+def run_time_limit(option: float | None, from_file: float | None) -> float | None:
+    """The per-run time limit in force: ``--run-timeout`` (0: none), else the file's, else the default."""
+    if option is not None:
+        return option or None
+    return from_file if from_file is not None else DEFAULT_RUN_TIMEOUT_S
 
 
 def choose_batch_size(
@@ -395,7 +445,12 @@ class _Engine:
         self._top_up(queue)
         try:
             while self.in_flight:
-                batch, outcome = self.pool.next_done()
+                # Wake up when buffered runs are due on disk, even if no other batch ever finishes.
+                done = self.pool.next_done(timeout=self.writer.seconds_until_due())
+                self.writer.flush_if_due()
+                if done is None:
+                    continue
+                batch, outcome = done
                 self.in_flight -= 1
                 self._handle(batch, outcome)
                 if self.batch_size is None and (self.in_flight == 0 or isinstance(outcome, BatchResult)):
@@ -460,8 +515,18 @@ class _Writer:
         if result.timeseries is not None:
             self.timeseries.append(result.timeseries)
         self.buffered += len(result.scalars)
+        self.flush_if_due()
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until the buffered runs must be written (None when nothing is buffered)."""
+        if not self.scalars:
+            return None
+        return max(0.0, self.checkpoint_seconds - (time.monotonic() - self.last_write))
+
+    def flush_if_due(self) -> None:
+        """Write the buffered runs when the checkpoint interval has passed (or the buffer is full)."""
         due = time.monotonic() - self.last_write >= self.checkpoint_seconds or self.buffered >= MAX_BUFFERED_RUNS
-        if due and self.outputs is not None:
+        if due and self.scalars and self.outputs is not None:
             self.flush()
 
     def flush(self) -> None:

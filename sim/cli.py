@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
 parser and sets ``func``; this module only assembles them and turns user errors into one line and
-exit code 2.
+exit code 2 (errors of the machine, such as a full disk, exit code 1).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from sim.errors import UserError
+from sim.errors import UserError, environment_message
 
 #: Modules that contribute subcommands, in the order ``sovai --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -52,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as err:
         print(f"sovai: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # the machine, not the input: disk full, read-only, permissions
+        print(f"sovai: error: {environment_message(err)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("sovai: error: out of memory; use a smaller size (fewer agents, samples or runs)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("sovai: interrupted", file=sys.stderr)
         return 130

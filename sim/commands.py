@@ -18,17 +18,22 @@ DEFAULT_SEED = 42
 SUMMARY: tuple[tuple[str, str, str, str], ...] = (
     ("adoption_rate", "enterprises using AI", "share", "{:.1%}"),
     ("domestic_share", "AI spend on domestic providers", "share", "{:.1%}"),
-    ("sovereign_share_regulated", "regulated AI spend hosted in Japan", "share", "{:.1%}"),
+    ("domestic_infra_share", "AI spend run on infrastructure in Japan", "share", "{:.1%}"),
+    ("sovereign_share_regulated", "regulated AI work run in Japan", "share", "{:.1%}"),
+    ("unmet_sensitive_share", "rule-bound sensitive work left unserved", "share", "{:.1%}"),
     ("digital_deficit_ai_jpy_bn", "digital deficit, AI part", "¥bn/yr", "{:,.0f}"),
     ("digital_deficit_total_jpy_bn", "digital deficit, total", "¥bn/yr", "{:,.0f}"),
     ("best_domestic_capability", "best domestic capability", "points", "{:.1f}"),
     ("capability_gap", "gap to the frontier", "points", "{:.1f}"),
     ("domestic_ai_revenue_jpy_bn", "domestic AI revenue", "¥bn/yr", "{:,.0f}"),
+    ("offshore_compute_spend_jpy_bn", "training compute rented abroad", "¥bn/yr", "{:,.0f}"),
     ("domestic_compute_eflops", "AI compute in Japan", "EFLOPS", "{:,.1f}"),
+    ("accelerator_imports_jpy_bn", "accelerators bought (goods)", "¥bn/yr", "{:,.0f}"),
     ("dc_power_mw", "AI data-centre capacity", "MW", "{:,.0f}"),
     ("electricity_gwh", "AI data-centre electricity", "GWh/yr", "{:,.0f}"),
     ("unmet_compute_demand_share", "unmet GPU-hour demand", "share", "{:.1%}"),
     ("budget_spent_jpy_bn", "public budget spent (cumulative)", "¥bn", "{:,.0f}"),
+    ("champion_award_jpy_bn", "champion award paid (cumulative)", "¥bn", "{:,.0f}"),
     ("tax_expenditure_jpy_bn", "tax credit forgone (cumulative)", "¥bn", "{:,.0f}"),
 )
 NO_POLICY = "no_policy"
@@ -53,7 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.add_argument("--seed", type=int, help=f"random seed (default {DEFAULT_SEED}, or the params file's)")
     run.add_argument("--quarters", type=int, help="quarters to simulate (default 40: FY2026Q1–FY2035Q4)")
-    run.add_argument("--out", type=Path, help="output folder (default results/<scenario>-<seed>/)")
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="output folder: new, empty, or an earlier run's (default results/<scenario>-<seed>[-<changes>]/)",
+    )
     run.add_argument("--no-figures", action="store_true", help="skip the figures")
     run.set_defaults(func=cmd_run)
     scen = sub.add_parser("scenarios", help="list the scenarios")
@@ -98,17 +107,32 @@ def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
 def cmd_run(args: argparse.Namespace) -> int:
     """``sovai run``."""
     from analysis.figures import write_run_figures
-    from sim.outputs import write_run
+    from sim.outputs import check_output_dir, default_run_folder, write_run
 
     scenario, seed, params = resolve_run(args)
-    out = args.out or Path("results") / f"{scenario}-{seed}"
+    out = args.out or default_run_folder(scenario, seed, params, source=scenario if args.params else args.scenario)
+    label = "--out" if args.out else "output folder"
+    check_output_dir(out, kind="run", label=label)  # before running, so a refused folder costs nothing
     started = time.perf_counter()
     ts = simulate(params, seed, label=scenario)
     counterfactual = None
-    if scenario != NO_POLICY and (params["budget_total_jpy_bn"] > 0 or params["investment_tax_credit_rate"] > 0):
+    if scenario != NO_POLICY and (
+        params["budget_total_jpy_bn"] > 0
+        or params["investment_tax_credit_rate"] > 0
+        or params["champion_award_total_jpy_bn"] > 0
+    ):
         counterfactual = simulate(resolve(params | load_scenario(NO_POLICY)), seed, label=NO_POLICY)
-    write_run(out, ts, params, seed=seed, scenario=scenario, figures=None if args.no_figures else write_run_figures)
+    write_run(
+        out,
+        ts,
+        params,
+        seed=seed,
+        scenario=scenario,
+        figures=None if args.no_figures else write_run_figures,
+        label=label,
+    )
     print(summary_table(ts, counterfactual, scenario=scenario, seed=seed))
+    print(events_list(ts))
     print(
         f"\nwrote {out}/ (timeseries.parquet, timeseries.csv, params.toml"
         f"{'' if args.no_figures else ', figures/'}) in {time.perf_counter() - started:.1f} s"
@@ -161,6 +185,12 @@ def summary_table(ts: Any, counterfactual: Any = None, *, scenario: str, seed: i
 
     title = f"sovai run: scenario {scenario}, seed {seed}"
     return "\n".join([title, line(header), "  ".join("-" * w for w in widths), *map(line, rows)])
+
+
+def events_list(ts: Any) -> str:
+    """What happened in the run, quarter by quarter (the ``events`` column)."""
+    lines = [f"  {q}  {e}" for q, e in zip(ts["quarter"], ts["events"], strict=True) if e]
+    return "\n".join(["", f"events ({len(lines)} quarters with events):", *lines]) if lines else "\nno events"
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

@@ -7,7 +7,15 @@ from importlib import resources
 
 import pandas as pd
 
-TABLES = ("enterprises", "regions", "developers", "foreign_providers", "datacentres", "gpu_generations")
+TABLES = (
+    "enterprises",
+    "regions",
+    "developers",
+    "foreign_providers",
+    "datacentres",
+    "dc_phases",
+    "gpu_generations",
+)
 
 
 @cache

@@ -16,6 +16,11 @@ from sim.data import table
 FIRST_FY = 2026
 QUARTER_HOURS = 24 * 365.25 / 4
 H100_TFLOPS = 989.0
+#: The exchange rate at which dollar prices were turned into the model's yen price indices (foreign AI
+#: price index 1 = FY2026 list price at ¥150 per $); a weaker yen than this makes dollar prices dearer.
+FX_REFERENCE_JPY_PER_USD = 150.0
+#: Random draws of the environment cover the longest allowed run, so a shorter run sees the same world.
+MAX_QUARTERS = 200
 
 
 def quarter_label(t: int) -> str:
@@ -67,7 +72,9 @@ class Environment:
     """Exogenous paths for every quarter of the run.
 
     Attributes (arrays indexed by quarter): ``years`` since FY2026Q1, ``frontier_flop``,
-    ``frontier_capability``, ``algo_efficiency``, ``fx``, ``foreign_price_usd`` (index, 2026 = 1),
+    ``frontier_capability``, ``algo_efficiency``, ``fx``, ``fx_index`` (over the ¥150 reference),
+    ``foreign_price_usd`` (index, 2026 = 1), ``serving_cost`` (technology, 2026 = 1),
+    ``background_growth``, ``gpu_shock`` (bool),
     ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price),
     ``foreign_outage`` (bool),
     ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
@@ -80,12 +87,15 @@ class Environment:
         t = np.arange(n)
         self.years = t / 4.0
         self.fy = FIRST_FY + t // 4
-        growth = params["frontier_compute_growth_per_year"] * params["algorithmic_efficiency_growth_per_year"]
-        self.frontier_flop = params["frontier_flop_2026"] * growth**self.years
-        self.frontier_capability = self.capability(self.frontier_flop)
         self.algo_efficiency = params["algorithmic_efficiency_growth_per_year"] ** self.years
+        self.frontier_flop = (
+            params["frontier_flop_2026"] * self.frontier_compute(params, self.years) * self.algo_efficiency
+        )
+        self.frontier_capability = self.capability(self.frontier_flop)
         self.fx = params["fx_jpy_per_usd"] * (1 + params["fx_drift_per_year"]) ** self.years
+        self.fx_index = self.fx / FX_REFERENCE_JPY_PER_USD
         self.foreign_price_usd = (1 - params["foreign_price_decline_per_year"]) ** self.years
+        self.serving_cost = (1 - params["serving_cost_decline_per_year"]) ** self.years
         self.electricity_jpy_per_kwh = (
             params["electricity_price_jpy_per_kwh"] * (1 + params["electricity_price_growth_per_year"]) ** self.years
         )
@@ -93,11 +103,11 @@ class Environment:
             params["deficit_non_ai_2026_jpy_bn"] * (1 + params["deficit_non_ai_growth_per_year"]) ** self.years
         )
         self.spend_growth = (1 + params["ai_spend_growth_per_year"]) ** self.years
+        self.background_growth = (1 + params["background_gpu_demand_growth_per_year"]) ** self.years
         self.gpu_supply_h100eq = np.full(n, params["gpu_supply_japan_h100eq_per_year"] / 4)
         self.domestic_accelerator_supply_h100eq = params["domestic_accelerator_supply_h100eq_per_year"] / 4
-        self.gpu_supply_h100eq[
-            self._window(n, params["gpu_shock_start_quarter"], params["gpu_shock_duration_quarters"])
-        ] *= params["gpu_shock_supply_factor"]
+        self.gpu_shock = self._window(n, params["gpu_shock_start_quarter"], params["gpu_shock_duration_quarters"])
+        self.gpu_supply_h100eq[self.gpu_shock] *= params["gpu_shock_supply_factor"]
         self.foreign_outage = self._outages(n, params, rng)
         self.gens = generations(params)
         foreign = [i for i, g in enumerate(self.gens) if g.foreign]
@@ -117,10 +127,24 @@ class Environment:
         self.gpu_cost_index = cost / cost[0]
         regions = table("regions")
         self.regions = list(regions["region"])
-        self.grid_headroom_mw = params["grid_headroom_scale"] * (
-            regions["grid_headroom_mw_2026"].to_numpy()[None, :]
-            + regions["grid_headroom_growth_mw_per_year"].to_numpy()[None, :] * self.years[:, None]
+        # New grid connections open to AI data centres by quarter and region, beyond what is built or
+        # committed at the start (OCCTO's data-centre outlook, the AI part of it).
+        self.grid_headroom_mw = (
+            params["grid_headroom_scale"]
+            * params["ai_share_of_dc_grid"]
+            * (
+                regions["grid_headroom_mw_2026"].to_numpy()[None, :]
+                + regions["grid_headroom_growth_mw_per_year"].to_numpy()[None, :] * self.years[:, None]
+            )
         )
+
+    @staticmethod
+    def frontier_compute(params: dict[str, Any], years: np.ndarray) -> np.ndarray:
+        """Frontier training compute relative to FY2026: fast growth until the slowdown year, slower after."""
+        fast = np.minimum(years, max(params["frontier_slowdown_year"] - FIRST_FY, 0))
+        return params["frontier_compute_growth_per_year"] ** fast * params[
+            "frontier_compute_growth_after_per_year"
+        ] ** (years - fast)
 
     def capability(self, effective_flop: np.ndarray | float) -> np.ndarray | float:
         """Capability on the model's scale: ``a + b·log10(effective FLOP)``."""
@@ -138,6 +162,7 @@ class Environment:
         duration = params["foreign_outage_duration_quarters"]
         mask = self._window(n, params["foreign_outage_start_quarter"], duration)
         p_quarter = 1 - (1 - params["foreign_outage_prob_per_year"]) ** 0.25
-        for start in np.flatnonzero(rng.random(n) < p_quarter):
+        # Draw for the longest run, so the first n quarters do not depend on the horizon.
+        for start in np.flatnonzero(rng.random(MAX_QUARTERS)[:n] < p_quarter):
             mask[start : start + duration] = True
         return mask

@@ -1,5 +1,19 @@
 """Errors that reach the user as one clear message (never a traceback)."""
 
+from __future__ import annotations
+
+import errno
+
+#: Errors of the machine rather than of the input: the CLI reports them in one line with exit code 1.
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the filesystem is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+}
+
 
 class UserError(Exception):
     """Bad input from the user: the CLI prints the message and exits with code 2."""
@@ -7,3 +21,10 @@ class UserError(Exception):
 
 class ScenarioError(UserError, ValueError):
     """A scenario file that is missing, malformed or sets an unknown or invalid parameter."""
+
+
+def environment_message(err: OSError) -> str:
+    """One line for an error of the machine (disk full, read-only, permissions), naming the path."""
+    what = _ENVIRONMENT_HINTS.get(err.errno or 0) or err.strerror or str(err)
+    where = f" {err.filename}" if err.filename else ""
+    return f"cannot write{where}: {what}; nothing half-written was left, earlier outputs are kept"

@@ -1,14 +1,22 @@
-"""The markets for GPU-hours and for new accelerators.
+"""The GPU-hour markets: prices, how a pool of data centres serves its buyers, and where training runs.
 
-GPU-hours are priced by last quarter's tightness and rationed pro rata; new accelerators come from the
-world's supply to Japan, rationed pro rata over operators' orders.
+Japan has two pools of GPU-hours: domestic operators' sites and foreign hyperscalers' Japan regions.
+Each pool's price is its base cost (the world's GPU-hour price in dollars at today's yen, less the
+part of capex that subsidies and tax credits paid, plus Japan's electricity) raised or lowered by how
+tight the pool was last quarter. A pool serves inference first (users are waiting on it), then
+training and other work pro rata. Developers choose where to train — a domestic operator, a Japan
+region, or a cloud abroad — by price and by how much of last quarter's demand each venue could serve.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 PRICE_RATIO_BOUNDS = (0.25, 4.0)
+#: Training venues, in the order :func:`venue_shares` uses.
+VENUES = ("domestic", "japan_region", "abroad")
 
 
 def gpu_hour_base_price(
@@ -29,4 +37,84 @@ def gpu_hour_price(base: float, tightness: float, target: float, elasticity: flo
 
 def ration(demand: float, supply: float) -> float:
     """Share of demand served when ``supply`` is shared pro rata (1 when there is enough)."""
-    return 1.0 if demand <= supply or demand <= 0 else supply / demand
+    return 1.0 if demand <= supply or demand <= 0 else max(supply, 0.0) / demand
+
+
+def adjust(previous: float | np.ndarray, signal: float | np.ndarray, rate: float) -> float | np.ndarray:
+    """Move ``previous`` toward ``signal`` by ``rate`` (contracts run for months, so markets adjust gradually)."""
+    return previous + rate * (signal - previous)
+
+
+@dataclass(frozen=True)
+class PoolResult:
+    """How a pool of GPU-hours served its buyers in one quarter.
+
+    Attributes:
+        inference_fill: Share of inference demand served.
+        other_fill: Share of training and other demand served.
+        sold_hours: H100-hours sold.
+        demand_hours: H100-hours asked for.
+        capacity_hours: H100-hours the pool could sell.
+        tightness: Demand over capacity (sets next quarter's price).
+    """
+
+    inference_fill: float
+    other_fill: float
+    sold_hours: float
+    demand_hours: float
+    capacity_hours: float
+    tightness: float
+
+    @property
+    def utilisation(self) -> float:
+        """Hours sold over hours the pool could sell."""
+        return self.sold_hours / self.capacity_hours if self.capacity_hours > 0 else 0.0
+
+    @property
+    def unmet_share(self) -> float:
+        """Share of the hours asked for that were not sold."""
+        return 1 - self.sold_hours / self.demand_hours if self.demand_hours > 0 else 0.0
+
+
+def serve_pool(capacity_hours: float, inference_hours: float, other_hours: float) -> PoolResult:
+    """Serve inference first, then the rest pro rata, from ``capacity_hours``."""
+    inference_fill = ration(inference_hours, capacity_hours)
+    other_fill = ration(other_hours, capacity_hours - inference_fill * inference_hours)
+    demand = inference_hours + other_hours
+    return PoolResult(
+        inference_fill=inference_fill,
+        other_fill=other_fill,
+        sold_hours=inference_fill * inference_hours + other_fill * other_hours,
+        demand_hours=demand,
+        capacity_hours=capacity_hours,
+        tightness=demand / capacity_hours if capacity_hours > 0 else PRICE_RATIO_BOUNDS[1],
+    )
+
+
+def venue_shares(prices: np.ndarray, fills: np.ndarray, beta: float, abroad_cap: float) -> np.ndarray:
+    """Shares of a training budget spent at each venue (:data:`VENUES`).
+
+    A logit on the log of each venue's price per hour actually delivered (price over last quarter's
+    fill, so a venue that could not serve looks dear), with at most ``abroad_cap`` going abroad.
+
+    Args:
+        prices: ¥ per H100-hour at each venue (``inf`` = not available).
+        fills: Share of demand each venue served last quarter (0–1).
+        beta: Weight on the log price.
+        abroad_cap: Largest share that may go abroad (the last venue).
+    """
+    delivered = np.asarray(prices, float) / np.maximum(np.asarray(fills, float), 1e-3)
+    ok = np.isfinite(delivered)
+    if not ok.any():
+        return np.zeros(len(delivered))
+    u = np.where(ok, -beta * np.log(np.where(ok, delivered, 1.0)), -np.inf)
+    w = np.exp(u - u[ok].max())
+    shares = w / w.sum()
+    if shares[-1] > abroad_cap:  # the excess stays in Japan, split as the domestic venues were
+        home = shares[:-1].sum()
+        excess = shares[-1] - abroad_cap
+        shares[:-1] = (
+            shares[:-1] + excess * shares[:-1] / home if home > 0 else excess * ok[:-1] / max(ok[:-1].sum(), 1)
+        )
+        shares[-1] = abroad_cap
+    return shares

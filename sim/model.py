@@ -11,25 +11,31 @@ import numpy as np
 from agents.datacentre import DataCentre
 from agents.developer import DomesticDeveloper
 from agents.foreign import ForeignProvider
-from agents.government import Government, grant_weights
+from agents.government import AWARD, Government, grant_weights
 from agents.user import (
+    ABROAD,
     DOMESTIC,
     GENERAL,
     IN_JAPAN,
+    OPEN_DOMESTIC,
     Offers,
     UserAgent,
     UserPopulation,
+    ai_spend,
     choice_probabilities,
     offer_utilities,
 )
-from sim import markets, networks, population
+from sim import investment, markets, networks, population, service
 from sim.data import table
-from sim.environment import QUARTER_HOURS, Environment, quarter_label
+from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
 from sim.outcomes import quarter_outcomes
 from sim.params import resolve
 
 FY2030_LAST_QUARTER = 19  # FY2030Q4, the end of the AI Basic Plan's five years
-PRICE_TIGHTNESS_NO_CAPACITY = 4.0  # with no compute at all, the price sits at its upper bound
+#: Independent random streams, one per purpose, spawned from the run's seed: a shorter run, or a
+#: change in one part of the model, leaves the other streams' draws as they were.
+STREAMS = ("environment", "network", "population", "users")
+POOLS = ("domestic", "japan_region")
 
 
 def _recorded(model: SovereignAIModel, key: str) -> Any:
@@ -53,7 +59,9 @@ class SovereignAIModel(mesa.Model):
         super().__init__(rng=rng)
         self.p = resolve(params)
         p = self.p
-        self.env = Environment(p, self.rng)
+        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        self.events: list[tuple[int, str]] = []
+        self.env = Environment(p, self.streams["environment"])
         self.government = Government(self)
         self.developers = (
             [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in table("developers").itertuples()]
@@ -68,47 +76,53 @@ class SovereignAIModel(mesa.Model):
         self.datacentres = [
             DataCentre(self, row, self.env.regions.index(row.region)) for row in table("datacentres").itertuples()
         ]
-        self.domestic_dcs = [c for c in self.datacentres if not c.foreign_owned]
-        self.foreign_dcs = [c for c in self.datacentres if c.foreign_owned]
+        self.pools = {
+            "domestic": [c for c in self.datacentres if not c.foreign_owned],
+            "japan_region": [c for c in self.datacentres if c.foreign_owned],
+        }
+        self.domestic_dcs, self.foreign_dcs = self.pools["domestic"], self.pools["japan_region"]
         self.providers = [*self.developers, *self.foreign]
         self.provider_names = [a.key for a in self.providers]
         self.hosting = np.array([DOMESTIC] * len(self.developers) + [f.hosting for f in self.foreign])
 
-        arrays, names = population.build(p, self.rng)
+        arrays, names = population.build(p, self.streams["population"])
         initial = arrays.pop("initial_adopter")
         self.sector_names, self.size_names = names["sector"], names["size"]
-        adjacency = networks.peer_adjacency(arrays["sector"], arrays["region"], p, self.rng)
+        adjacency = networks.peer_adjacency(arrays["sector"], arrays["region"], p, self.streams["network"])
         self.peer_adjacency = adjacency
-        self.population = UserPopulation(arrays, networks.row_normalised(adjacency), p, self.rng)
+        self.population = UserPopulation(arrays, networks.row_normalised(adjacency), p, self.streams["users"])
         population.create_agents(self, UserAgent, self.population.n)
 
         self.talent_pool = p["researchers_initial"]
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
         self.data_stock_btokens = p["data_stock_initial_btokens"]
         self.compute_contracts_jpy_bn = np.zeros((len(self.developers), len(self.domestic_dcs)))
-        region_committed = np.bincount(
-            [c.region for c in self.datacentres],
-            [c.committed_mw for c in self.datacentres],
-            len(self.env.regions),
-        )
-        self.grid_limit_mw = region_committed[None, :] + self.env.grid_headroom_mw
-        self.tightness = p["target_utilisation"]  # last quarter's GPU demand over capacity (domestic pool)
-        self.hosted_tightness = p["target_utilisation"]
-        self.unmet_compute_share = 0.0
-        self.inference_shortage = 0.0
-        self.gpu_orders_unfilled_share = 0.0
+        self.grid_limit_mw = self.committed_by_region()[None, :] + self.env.grid_headroom_mw
+        # Each pool's market state: last quarter's tightness and fills, its demand history (hours at the
+        # base price), and other AI work's GPU-hour demand in FY2026 (hours a quarter at the base price).
+        self.tightness = dict.fromkeys(POOLS, p["target_utilisation"])
+        self.fills = dict.fromkeys(POOLS, 1.0)
+        self.venue_split: dict[str, np.ndarray] = {}  # share of own and of public training money by venue
+        self.demand_history: dict[str, list[float]] = {k: [] for k in POOLS}
+        self.background_hours = {
+            k: p["background_gpu_demand_share"] * sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS for k in POOLS
+        }
+        self.chip_market: dict[str, Any] = dict.fromkeys(POOLS)
+        self.pool_results = {k: markets.serve_pool(0.0, 0.0, 0.0) for k in POOLS}
+        self.accelerator_spend_jpy_bn = 0.0
         self.domestic_user_spend_jpy_bn = 0.0  # last quarter's; sets the adoption subsidy rate
         self._update_offers()
-        self.population.seed_adopters(initial, self.offers, self.rng)
-        spend = self._spend_tensor()
-        self.domestic_user_spend_jpy_bn = spend[:, :, self.hosting == DOMESTIC].sum()
+        self.population.seed_adopters(initial, self.offers, self.streams["users"])
+        self.demand, self.volume = self._demand()
+        self.domestic_user_spend_jpy_bn = self.demand[:, :, self.hosting == DOMESTIC].sum()
+        self.delivery = service.Delivery(self.demand, np.zeros_like(self.demand), np.zeros_like(self.demand))
         self.record: dict[str, Any] = {}
-        self._record(spend=spend, flows={})
+        self._record(flows={})
         self.datacollector = mesa.DataCollector(model_reporters={k: partial(_recorded, key=k) for k in self.record})
 
     # --- the quarter ----------------------------------------------------------------------------------
     def step(self) -> None:
-        """One fiscal quarter: money in, users choose, compute is bought and built, models are released."""
+        """One fiscal quarter: money in, users choose, compute is served, bought and built, models released."""
         if self.steps > self.p["quarters"]:
             raise RuntimeError(
                 f"the run has reached its horizon of {self.p['quarters']} quarters; "
@@ -117,13 +131,12 @@ class SovereignAIModel(mesa.Model):
         self.government.begin_quarter()
         self._update_world()
         self._fund_developers()
-        spend, flows = self._users_choose_and_pay()
-        flows |= self._clear_compute_market(spend)
+        demand = self._users_choose()
+        flows = self._serve_and_pay(demand)
         self._invest_in_compute()
-        for d in self.developers:
-            d.release_model()
+        self._release_models()
         self._run_data_and_talent_programmes()
-        self._record(spend, flows)
+        self._record(flows)
         self.datacollector.collect(self)
         self.running = self.steps < self.p["quarters"]
 
@@ -132,207 +145,256 @@ class SovereignAIModel(mesa.Model):
         """Index of the current quarter (0 = FY2026Q1; also 0 before the first step)."""
         return max(self.steps - 1, 0)
 
+    def event(self, text: str) -> None:
+        """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
+        self.events.append((self.t, text))
+
     # --- the parts of a quarter, in order ------------------------------------------------------------
     def _update_world(self) -> None:
+        env, t = self.env, self.t
         for c in self.datacentres:
-            c.complete_builds()
+            if (done := c.complete_builds()) > 0:
+                self.event(f"{c.name}: {done:,.0f} MW completed")
             c.retire()
+        for name, mask in (("foreign AI disruption", env.foreign_outage), ("GPU supply shock", env.gpu_shock)):
+            if mask[t] and (t == 0 or not mask[t - 1]):
+                self.event(f"{name} begins")
+            if t > 0 and mask[t - 1] and not mask[t]:
+                self.event(f"{name} ends")
         self._update_offers()
 
+    def gpu_hour_prices(self) -> dict[str, float]:
+        """This quarter's GPU-hour price in each pool and abroad (¥ per H100-hour)."""
+        return {
+            **self.price_jpy_per_hour,
+            "abroad": self.world_gpu_hour_price * (1 + self.p["offshore_training_premium"]),
+        }
+
     def _update_offers(self) -> None:
-        """Providers' offers for this quarter (users see them when they choose)."""
-        p, t = self.p, self.t
+        """Prices in the GPU-hour pools and providers' offers for this quarter (users see them when they choose)."""
+        p, t, env = self.p, self.t, self.env
+        gen = env.gens[env.new_gen[t]]
+        energy = gen.watts * p["server_power_overhead"] / gen.h100_eq * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]
+        self.base_price = {
+            k: markets.gpu_hour_base_price(
+                self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"], self.support_share(self.pools[k]), energy
+            )
+            for k in POOLS
+        }
+        self.price_jpy_per_hour = {
+            k: markets.gpu_hour_price(
+                self.base_price[k], self.tightness[k], p["target_utilisation"], p["gpu_price_utilisation_elasticity"]
+            )
+            for k in POOLS
+        }
+        # Serving on Japanese GPU-hours: technology makes it cheaper every year (as it does foreign
+        # prices); the GPU-hour part moves with Japan's GPU-hour price (dollar chips at today's yen),
+        # the staff part is paid in yen.
+        reference = p["gpu_hour_price_usd_2026"] * FX_REFERENCE_JPY_PER_USD
+        share = p["domestic_serving_compute_share"]
+        self.serving_cost_index = (
+            p["domestic_serving_cost_index"]
+            * env.serving_cost[t]
+            * (share * self.price_jpy_per_hour["domestic"] / reference + 1 - share)
+        )
         for f in self.foreign:
-            f.update()
-        gen = self.env.gens[self.env.new_gen[t]]
-        energy = gen.watts / gen.h100_eq * p["pue"] / 1000 * self.env.electricity_jpy_per_kwh[t]
-        world_price = self.world_gpu_hour_price
-        self.base_price = markets.gpu_hour_base_price(
-            world_price, p["gpu_hour_capex_cost_share"], self.fleet_support_share, energy
-        )
-        self.price_jpy_per_hour = markets.gpu_hour_price(
-            self.base_price, self.tightness, p["target_utilisation"], p["gpu_price_utilisation_elasticity"]
-        )
-        # Domestic serving costs follow the world's technology and the yen like foreign prices do, scaled
-        # by how dear GPU-hours are in Japan relative to the world price of the day.
-        cost_path = self.env.foreign_price_usd[t] * self.env.fx[t] / self.env.fx[0]
+            f.update(self.serving_cost_index)
         for d in self.developers:
-            d.set_offer(self.japanese_domestic, cost_path * self.price_jpy_per_hour / world_price)
+            d.set_offer(self.japanese_domestic, self.serving_cost_index)
         allowance = self.government.allowance("adoption")
         spend = self.domestic_user_spend_jpy_bn
         self.adoption_subsidy_rate = min(
             p["adoption_subsidy_max_rate"],
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
         )
-        price = np.array([a.price for a in self.providers])
-        price[self.hosting == DOMESTIC] *= 1 - self.adoption_subsidy_rate
+        list_price = np.array([a.price for a in self.providers])
         self.offers = Offers(
             names=self.provider_names,
-            capability=np.array([a.capability for a in self.providers]) - self.env.frontier_capability[t],
+            capability=np.array([a.capability for a in self.providers]) - env.frontier_capability[t],
             japanese=np.array([a.japanese for a in self.providers]),
-            price=price,
+            price=np.where(self.hosting == DOMESTIC, list_price * (1 - self.adoption_subsidy_rate), list_price),
+            list_price=list_price,
             hosting=self.hosting,
             available=np.array([getattr(a, "available", True) for a in self.providers]),
             disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in self.providers]),
-            shortage=np.where(self.hosting == DOMESTIC, self.inference_shortage, 0.0),
+            shortage=1 - service.pool_fill(self.hosting, self.fills),
         )
 
     def _fund_developers(self) -> None:
+        gov = self.government
         weights = grant_weights(self.developers, self.p)
-        budget = self.government.allowance("rnd") if self.developers else 0.0
+        budget = gov.allowance("rnd") if self.developers else 0.0
         for d, w in zip(self.developers, weights, strict=False):
-            d.raise_capital(self.government.pay("rnd", budget * w, d.key))
+            d.raise_capital(gov.pay("rnd", budget * w, d.key))
+            if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
+                gov.pay(AWARD, gov.allowance(AWARD) * (1 - self.p["champion_award_compute_share"]), d.key)
 
-    def _users_choose_and_pay(self) -> tuple[np.ndarray, dict[str, float]]:
-        """Users adopt and choose; their bills, the adoption subsidy, procurement and exports are paid."""
-        gov, p = self.government, self.p
-        self.population.step(self.offers, self.env.spend_growth[self.t], self.rng)
-        spend = self._spend_tensor()
-        by_provider = spend.sum(axis=(0, 1))
+    def _demand(self) -> tuple[np.ndarray, np.ndarray]:
+        """Users' demand booked to each provider this quarter: spend and volume, (sectors, slices, providers)."""
+        money = self.population.spend_by(len(self.providers), len(self.sector_names))
+        return ai_spend(money, self.offers.price, self.offers.list_price, self.p["ai_demand_price_elasticity"])
+
+    def _users_choose(self) -> np.ndarray:
+        """Users adopt and choose providers; return their demand (¥bn at list prices)."""
+        self.population.step(self.offers, self.env.spend_growth[self.t], self.streams["users"])
+        self.demand, self.volume = self._demand()
+        return self.demand
+
+    def _public_purchases(self) -> tuple[np.ndarray, np.ndarray]:
+        """Government procurement and partner-market (export) demand for each developer, ¥bn this quarter."""
+        p, gov = self.p, self.government
+        n = len(self.developers)
+        if n == 0:
+            return np.zeros(0), np.zeros(0)
         dom = self.hosting == DOMESTIC
-        self.domestic_user_spend_jpy_bn = by_provider[dom].sum()
         util = offer_utilities(self.offers, p)[GENERAL]
-        procurement = gov.allowance("procurement") if self.developers else 0.0
         nest, lam = self.offers.nest, p["nest_lambda"]
-        proc_share = choice_probabilities(util[dom], nest[dom], lam) if dom.any() else np.zeros(0)
-        export_share = np.zeros(len(self.developers))
-        if p["export_partnership"] and dom.any():  # partner markets do not value Japanese proficiency
-            export_share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
-        export_market = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t]
-        for i, d in enumerate(self.developers):
-            gov.pay("adoption", self.adoption_subsidy_rate * by_provider[i], d.key)  # part of the user's bill
-            bought = gov.pay("procurement", procurement * proc_share[i], d.key)
-            d.book_revenue(by_provider[i] + bought + export_market * export_share[i])
-        return spend, {"exports": export_market * float(export_share.sum())}
+        bought = gov.allowance("procurement") * choice_probabilities(util[dom], nest[dom], lam)
+        exports = np.zeros(n)
+        if p["export_partnership"]:  # partner markets do not value Japanese proficiency
+            share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
+            exports = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share
+        return bought, exports
 
-    def _clear_compute_market(self, spend: np.ndarray) -> dict[str, float]:
-        """Clear the GPU-hour markets.
+    def _serve_and_pay(self, demand: np.ndarray) -> dict[str, float]:
+        """Serve inference and training from the GPU-hour pools; pay for what was delivered.
 
-        Domestic operators serve domestic developers: inference first, then training and grant-funded
-        compute. Foreign hyperscalers' Japan regions serve Japan-hosted foreign AI; what they cannot
-        serve runs abroad.
+        Prices are last quarter's (set in :meth:`_update_offers`); developers choose where to train by
+        price and last quarter's fills; each pool serves inference first. Providers earn for what they
+        serve; unserved work goes abroad or is unmet (sim/service.py).
         """
-        gov, p, price = self.government, self.p, self.price_jpy_per_hour
-        grants = gov.allowance("compute_grants") * grant_weights(self.developers, p) if self.developers else []
-        training = np.array([d.training_bid_jpy_bn for d in self.developers])
-        inference = np.array([d.inference_bid_jpy_bn for d in self.developers])
-        hours = 1e9 / price
-        dom = self._clear_pool(self.domestic_dcs, inference.sum() * hours, (training.sum() + np.sum(grants)) * hours)
-        fill_first, fill = dom["fills"]
-        self.tightness, self.inference_shortage = dom["tightness"], 1 - fill_first
-        self.unmet_compute_share = dom["unmet"]
-        hosted = spend[:, :, self.hosting == IN_JAPAN].sum() * (1 - p["hosted_in_japan_deficit_share"])
-        foreign = self._clear_pool(self.foreign_dcs, hosted * hours, 0.0)
-        self.hosted_tightness = foreign["tightness"]
-        offshore = (1 - fill) * training * p["offshore_compute_share"]  # public grants stay in Japan
-        for i, d in enumerate(self.developers):
-            grant_paid = gov.pay("compute_grants", fill * grants[i], d.key)
-            bought = (fill * training[i] + grant_paid) * hours + offshore[i] * 1e9 / self.world_gpu_hour_price
-            d.train(bought, fill * training[i] + offshore[i], grant_paid)
-            d.cash_jpy_bn -= fill_first * inference[i]
-            self.compute_contracts_jpy_bn[i] += (fill * training[i] + fill_first * inference[i] + grant_paid) * dom[
-                "split"
-            ]
-        self.demand_at_base_hours = {
-            "domestic": dom["demand"] * price / self.base_price,
-            "foreign": foreign["demand"] * price / self.base_price,
+        p, gov = self.p, self.government
+        price = self.gpu_hour_prices()
+        compute_share = p["domestic_serving_compute_share"] / (1 + p["price_margin"])
+        procurement, exports = self._public_purchases()
+        by_provider = demand.sum(axis=(0, 1))
+        dom = self.hosting == DOMESTIC
+        # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
+        # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
+        inference_jpy = {
+            "domestic": compute_share
+            * (by_provider[np.isin(self.hosting, (DOMESTIC, OPEN_DOMESTIC))].sum() + procurement.sum() + exports.sum()),
+            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
         }
-        return {"compute_imports": float(offshore.sum()), "hosted_offshore": (1 - foreign["fills"][0]) * hosted}
+        # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
+        own = np.array([d.training_bid_jpy_bn for d in self.developers]).reshape(-1)
+        weights = grant_weights(self.developers, p)
+        grants = gov.allowance("compute_grants") * weights if self.developers else np.zeros(0)
+        award = np.array(
+            [gov.allowance(AWARD) * p["champion_award_compute_share"] * d.champion for d in self.developers]
+        )
+        prices = np.array([price[v] for v in markets.VENUES])
+        fills = np.array([self.fills["domestic"], self.fills["japan_region"], 1.0])
+        caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
+        for money, cap in caps.items():
+            target = markets.venue_shares(prices, fills, p["training_venue_price_beta"], cap)
+            previous = self.venue_split.get(money, target)
+            self.venue_split[money] = markets.adjust(previous, target, p["market_adjustment_per_quarter"])
+        own_split, public_split = self.venue_split["own"], self.venue_split["public"]
+        training_jpy = {
+            v: own * own_split[i] + (grants + award) * public_split[i] for i, v in enumerate(markets.VENUES)
+        }
+        results = {}
+        for k in POOLS:
+            background = self.background_hours[k] * self.env.background_growth[self.t]
+            background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
+            capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
+            results[k] = markets.serve_pool(
+                capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k].sum() * 1e9 / price[k] + background
+            )
+            sold = results[k].sold_hours
+            for c in self.pools[k]:
+                c.sell(sold * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0, price[k])
+            self.tightness[k] = markets.adjust(
+                self.tightness[k], results[k].tightness, p["market_adjustment_per_quarter"]
+            )
+            self.fills[k] = results[k].inference_fill
+            self.demand_history[k].append(results[k].demand_hours * price[k] / self.base_price[k])
+        self.pool_results = results
 
-    def _clear_pool(self, dcs: list[DataCentre], first: float, second: float) -> dict[str, Any]:
-        """Serve ``first`` (hours) before ``second`` from the pool's capacity net of background use.
-
-        Every site sells in proportion to its capacity.
-        """
-        p = self.p
-        capacity = np.array([c.h100eq for c in dcs]) * QUARTER_HOURS
-        total = capacity.sum()
-        background = p["background_gpu_demand_share"] * total
-        fill_first = markets.ration(first, total - background)
-        fill_second = markets.ration(second, total - background - fill_first * first)
-        sold = background + fill_first * first + fill_second * second
-        split = capacity / total if total > 0 else np.zeros(len(dcs))
-        for c, share in zip(dcs, split, strict=False):
-            c.sell(sold * share, self.price_jpy_per_hour)
-        demand = first + second
+        # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
+        fill = service.pool_fill(self.hosting, {k: r.inference_fill for k, r in results.items()})
+        abroad_open = bool(self.offers.available[self.hosting == ABROAD].any())
+        self.delivery = service.deliver(demand, self.hosting, fill, abroad_open)
+        served = self.delivery.served.sum(axis=(0, 1))
+        self.domestic_user_spend_jpy_bn = served[dom].sum()
+        train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
+        train_fill["abroad"] = 1.0
+        offshore = region_rent = 0.0
+        for i, d in enumerate(self.developers):
+            revenue = served[i] + gov.pay("procurement", fill[i] * procurement[i], d.key) + fill[i] * exports[i]
+            gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
+            hours = paid = public = 0.0
+            for j, v in enumerate(markets.VENUES):
+                own_v = own[i] * own_split[j] * train_fill[v]
+                grant_v = gov.pay("compute_grants", grants[i] * public_split[j] * train_fill[v], d.key)
+                award_v = gov.pay(AWARD, award[i] * public_split[j] * train_fill[v], d.key)
+                hours += (own_v + grant_v + award_v) * 1e9 / price[v]
+                paid += own_v
+                public += grant_v + award_v
+                if v == "abroad":
+                    offshore += own_v + grant_v + award_v
+                elif v == "japan_region":
+                    region_rent += own_v + grant_v + award_v
+                else:
+                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * self._site_split("domestic")
+            d.train(hours, paid, public)
+            d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
         return {
-            "fills": (fill_first, fill_second),
-            "split": split,
-            "demand": demand,
-            "tightness": (background + demand) / total if total > 0 else PRICE_TIGHTNESS_NO_CAPACITY,
-            "unmet": max(0.0, 1 - (sold - background) / demand) if demand > 0 else 0.0,
+            "exports": float((fill[dom] * exports).sum()) if len(exports) else 0.0,
+            "offshore_training": offshore,
+            "region_training": region_rent,
         }
+
+    def _site_split(self, pool: str) -> np.ndarray:
+        capacity = np.array([c.h100eq for c in self.pools[pool]])
+        return capacity / capacity.sum() if capacity.sum() > 0 else np.zeros(len(capacity))
 
     def _invest_in_compute(self) -> None:
-        """Order accelerators for demand operators cannot serve; plan builds where power runs short.
-
-        Domestic operators buy from the world's supply to Japan (and the domestic chip); foreign
-        hyperscalers bring chips from their global fleets.
-        """
+        """Operators buy accelerators for the demand they expect and build power where the grid allows."""
         p, env, t = self.p, self.env, self.t
         gen = int(env.new_gen[t])
-        supply = (
-            env.gpu_supply_h100eq[t] * (self.price_jpy_per_hour / self.base_price) ** p["gpu_supply_price_elasticity"]
-        )
-        dom_share = p["domestic_accelerator_share"] if env.domestic_accelerator[t] else 0.0
-        self.gpu_orders_unfilled_share = self._order_chips(
-            self.domestic_dcs, self.demand_at_base_hours["domestic"], gen, supply, dom_share
-        )
-        hyperscaler_supply = p["hyperscaler_supply_h100eq_per_year"] / 4
-        self._order_chips(self.foreign_dcs, self.demand_at_base_hours["foreign"], gen, hyperscaler_supply, 0.0)
-        for c in self.domestic_dcs:
-            self._maybe_build(c, self.tightness)
-        for c in self.foreign_dcs:
-            self._maybe_build(c, self.hosted_tightness)
-
-    def _order_chips(
-        self,
-        dcs: list[DataCentre],
-        demand_hours: float,
-        gen: int,
-        supply: float,
-        dom_share: float,
-    ) -> float:
-        """Fill the pool's capacity gap where a chip pays for itself; return the unfilled share of orders."""
-        p, env = self.p, self.env
-        capacity = sum(c.h100eq for c in dcs) * QUARTER_HOURS
-        wanted = demand_hours / max(p["target_utilisation"] - p["background_gpu_demand_share"], 0.05)
-        gap = max(0.0, wanted - capacity) / QUARTER_HOURS
-        keen = [
-            c
-            for c in dcs
-            if c.free_slots(gen) > 0 and c.chip_npv_jpy_bn(gen, self.price_jpy_per_hour, c.subsidy_rate()) > 0
-        ]
-        free = np.array([c.free_slots(gen) * env.gens[gen].h100_eq for c in keen])
-        if free.sum() <= 0 or gap <= 0:
-            return 0.0
-        orders = np.minimum(free, gap * free / free.sum())
-        fill = {
-            gen: markets.ration((1 - dom_share) * orders.sum(), supply),
-            env.domestic_gen: markets.ration(dom_share * orders.sum(), env.domestic_accelerator_supply_h100eq),
+        allocation = {
+            "domestic": env.gpu_supply_h100eq[t],
+            "japan_region": p["hyperscaler_supply_h100eq_per_year"] / 4,
         }
-        for c, order in zip(keen, orders, strict=True):
-            for g, eq in (
-                (gen, (1 - dom_share) * fill[gen] * order),
-                (env.domestic_gen, dom_share * fill[env.domestic_gen] * order),
-            ):
-                if eq > 0:
-                    c.install(g, eq / env.gens[g].h100_eq)
-        return 1 - fill[gen]
+        grid_room = self.grid_limit_mw[t] - self.committed_by_region()
+        self.accelerator_spend_jpy_bn = 0.0
+        for k in POOLS:
+            # Operators value a chip at a price between today's and the base price: they expect a
+            # shortage premium to fade over the chip's life.
+            dcs, price = self.pools[k], float(np.sqrt(self.price_jpy_per_hour[k] * self.base_price[k]))
+            soon = investment.capacity_h100eq(
+                investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS), p["target_utilisation"]
+            )
+            wanted = soon - sum(c.h100eq_with_orders for c in dcs)
+            if k == "domestic" and env.domestic_accelerator[t] and p["domestic_accelerator_share"] > 0:
+                share = p["domestic_accelerator_share"]
+                _, spent = investment.buy_accelerators(
+                    dcs, share * wanted, env.domestic_gen, env.domestic_accelerator_supply_h100eq, 0.0, price
+                )
+                self.accelerator_spend_jpy_bn += spent
+                wanted *= 1 - share
+            market, spent = investment.buy_accelerators(
+                dcs, wanted, gen, allocation[k], p["gpu_supply_price_elasticity"], price
+            )
+            self.chip_market[k] = market
+            self.accelerator_spend_jpy_bn += spent
+            if market.price_ratio > 1.2:
+                self.event(f"accelerators for the {k} pool cost {market.price_ratio:.1f}x list")
+            later = investment.capacity_h100eq(
+                investment.forecast(self.demand_history[k], p["build_lag_quarters"]), p["target_utilisation"]
+            )
+            need = investment.power_needed_mw(dcs, later, gen)
+            for c, mw in investment.build_power(dcs, need, grid_room, price, p["expansion_step_mw"]):
+                self.event(f"{c.name}: {mw:,.0f} MW build started")
+            if need > 0 and grid_room[[c.region for c in dcs]].max(initial=0.0) < 1.0:
+                self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
 
-    def _maybe_build(self, c: DataCentre, tightness: float) -> None:
-        """Plan a build when the site is nearly full, demand presses and the NPV is positive."""
-        p = self.p
-        full = c.power_used_mw >= 0.85 * c.built_mw
-        pressed = tightness >= p["expansion_utilisation_threshold"]
-        if not (full and pressed and not c.pipeline):
-            return
-        if c.build_npv_jpy_bn(self.price_jpy_per_hour, c.subsidy_rate()) <= 0:
-            return
-        committed = sum(d.committed_mw for d in self.datacentres if d.region == c.region)
-        mw = min(p["expansion_step_mw"], self.grid_limit_mw[self.t, c.region] - committed)
-        if mw >= 1.0:
-            c.plan_build(mw)
+    def _release_models(self) -> None:
+        released = [f"{d.key} {d.capability:.1f}" for d in self.developers if d.release_model()]
+        if released:
+            self.event(f"new domestic models (capability): {', '.join(released)}")
 
     def _run_data_and_talent_programmes(self) -> None:
         gov, p, t = self.government, self.p, self.t
@@ -364,14 +426,20 @@ class SovereignAIModel(mesa.Model):
 
     @property
     def world_gpu_hour_price(self) -> float:
-        """GPU-hour price abroad today (¥ per H100-hour): the 2026 dollar price, the yen, cheaper chips."""
+        """GPU-hour price abroad today (¥ per H100-hour): the 2026 dollar price, today's yen, cheaper chips."""
         return self.p["gpu_hour_price_usd_2026"] * self.env.fx[self.t] * self.env.gpu_cost_index[self.t]
 
-    @property
-    def fleet_support_share(self) -> float:
-        """Share of the domestic fleet's capex paid by subsidies and tax credits."""
-        capex = sum(c.capex_jpy_bn for c in self.datacentres)
-        return sum(c.support_jpy_bn for c in self.datacentres) / capex if capex > 0 else 0.0
+    def committed_by_region(self) -> np.ndarray:
+        """Built and planned data-centre MW in each region."""
+        return np.bincount(
+            [c.region for c in self.datacentres], [c.committed_mw for c in self.datacentres], len(self.env.regions)
+        )
+
+    @staticmethod
+    def support_share(dcs: list[DataCentre]) -> float:
+        """Share of the sites' capex paid by subsidies and tax credits."""
+        capex = sum(c.capex_jpy_bn for c in dcs)
+        return sum(c.support_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
 
     @property
     def domestic_eflops(self) -> float:
@@ -395,9 +463,6 @@ class SovereignAIModel(mesa.Model):
         """Domestic developers' revenue this quarter."""
         return sum(d.revenue_jpy_bn for d in self.developers)
 
-    def _spend_tensor(self) -> np.ndarray:
-        return self.population.spend_by(len(self.providers), len(self.sector_names))
-
     def peer_sample(self, n_nodes: int = 60) -> Any:
         """A small sample of the user peer network (networkx graph) for pictures."""
         return networks.peer_sample(self.peer_adjacency, n_nodes, np.random.default_rng(0))
@@ -407,5 +472,9 @@ class SovereignAIModel(mesa.Model):
         return networks.supply_network(self)
 
     # --- outcomes --------------------------------------------------------------------------------------
-    def _record(self, spend: np.ndarray, flows: dict[str, float]) -> None:
-        self.record = {"quarter": quarter_label(self.t), **quarter_outcomes(self, spend, flows)}
+    def _record(self, flows: dict[str, float]) -> None:
+        self.record = {
+            "quarter": quarter_label(self.t),
+            **quarter_outcomes(self, flows),
+            "events": "; ".join(text for q, text in self.events if q == self.t and self.steps > 0),
+        }

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, SENSITIVE_BOUND, SENSITIVE_FREE
+from agents.government import AWARD
+from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
@@ -18,19 +19,21 @@ if TYPE_CHECKING:
 COLUMNS: dict[str, str] = {
     "quarter": "fiscal quarter, e.g. FY2026Q1",
     "adoption_rate": "share of enterprises using AI (weighted by the enterprises each agent stands for)",
-    "domestic_share": "share of enterprises' AI spend going to domestic providers",
+    "domestic_share": "share of enterprises' AI spend served by domestic models",
     "domestic_user_share": "share of adopting enterprises whose general AI work runs on a domestic provider",
-    "sovereign_share_regulated": "share of regulated sectors' AI spend hosted in Japan (domestic or Japan-hosted "
-    "foreign)",
-    "domestic_share_regulated": "share of regulated sectors' AI spend going to domestic providers",
-    "abroad_share_sensitive": "share of regulated sectors' sensitive AI spend served from abroad",
-    "digital_deficit_ai_jpy_bn": "AI part of the digital deficit (foreign AI services, Japan-hosted foreign AI's "
-    "payments abroad, compute rented abroad, less AI exports), ¥bn a year",
+    "sovereign_share_regulated": "share of regulated sectors' served AI work that ran in Japan (domestic models, "
+    "open-weight models on domestic infrastructure, foreign models in a Japan region that had room)",
+    "domestic_share_regulated": "share of regulated sectors' served AI spend going to domestic models",
+    "abroad_share_sensitive": "share of regulated sectors' served sensitive AI work that ran abroad",
+    "digital_deficit_ai_jpy_bn": "AI part of the digital deficit (foreign AI served from abroad, the foreign part "
+    "of Japan-hosted and open-weight AI, training compute rented abroad and at foreign Japan regions, less AI "
+    "exports), ¥bn a year",
     "digital_deficit_total_jpy_bn": "digital deficit, non-AI base plus AI part, ¥bn a year",
-    "foreign_ai_spend_jpy_bn": "enterprises' spend on foreign AI (abroad and Japan-hosted), ¥bn a year",
+    "foreign_ai_spend_jpy_bn": "enterprises' spend on foreign AI (abroad, Japan-hosted, open-weight and work "
+    "rerouted abroad), ¥bn a year",
     "ai_exports_jpy_bn": "domestic developers' revenue from partner markets abroad, ¥bn a year",
-    "compute_imports_jpy_bn": "compute rented abroad (developers' training; Japan-hosted AI that ran out of "
-    "room), ¥bn a year",
+    "compute_imports_jpy_bn": "training compute rented abroad plus the foreign part of rent at Japan regions, "
+    "¥bn a year",
     "domestic_compute_eflops": "AI compute installed in Japan, dense BF16 EFLOPS",
     "domestic_operator_eflops": "AI compute in Japan run by domestic operators (foreign hyperscalers' regions "
     "excluded), EFLOPS",
@@ -38,13 +41,16 @@ COLUMNS: dict[str, str] = {
     "dc_power_mw": "built AI data-centre power capacity, MW",
     "dc_power_pipeline_mw": "AI data-centre capacity under construction, MW",
     "dc_power_draw_mw": "average power drawn by AI data centres, MW",
+    "dc_power_used_mw": "power the installed accelerators would draw at full load (servers, network, cooling), MW; "
+    "compute can only grow while this is below built capacity",
     "electricity_gwh": "electricity used by AI data centres, GWh a year (annualised quarter)",
     "co2_mt": "CO2 from that electricity, Mt a year",
     "best_domestic_capability": "capability of the best domestic model (10 points = 10x effective compute)",
     "frontier_capability": "capability of the global frontier model",
     "capability_gap": "frontier minus best domestic capability, points",
     "japanese_proficiency_domestic": "Japanese proficiency of the best-scoring domestic model (0-1)",
-    "domestic_ai_revenue_jpy_bn": "domestic developers' revenue (users, procurement, exports), ¥bn a year",
+    "domestic_ai_revenue_jpy_bn": "domestic developers' revenue for service delivered (users, procurement, "
+    "exports), ¥bn a year",
     "private_investment_jpy_bn": "private capital into domestic developers, ¥bn a year",
     "budget_appropriated_jpy_bn": "public AI budget appropriated so far, ¥bn (cumulative)",
     "budget_spent_jpy_bn": "public AI budget spent so far, ¥bn (cumulative)",
@@ -55,58 +61,103 @@ COLUMNS: dict[str, str] = {
         for prog in PROGRAMMES
     },
     "tax_expenditure_jpy_bn": "revenue forgone through the investment tax credit, ¥bn (cumulative, off-budget)",
-    "unmet_compute_demand_share": "share of GPU-hour demand the domestic market could not serve",
-    "gpu_hour_price_jpy": "domestic GPU-hour price, ¥ per H100-hour",
-    "gpu_orders_unfilled_share": "share of accelerator orders the world market did not fill",
+    "unmet_compute_demand_share": "share of GPU-hour demand in Japan's pools that could not be served",
+    "gpu_hour_price_jpy": "domestic operators' GPU-hour price, ¥ per H100-hour",
+    "gpu_orders_unfilled_share": "share of the accelerators domestic operators wanted that they did not buy "
+    "because they no longer paid at the market price",
     "adoption_subsidy_rate": "share of a domestic AI bill paid by the adoption programme",
     "researchers": "foundation-model researchers in Japan",
     "data_stock_btokens": "high-quality Japanese training data, bn tokens",
     "compute_hhi": "concentration of installed compute across data-centre sites (HHI, 0-1)",
     "foreign_outage": "1 in a quarter with a foreign disruption",
+    # --- added in model v2 -------------------------------------------------------------------------------
+    "ai_spend_jpy_bn": "enterprises' AI spend booked to the providers they chose (at list prices), ¥bn a year",
+    "domestic_ai_volume_jpy26_bn": "volume of AI served by domestic models, ¥bn a year at FY2026 prices",
+    "foreign_ai_volume_jpy26_bn": "volume of AI served by foreign models (all hosting modes), ¥bn a year at "
+    "FY2026 prices",
+    "foreign_price_index": "yen price of the cheapest foreign AI served from abroad (FY2026 list price at ¥150/$ "
+    "= 1; 0 when none is offered)",
+    "domestic_price_index": "yen price users pay for domestic AI after the adoption subsidy, spend-weighted (same "
+    "units; 0 when none is offered)",
+    "domestic_volume_share": "share of the volume of AI served (at FY2026 prices) that domestic models served",
+    "domestic_infra_share": "share of served AI spend that ran on infrastructure in Japan (any model)",
+    "open_weight_share": "share of served AI spend on foreign open-weight models run in Japan",
+    "unmet_ai_demand_jpy_bn": "AI demand no provider served (Japan's pools full and no way abroad), ¥bn a year",
+    "unmet_sensitive_share": "share of regulated sectors' rule-bound sensitive AI work left unserved",
+    "rerouted_abroad_jpy_bn": "AI work chosen on a Japan-run offer that ran abroad because Japan's pools were "
+    "full, ¥bn a year",
+    "offshore_compute_spend_jpy_bn": "training compute domestic developers rented abroad, ¥bn a year",
+    "accelerator_imports_jpy_bn": "accelerators bought from abroad (goods trade, outside the digital deficit), "
+    "¥bn a year",
+    "gpu_price_ratio": "price paid for accelerators over list price (1 = a normal market)",
+    "japan_region_gpu_hour_price_jpy": "foreign hyperscalers' Japan-region GPU-hour price, ¥ per H100-hour",
+    "utilisation_domestic": "GPU-hours sold over capacity, domestic operators",
+    "grid_headroom_mw": "new grid connections still open to AI data centres, MW (all regions)",
+    "champion_award_jpy_bn": "foundation-model award paid to the national champion, ¥bn (cumulative, own line)",
+    "champion_award_withheld_jpy_bn": "award tranches withheld by yearly reviews, ¥bn (cumulative)",
+    "fx_jpy_per_usd": "exchange rate, ¥ per $",
 }
 
 
-def quarter_outcomes(m: SovereignAIModel, spend: np.ndarray, flows: dict[str, Any]) -> dict[str, float]:
-    """Outcome values of the quarter just ended. ``spend`` is (sectors, slices, providers) in ¥bn."""
+def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, float]:
+    """Outcome values of the quarter just ended (flows annualised)."""
     pop, gov, env, p, t = m.population, m.government, m.env, m.p, m.t
     hosting = m.hosting
-    total = spend.sum()
-    by_host = {h: spend[:, :, hosting == h].sum() for h in (DOMESTIC, IN_JAPAN, ABROAD)}
+    delivery = m.delivery
+    served = delivery.served
+    where_abroad = delivery.abroad(hosting)  # (sectors, slices)
+    where_japan = delivery.in_japan(hosting)
+    done = where_abroad + where_japan
+    total = done.sum()
+    by_provider = served.sum(axis=(0, 1))
     regulated = np.array([pop.regulated[pop.sector == s].any() for s in range(len(m.sector_names))])
-    reg = spend[regulated]
-    reg_total = reg.sum()
-    sensitive = reg[:, [SENSITIVE_FREE, SENSITIVE_BOUND]]
+    sensitive = [SENSITIVE_FREE, SENSITIVE_BOUND]
     exports = flows.get("exports", 0.0)
-    compute_imports = flows.get("compute_imports", 0.0) + flows.get("hosted_offshore", 0.0)
-    deficit_ai = 4 * (
-        by_host[ABROAD] + p["hosted_in_japan_deficit_share"] * by_host[IN_JAPAN] + compute_imports - exports
+    compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
+        "region_training", 0.0
     )
+    foreign_part = np.select(
+        [hosting == IN_JAPAN, hosting == OPEN_DOMESTIC, hosting == DOMESTIC],
+        [p["hosted_in_japan_deficit_share"], p["open_weight_deficit_share"], 0.0],
+        1.0,
+    )
+    rerouted = delivery.rerouted.sum()
+    deficit_ai = 4 * (by_provider @ foreign_part + rerouted + compute_imports - exports)
     w = pop.weight
     adopters = pop.adopted
     dom_user = (
         adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
     )
+    demand = m.demand.sum(axis=(0, 1))
+    dom = hosting == DOMESTIC
+    fill = np.divide(by_provider, demand, out=np.zeros_like(by_provider), where=demand > 0)
+    volume_served = m.volume.sum(axis=(0, 1)) * fill
+    bound = (delivery.served + delivery.rerouted + delivery.unmet)[regulated][:, SENSITIVE_BOUND].sum()
     electricity = sum(c.electricity_gwh for c in m.datacentres) * 4
-    eflops = m.domestic_eflops
     best = m.best_domestic_capability
+    committed = sum(c.committed_mw for c in m.datacentres)
+    market = m.chip_market["domestic"]
     out = {
         "adoption_rate": _share(w[adopters].sum(), w.sum()),
-        "domestic_share": _share(by_host[DOMESTIC], total),
+        "domestic_share": _share(by_provider[hosting == DOMESTIC].sum(), total),
         "domestic_user_share": _share(w[dom_user].sum(), w[adopters].sum()),
-        "sovereign_share_regulated": _share(reg[:, :, hosting != ABROAD].sum(), reg_total),
-        "domestic_share_regulated": _share(reg[:, :, hosting == DOMESTIC].sum(), reg_total),
-        "abroad_share_sensitive": _share(sensitive[:, :, hosting == ABROAD].sum(), sensitive.sum()),
+        "sovereign_share_regulated": _share(where_japan[regulated].sum(), done[regulated].sum()),
+        "domestic_share_regulated": _share(served[regulated][:, :, hosting == DOMESTIC].sum(), done[regulated].sum()),
+        "abroad_share_sensitive": _share(
+            where_abroad[regulated][:, sensitive].sum(), done[regulated][:, sensitive].sum()
+        ),
         "digital_deficit_ai_jpy_bn": deficit_ai,
         "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
-        "foreign_ai_spend_jpy_bn": 4 * (by_host[ABROAD] + by_host[IN_JAPAN]),
+        "foreign_ai_spend_jpy_bn": 4 * (by_provider[hosting != DOMESTIC].sum() + rerouted),
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
-        "domestic_compute_eflops": eflops,
+        "domestic_compute_eflops": m.domestic_eflops,
         "domestic_operator_eflops": m.eflops(m.domestic_dcs),
         "gpus_installed": float(sum(c.gpus.sum() for c in m.datacentres)),
         "dc_power_mw": sum(c.built_mw for c in m.datacentres),
-        "dc_power_pipeline_mw": sum(c.committed_mw - c.built_mw for c in m.datacentres),
+        "dc_power_pipeline_mw": committed - sum(c.built_mw for c in m.datacentres),
         "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
+        "dc_power_used_mw": sum(c.power_used_mw for c in m.datacentres),
         "electricity_gwh": electricity,
         "co2_mt": electricity * p["grid_co2_kg_per_kwh"] / 1000,
         "best_domestic_capability": best,
@@ -121,14 +172,41 @@ def quarter_outcomes(m: SovereignAIModel, spend: np.ndarray, flows: dict[str, An
         "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
         **{f"spent_{prog}_jpy_bn": gov.spent[prog] for prog in PROGRAMMES},
         "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
-        "unmet_compute_demand_share": m.unmet_compute_share,
-        "gpu_hour_price_jpy": m.price_jpy_per_hour,
-        "gpu_orders_unfilled_share": m.gpu_orders_unfilled_share,
+        "unmet_compute_demand_share": _share(
+            sum(r.demand_hours - r.sold_hours for r in m.pool_results.values()),
+            sum(r.demand_hours for r in m.pool_results.values()),
+        ),
+        "gpu_hour_price_jpy": m.price_jpy_per_hour["domestic"],
+        "gpu_orders_unfilled_share": market.unfilled_share if market else 0.0,
         "adoption_subsidy_rate": m.adoption_subsidy_rate,
         "researchers": m.talent_pool,
         "data_stock_btokens": m.data_stock_btokens,
         "compute_hhi": concentration(np.array([c.h100eq for c in m.datacentres])),
         "foreign_outage": float(env.foreign_outage[t]),
+        "ai_spend_jpy_bn": 4 * demand.sum(),
+        "domestic_ai_volume_jpy26_bn": 4 * volume_served[hosting == DOMESTIC].sum(),
+        "foreign_ai_volume_jpy26_bn": 4 * volume_served[hosting != DOMESTIC].sum(),
+        "foreign_price_index": float(m.offers.list_price[hosting == ABROAD].min(initial=np.inf))
+        if (hosting == ABROAD).any()
+        else 0.0,
+        "domestic_price_index": float(np.average(m.offers.price[dom], weights=demand[dom]))
+        if demand[dom].sum() > 0
+        else 0.0,
+        "domestic_volume_share": _share(volume_served[hosting == DOMESTIC].sum(), volume_served.sum()),
+        "domestic_infra_share": _share(by_provider[np.isin(hosting, (DOMESTIC, OPEN_DOMESTIC))].sum(), total),
+        "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
+        "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
+        "unmet_sensitive_share": _share(delivery.unmet[regulated][:, SENSITIVE_BOUND].sum(), bound),
+        "rerouted_abroad_jpy_bn": 4 * rerouted,
+        "offshore_compute_spend_jpy_bn": 4 * flows.get("offshore_training", 0.0),
+        "accelerator_imports_jpy_bn": 4 * m.accelerator_spend_jpy_bn,
+        "gpu_price_ratio": market.price_ratio if market else 1.0,
+        "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
+        "utilisation_domestic": m.pool_results["domestic"].utilisation,
+        "grid_headroom_mw": float((m.grid_limit_mw[t] - m.committed_by_region()).clip(min=0).sum()),
+        "champion_award_jpy_bn": gov.spent[AWARD],
+        "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
+        "fx_jpy_per_usd": float(env.fx[t]),
     }
     for k, name in enumerate(m.provider_names):
         uses = adopters & (pop.provider[:, GENERAL] == k)
@@ -136,7 +214,7 @@ def quarter_outcomes(m: SovereignAIModel, spend: np.ndarray, flows: dict[str, An
     for s, sector in enumerate(m.sector_names):
         in_sector = pop.sector == s
         out[f"adoption_{sector}"] = _share(w[in_sector & adopters].sum(), w[in_sector].sum())
-        out[f"domestic_share_{sector}"] = _share(spend[s][:, hosting == DOMESTIC].sum(), spend[s].sum())
+        out[f"domestic_share_{sector}"] = _share(served[s][:, hosting == DOMESTIC].sum(), done[s].sum())
     return {k: float(v) for k, v in out.items()}
 
 

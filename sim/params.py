@@ -117,6 +117,8 @@ def _fmt(x: float | None) -> str:
         return "?"
     if isinstance(x, float) and (abs(x) >= 1e6 or (x != 0 and abs(x) < 1e-3)):
         return f"{x:g}"
+    if isinstance(x, int) and abs(x) >= 10**15:  # a huge whole number reads best in scientific notation
+        return f"{float(x):.3g}"
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
@@ -188,9 +190,24 @@ PARAMS_LIST: tuple[Param, ...] = (
        group="lever"),
     _P("grant_concentration", 1.0, "-", "merit exponent for grant allocation (0 = equal split, 3 = to the leader)",
        "assumption; GENIAC selects by merit, Noetra concentrates on one champion", 0.0, 5.0, group="lever"),
-    _P("champion_grant_share", 0.5, "share", "share of compute and R&D grants reserved for the national champion",
-       "assumption; Noetra was awarded the ¥1tn foundation-model programme, ¥387.3bn in FY2026 (Jiji, 30 Jun 2026)",
+    _P("champion_grant_share", 0.0, "share", "share of the plan's compute and R&D grants reserved for the national champion",
+       "assumption: the champion is funded by its own award (champion_award_*), so the plan's grants go by merit",
        0.0, 1.0, group="lever"),
+    _P("champion_award_total_jpy_bn", 1000.0, "¥bn", "foundation-model award to the national champion (own line, outside the plan budget)",
+       "Japan Times, Jiji, Asia Times (30 Jun 2026): Noetra with AIST, about ¥1tn over five years, GX-bond funded",
+       0.0, 5000.0, group="lever"),
+    _P("champion_award_first_year_jpy_bn", 387.3, "¥bn", "award tranche appropriated in FY2026 (the rest is even over the later years)",
+       "Jiji, 22 Dec 2025; Japan Times, 30 Jun 2026: ¥387.3bn for the domestic foundation model in the FY2026 budget",
+       0.0, 5000.0, group="lever"),
+    _P("champion_award_years", 5, "years", "fiscal years of award tranches from FY2026",
+       "Japan Times, 30 Jun 2026: about ¥1tn over five years", 1, 10, group="lever"),
+    _P("champion_award_compute_share", 0.3, "share", "share of the award spent on GPU-hours in Japan (the rest pays staff, data and hardware for physical AI)",
+       "assumption: one 1-trillion-parameter dense run needs ~1.2e26 FLOP, ~8e7 H100-hours at 40% utilisation "
+       "(estimate), ~¥30bn at rental prices; the award also funds data, staff and physical-AI work (Japan Times, "
+       "30 Jun 2026)", 0.0, 1.0, group="lever"),
+    _P("champion_review_min_gain_points", 1.0, "points", "capability gain a yearly review asks for before the next tranche (0 = always paid)",
+       "Yomiuri, 21 Dec 2025: aid after the first year tied to results; the threshold is an assumption", 0.0, 20.0,
+       group="lever"),
     _P("unspent_policy", "carry_over", "-", "what happens to money a programme did not spend by fiscal-year end",
        "assumption; fund-type (kikin) budgets carry over, ordinary appropriations lapse", choices=(
            "carry_over", "lapse"), group="lever"),
@@ -242,39 +259,64 @@ PARAMS_LIST: tuple[Param, ...] = (
        _A, 1.0, 30.0, group="structure"),
     _P("frontier_flop_2026", 5e26, "FLOP", "effective training compute of the frontier model in FY2026Q1",
        "estimate (Epoch AI database): largest 2025 runs ~5e26 FLOP; GPT-4 ~2.1e25", 1e25, 1e28),
-    _P("frontier_compute_growth_per_year", 4.0, "x per year", "growth of the frontier's training compute",
-       "Epoch AI (Sevilla et al.): training compute of frontier models grows 4–5x a year", 1.0, 10.0),
+    _P("frontier_compute_growth_per_year", 4.0, "x per year", "growth of the frontier's training compute until the slowdown",
+       "Epoch AI, 'Training compute of frontier AI models grows by 4-5x per year' (2024)", 1.0, 10.0),
+    _P("frontier_slowdown_year", 2030, "fiscal year", "first year the frontier's compute growth slows (power, chips, money bind)",
+       "Epoch AI, 'Can AI scaling continue through 2030?' (Aug 2024): ~2e29 FLOP runs feasible by 2030, power binds first",
+       2026, 2045),
+    _P("frontier_compute_growth_after_per_year", 2.0, "x per year", "growth of the frontier's training compute after the slowdown",
+       "assumption within Cottier et al. (arXiv 2405.21015): the cost of the largest runs grows 2.4x a year and cannot "
+       "outgrow investment for long", 1.0, 5.0),
     _P("algorithmic_efficiency_growth_per_year", 3.0, "x per year", "growth of algorithmic efficiency (all models)",
        "Epoch AI (Ho et al. 2024): compute to reach a given performance halves every ~8 months", 1.0, 10.0),
     _P("mfu", 0.4, "share", "model FLOP utilisation of training runs",
        "MODEL.md estimate: 1T dense model ~1.2e26 FLOP, ~8e7 H100-hours at 40% utilisation", 0.1, 0.7),
-    _P("compute_spend_share", 0.25, "share per quarter", "share of a developer's cash bid for training compute",
+    _P("compute_spend_share", 0.15, "share per quarter", "share of a developer's cash bid for training compute",
        _A, 0.05, 1.0),
-    _P("offshore_compute_share", 0.5, "share", "share of unserved training demand bought from clouds abroad",
-       "assumption: developers rent foreign cloud GPUs when Japan's are short; it adds to the digital deficit",
-       0.0, 1.0),
+    _P("offshore_compute_share", 0.8, "share", "largest share of a developer's own training compute it may rent abroad",
+       "assumption: part of training data (customer and licensed Japanese data) may not leave Japan", 0.0, 1.0),
+    _P("training_venue_price_beta", 4.0, "utility per log price", "how strongly developers pick where to train by price",
+       "assumption: GPU-hours are close substitutes across clouds; 4 means a 10% dearer venue loses ~1/3 of its share",
+       0.0, 20.0),
+    _P("offshore_training_premium", 0.15, "share", "extra cost of training abroad (data transfer, latency, legal review)",
+       _A, 0.0, 1.0),
+    _P("grant_compute_abroad_allowed", False, "-", "compute bought with public grants and the award may run abroad",
+       "METI: the economic-security programme's compute must be offered in Japan; GENIAC cycle 1 bought Google Cloud "
+       "capacity (Dempa Shimbun, 2 Feb 2024)", group="lever"),
+    _P("japan_region_compute_deficit_share", 0.3, "share", "share of GPU-hour rent at foreign hyperscalers' Japan regions paid abroad",
+       "assumption: intra-group fees and margins go abroad; power, buildings and staff are local", 0.0, 1.0),
+    _P("domestic_serving_compute_share", 0.6, "share", "share of domestic serving cost that is GPU-hours (the rest: staff, in yen)",
+       _A, 0.0, 1.0),
     _P("salary_jpy_mn_per_researcher", 15.0, "¥mn/year", "cost of a researcher to a developer",
        _A, 5.0, 100.0),
     _P("price_margin", 0.3, "share", "developers' mark-up over inference cost", _A, 0.0, 2.0),
     _P("domestic_serving_cost_index", 0.7, "index", "domestic inference cost per unit service (foreign 2026 = 1)",
        "assumption; domestic models are smaller (e.g. tsuzumi runs on one GPU)", 0.1, 5.0),
-    _P("private_investment_jpy_bn_per_year", 100.0, "¥bn/year", "private capital into domestic developers",
-       "JRI: private AI investment 2023 Japan ~¥0.1tn (US ~¥10tn, China ~¥1.2tn)", 0.0, 3000.0),
+    _P("private_investment_jpy_bn_per_year", 50.0, "¥bn/year", "private capital into the modelled domestic developers",
+       "assumption: part of Japan's private AI investment, ~¥0.1tn in 2023 for all AI (JRI; US ~¥10tn, China ~¥1.2tn)",
+       0.0, 3000.0),
     _P("private_investment_revenue_elasticity", 0.5, "-", "private inflow response to developers' revenue growth",
        _A, 0.0, 3.0),
     _P("private_crowd_in_per_public_jpy", 0.3, "¥ per ¥", "private money drawn in per yen of public support",
        _A, 0.0, 2.0),
     # --- foreign providers and the environment --------------------------------------------------------
-    _P("foreign_price_decline_per_year", 0.3, "share per year", "yearly fall of foreign AI prices in USD",
-       "assumption; provider price pages 2025–26 show cheaper tiers (GPT-5 mini at 1/5 of GPT-5)", 0.0, 0.9),
-    _P("fx_jpy_per_usd", 150.0, "¥ per $", "exchange rate in FY2026", "assumption; 2024–25 average near ¥150",
-       80.0, 250.0),
+    _P("foreign_price_decline_per_year", 0.3, "share per year", "yearly fall of foreign AI list prices in USD",
+       "assumption between the frontier's slow price falls and ~10x a year at constant capability (a16z, 'Welcome "
+       "to LLMflation', 12 Nov 2024; Epoch AI, 'LLM inference prices have fallen rapidly but unequally across "
+       "tasks', 12 Mar 2025)", 0.0, 0.9),
+    _P("serving_cost_decline_per_year", 0.3, "share per year", "yearly fall in the cost of serving a unit of AI on given hardware (models get more efficient)",
+       "assumption: the technology behind foreign price falls (smaller, distilled models) is open to domestic "
+       "providers too; set equal to foreign_price_decline_per_year by default", 0.0, 0.9),
+    _P("fx_jpy_per_usd", 150.0, "¥ per $", "exchange rate in FY2026 (dollar prices of foreign AI and GPUs convert at it)",
+       "assumption; 2024–25 average near ¥150", 80.0, 250.0),
     _P("fx_drift_per_year", 0.0, "share per year", "yearly change of the ¥/$ rate (+ = weaker yen)", _A,
        -0.2, 0.2),
     _P("sovereign_cloud_price_premium", 0.15, "share", "price premium of foreign models hosted in Japan", _A,
        0.0, 1.0),
     _P("hosted_in_japan_deficit_share", 0.7, "share", "share of spend on Japan-hosted foreign AI paid abroad",
        "assumption: licence fees and margins go abroad; local compute, power and staff stay", 0.0, 1.0),
+    _P("open_weight_deficit_share", 0.05, "share", "share of spend on foreign open-weight models run in Japan paid abroad",
+       "assumption: open weights carry no licence fee; support contracts and tools go abroad", 0.0, 1.0),
     _P("chinese_provider_enabled", False, "-", "offer a Chinese open-model provider to Japanese users", _A),
     _P("foreign_outage_prob_per_year", 0.02, "per year", "chance of a foreign disruption (outage, sanction)",
        _A, 0.0, 0.5),
@@ -284,12 +326,14 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("foreign_outage_scope", "abroad", "-", "which foreign offers a disruption cuts",
        "assumption: an outage cuts service from abroad; a sanction also cuts Japan-hosted foreign models",
        choices=("abroad", "all")),
-    _P("gpu_supply_japan_h100eq_per_year", 20000.0, "H100-eq per year", "accelerators the world market sells Japan at the base price",
-       "assumption, calibrated so installed compute reaches ~60–120 EFLOPS by end FY2027 (METI: 60 EFLOPS, "
-       "on track); of the order of SoftBank's and Sakura's announced 10k-GPU builds", 0.0, 500000.0),
-    _P("gpu_supply_price_elasticity", 1.0, "-", "how much more of the world's supply Japan gets when it pays more",
-       "assumption: allocation follows price; a tight domestic market outbids others", 0.0, 3.0),
-    _P("hyperscaler_supply_h100eq_per_year", 20000.0, "H100-eq per year", "accelerators foreign hyperscalers can add to their Japan regions",
+    _P("gpu_supply_japan_h100eq_per_year", 150000.0, "H100-eq per year", "accelerators the world market sells Japan at list price in a normal year",
+       "estimate: Japan's ~1-2% share of world AI accelerator output (Epoch AI, 'Can AI scaling continue through "
+       "2030?', Aug 2024: ~100m H100-eq producible by 2030); SoftBank alone plans ~¥2tn of AI data centres over "
+       "six years (Yomiuri, 21 Dec 2025)", 0.0, 1000000.0),
+    _P("gpu_supply_price_elasticity", 0.5, "-", "elasticity of the world's allocation to Japan to the price paid above list",
+       "assumption: beyond its normal allocation Japan gets more only by outbidding other buyers; within a quarter "
+       "supply is inelastic (H100 server lead times 36-52 weeks at the 2023 peak, Tom's Hardware, Nov 2023)", 0.0, 3.0),
+    _P("hyperscaler_supply_h100eq_per_year", 40000.0, "H100-eq per year", "accelerators foreign hyperscalers can add to their Japan regions",
        "assumption; AWS (¥2.26tn 2023–27), Microsoft ($2.9bn) and Oracle ($8bn) announced Japan builds, AI only in part",
        0.0, 500000.0),
     _P("gpu_shock_start_quarter", -1, "quarter", "start of a GPU export-control or supply shock (-1: none)",
@@ -299,6 +343,12 @@ PARAMS_LIST: tuple[Param, ...] = (
        _A, 0.0, 1.0),
     _P("gpu_price_scale", 1.0, "x", "multiplier on GPU list prices (H100 ~$30k, B200 ~$50k)",
        "market estimates: H100 ~$25–40k, B200 ~$40–70k", 0.3, 3.0),
+    _P("server_cost_overhead", 1.5, "x", "cost of a deployed accelerator (servers, network, storage) over the chip's price",
+       "estimate: a GB200 NVL72 rack at $3.1-5m is $43-70k per GPU against $30-40k for the chip (AI Infra Map TCO tool; "
+       "Stratrix)", 1.0, 3.0),
+    _P("gpu_rent_decline_per_year", 0.1, "share per year", "yearly fall in what an installed accelerator earns as newer chips arrive",
+       "estimate from the H100 rental index as reported by SemiAnalysis: $8-12 (2023), $2.85 (early 2024), $1.70 "
+       "(Oct 2025), $2.35 (Mar 2026, 1-year contract)", 0.0, 0.6),
     _P("gpu_lifetime_years", 5.0, "years", "service life of an accelerator", _A, 2.0, 10.0),
     _P("domestic_accelerator_year", 2029, "fiscal year", "first year a domestic accelerator (MN-Core on Rapidus) ships",
        "assumption; Rapidus targets 2nm mass production in 2027", 2026, 2045),
@@ -312,20 +362,39 @@ PARAMS_LIST: tuple[Param, ...] = (
        -0.1, 0.3),
     _P("grid_co2_kg_per_kwh", 0.45, "kg/kWh", "CO2 intensity of grid electricity",
        "assumption; Japanese grid emission factors ~0.43–0.47 kg/kWh (MoE)", 0.0, 1.0),
-    _P("grid_headroom_scale", 1.0, "x", "multiplier on grid headroom for data centres in every region",
-       "OCCTO Jan 2025 outlook: data-centre and fab demand 0.56 GW (FY2025) to 5.38 GW (FY2030)", 0.0, 5.0),
+    _P("grid_headroom_scale", 1.0, "x", "multiplier on new grid connections open to AI data centres in every region",
+       "OCCTO outlook (ITmedia, 29 Jan 2025): data-centre and fab peak demand +0.56 GW (FY2025), +5.38 GW (FY2030), "
+       "+7.15 GW (FY2034; data centres 6.16 GW); sim/data/regions.csv splits the AI part by region", 0.0, 5.0),
+    _P("ai_share_of_dc_grid", 0.5, "share", "share of new data-centre grid connections that go to AI (GPU) data centres",
+       "assumption; Wood Mackenzie (RCR Wireless, 29 Aug 2025): data-centre use 19 TWh (2024) to 57-66 TWh (2034), "
+       "driven by AI", 0.1, 1.0),
+    _P("server_power_overhead", 2.0, "x", "all-in IT power per accelerator over its chip's rated power (servers, network)",
+       "Epoch AI, 'Can AI scaling continue through 2030?' (Aug 2024): ~1.7 kW per H100 all-in; GB200 NVL72 "
+       "~120 kW a rack (~1.7 kW per GPU)", 1.2, 3.0),
     # --- data centres ---------------------------------------------------------------------------------
     _P("gpu_hour_price_usd_2026", 2.35, "$ per H100-hour", "GPU-hour rental price at target utilisation, before energy",
        "SemiAnalysis H100 rental index as reported: $2.35 (Mar 2026, 1-year contract); Japan's energy cost is added",
        0.5, 12.0),
+    _P("market_adjustment_per_quarter", 0.4, "share", "share of a new market signal (tightness, cheaper venue) acted on within a quarter",
+       "assumption: GPU-hours are sold on contracts of months to a year (SemiAnalysis quotes 1-year contracts), so "
+       "prices and buyers' venues adjust gradually", 0.05, 1.0),
+    _P("open_weight_constant", -1.3, "utility", "alternative-specific constant of foreign open-weight models run in Japan",
+       "assumption: integration and operation in-house cost more than an API; set so open weights serve ~10% of "
+       "enterprise AI spend in FY2026 (no survey share found)", -10.0, 5.0),
     _P("gpu_price_utilisation_elasticity", 0.5, "-", "how steeply the GPU-hour price rises with utilisation", _A,
        0.0, 5.0),
     _P("target_utilisation", 0.8, "share", "utilisation at which the GPU-hour price is at its base level", _A,
        0.3, 0.98),
     _P("gpu_hour_capex_cost_share", 0.7, "share", "share of the GPU-hour price that pays back hardware capex",
        "assumption; Epoch AI: energy is 2–6% of frontier training cost, hardware most of the rest", 0.2, 0.95),
-    _P("background_gpu_demand_share", 0.3, "share", "share of domestic GPU-hours used by other AI work",
-       "assumption: academia, non-LLM AI and enterprise fine-tuning", 0.0, 0.9),
+    _P("background_gpu_demand_share", 0.4, "share", "GPU-hour demand from other AI work in FY2026, as a share of FY2026 capacity",
+       "assumption: academia, non-LLM AI, enterprise fine-tuning; Sakura reports 80-90% utilisation (Bloomberg, "
+       "30 Oct 2024)", 0.0, 0.9),
+    _P("background_gpu_demand_growth_per_year", 0.3, "share per year", "growth of other AI work's GPU-hour demand at constant prices",
+       "assumption near the AI market's growth (IDC Japan: AI systems ¥1.076tn 2024 to ¥2.89tn 2028, ASCII, "
+       "18 Nov 2024)", 0.0, 1.5),
+    _P("gpu_hour_demand_price_elasticity", 1.0, "-", "price elasticity of other AI work's GPU-hour demand", _A,
+       0.0, 3.0),
     _P("dc_capex_jpy_bn_per_mw", 1.5, "¥bn per MW", "construction cost of data-centre shell and power per MW",
        "assumption; SoftBank ~¥150bn for its subsidised build (METI)", 0.3, 6.0),
     _P("build_lag_quarters", 8, "quarters", "time from the decision to build to capacity in use",
@@ -346,8 +415,9 @@ PARAMS_LIST: tuple[Param, ...] = (
        "Sultan, Farley & Lehmann 1990: p ≈ 0.03", 0.0, 1.0),
     _P("bass_q", 0.38, "per year", "Bass imitation coefficient (peer influence)",
        "Sultan, Farley & Lehmann 1990; Van den Bulte & Stremersch 2004: q ≈ 0.38", 0.0, 3.0),
-    _P("adoption_value_elasticity", 0.3, "-", "response of the adoption hazard to the value of AI on offer",
-       "assumption: the Bass hazard scales with exp(elasticity x change in logit inclusive value)", 0.0, 3.0),
+    _P("adoption_value_elasticity", 0.5, "-", "elasticity of the adoption hazard to the quality-adjusted price of AI on offer",
+       "assumption (no Japanese estimate found): the hazard scales with (value for money)^elasticity, value measured by "
+       "the logit inclusive value in log-price units; ICT adoption price elasticities are commonly 0.3–1.5", 0.0, 3.0),
     _P("initial_adoption_scale", 1.0, "x", "multiplier on FY2026 adoption by size class",
        "MIC White Paper 2024/2025: 46.8% of firms use generative AI; policies at ~56% of large, ~34% of SMEs",
        0.0, 1.5),
@@ -372,8 +442,13 @@ PARAMS_LIST: tuple[Param, ...] = (
        "assumption, set so domestic providers start with ~7% of enterprises' AI spend (NTT and NEC target tens of ¥bn a year)", -5.0, 5.0),
     _P("sovereignty_penalty", 1.5, "utility", "penalty on foreign AI served from abroad for sensitive work (half if hosted in Japan)",
        _A, 0.0, 10.0),
-    _P("ai_spend_growth_per_year", 0.25, "share per year", "growth of AI spend per adopting enterprise", _A,
-       0.0, 1.0),
+    _P("ai_spend_growth_per_year", 0.25, "share per year", "growth of AI demand per adopting enterprise at constant prices",
+       "assumption, set so enterprises' AI services spend (adoption and use together) reaches ~¥1.8-2tn by FY2030 "
+       "(JEITA: generative-AI demand in Japan ~¥1.8tn by 2030, Weekly BCN, 11 Jan 2024)", 0.0, 1.5),
+    _P("ai_demand_price_elasticity", 0.6, "-", "price elasticity of enterprises' AI service volume (spend = volume x price)",
+       "assumption: enterprise budgets respond less than 1:1 in the short run; Google's token volume grew ~50x a year "
+       "while prices fell ~10x (Google I/O and earnings as reported; a16z, 'Welcome to LLMflation', 12 Nov 2024), "
+       "a long-run elasticity above 1 that mixes in new uses", 0.0, 2.0),
     _P("spend_large_jpy_mn_per_year", 60.0, "¥mn/year", "AI services spend of a large adopting enterprise", _A,
        1.0, 1000.0),
     _P("spend_medium_jpy_mn_per_year", 1.0, "¥mn/year", "AI services spend of a medium adopting enterprise", _A,

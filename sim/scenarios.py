@@ -10,12 +10,12 @@ A scenario file holds a one-line ``description`` and a ``[parameters]`` table::
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from sim.errors import ScenarioError
 from sim.params import ParameterError, checked, resolve
+from sim.tomlfiles import read_toml
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 
@@ -47,7 +47,10 @@ def read_scenario(path: Path) -> tuple[str, dict[str, Any]]:
 
     """
     data, overrides = _read(Path(path), allowed=("description", "parameters"))
-    return str(data.get("description", "")), overrides
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ScenarioError(f'{path}: description = {description!r} must be text in quotes, e.g. "Twice the budget"')
+    return description, overrides
 
 
 def read_params_file(path: Path) -> tuple[int | None, str, dict[str, Any]]:
@@ -70,13 +73,7 @@ def read_params_file(path: Path) -> tuple[int | None, str, dict[str, Any]]:
 
 
 def _read(path: Path, allowed: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot read: {err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: malformed TOML: {err}") from None
+    text, data = read_toml(path, ScenarioError, "scenario file")
     extra = set(data) - set(allowed)
     if extra:
         key = sorted(extra)[0]

@@ -16,6 +16,9 @@ CUMULATIVE: dict[str, str] = {
     "foreign_ai_spend_jpy_bn": "foreign_ai_spend_cum_jpy_bn",
     "domestic_ai_revenue_jpy_bn": "domestic_ai_revenue_cum_jpy_bn",
     "private_investment_jpy_bn": "private_investment_cum_jpy_bn",
+    "offshore_compute_spend_jpy_bn": "offshore_compute_spend_cum_jpy_bn",
+    "accelerator_imports_jpy_bn": "accelerator_imports_cum_jpy_bn",
+    "unmet_ai_demand_jpy_bn": "unmet_ai_demand_cum_jpy_bn",
     "electricity_gwh": "electricity_cum_gwh",
     "co2_mt": "co2_cum_mt",
 }

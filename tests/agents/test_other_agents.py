@@ -65,10 +65,15 @@ def test_datacentre_economics(small_model):
     m = small_model()
     c = m.domestic_dcs[0]
     gen = int(m.env.new_gen[0])
-    dear = c.chip_npv_jpy_bn(gen, 2000.0, 0.0)
-    cheap = c.chip_npv_jpy_bn(gen, 10.0, 0.0)
-    subsidised = c.chip_npv_jpy_bn(gen, 10.0, 0.5)
-    assert dear > 0 > cheap and subsidised > cheap
+    dear = c.chip_npv_jpy_bn(gen, 2000.0)
+    cheap = c.chip_npv_jpy_bn(gen, 10.0)
+    assert dear > 0 > cheap
+    assert c.chip_npv_jpy_bn(gen, 2000.0, price_ratio=2.0) < dear  # a dearer chip is worth less to buy
+    # The break-even price ratio is where the NPV crosses zero, and support raises it.
+    ratio = c.breakeven_price_ratio(gen, 2000.0)
+    assert c.chip_npv_jpy_bn(gen, 2000.0, price_ratio=ratio) == pytest.approx(0.0, abs=1e-12)
+    m.p["investment_tax_credit_rate"] = 0.3
+    assert c.breakeven_price_ratio(gen, 2000.0) > ratio
     assert annuity_factor(0.0, 5) == 5 and annuity_factor(0.08, 5) < 5
     free = c.free_slots(gen)
     c.install(gen, free)

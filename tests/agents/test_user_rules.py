@@ -23,6 +23,7 @@ def offers(**kw):
         capability=np.array([-20.0, -1.0, 0.0]),
         japanese=np.array([0.9, 0.75, 0.75]),
         price=np.array([0.9, 1.15, 1.0]),
+        list_price=np.array([0.9, 1.15, 1.0]),
         hosting=np.array([DOMESTIC, IN_JAPAN, ABROAD]),
         available=np.array([True, True, True]),
         disruption_record=np.zeros(3),

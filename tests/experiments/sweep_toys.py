@@ -50,3 +50,37 @@ def slow(*, seed: int, sleep: float = 0.02, **params: float) -> dict:
 def trivial(*, seed: int, **params: float) -> dict[str, float]:
     """Does nothing: measures the engine's own overhead."""
     return {"y": 0.0}
+
+
+def hangs_when_high(*, seed: int, x1: float = 0.0, hang: float = 3600.0, hanging: str = "", **params: float) -> dict:
+    """Never returns (sleeps ``hang`` s) for x1 > 2.5: a run stuck inside C code, which no exception can stop.
+
+    When it starts hanging it writes the time into the file ``hanging`` (if given).
+    """
+    if x1 > 2.5:
+        if hanging:
+            with open(hanging, "w") as handle:
+                handle.write(repr(time.time()))
+        time.sleep(hang)
+    return with_series(seed=seed, x1=x1, **params)
+
+
+def loops_when_high(*, seed: int, x1: float = 0.0, **params: float) -> dict:
+    """Loops for ever in Python for x1 > 2.5 (the time limit stops it with an exception)."""
+    while x1 > 2.5:
+        pass
+    return with_series(seed=seed, x1=x1, **params)
+
+
+_CALLS = {"n": 0}
+
+
+def dies_once_mid_batch(*, seed: int, flag: str = "", **params: float) -> dict:
+    """SIGKILLs its own worker process on its second run, once per ``flag`` file (a worker lost mid-batch)."""
+    import signal
+
+    _CALLS["n"] += 1
+    if flag and _CALLS["n"] == 2 and not os.path.exists(flag):
+        open(flag, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return hangs_when_high(seed=seed, **params)

@@ -14,6 +14,7 @@ from experiments.errors import ExperimentError, StoreError
 from experiments.store import Store
 from experiments.sweep import choose_batch_size
 from sim.cli import main
+from sim.outputs import OutputError
 
 ISH = "sweep_toys:ishigami"
 
@@ -163,7 +164,7 @@ def test_a_folder_in_use_or_not_a_sweep_is_refused(ishigami_file, sweep, tmp_pat
     path = ishigami_file()
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(StoreError, match="is not empty and holds no sweep"):
+    with pytest.raises(OutputError, match="holds files sovai did not write"):
         sweep(path, out="other", model=ISH)
     with Store(tmp_path / "busy").lock(), pytest.raises(StoreError, match="in use by a running sweep"):
         sweep(path, out="busy", model=ISH)

@@ -5,6 +5,7 @@ import pytest
 
 import sim
 from agents import DataCentre, DomesticDeveloper, ForeignProvider, Government, UserAgent
+from agents.government import AWARD
 from sim.outcomes import COLUMNS
 from sim.params import PROGRAMMES
 
@@ -122,8 +123,10 @@ def test_money_flows_balance(small_model):
     m = small_model(quarters=8)
     m.run_for(8)
     gov = m.government
-    ledger = sum(amount for *_, amount in gov.ledger)
-    assert ledger == pytest.approx(gov.spent_jpy_bn)
+    plan = sum(amount for _, prog, _, amount in gov.ledger if prog != AWARD)
+    award = sum(amount for _, prog, _, amount in gov.ledger if prog == AWARD)
+    assert plan == pytest.approx(gov.spent_jpy_bn)
+    assert award == pytest.approx(gov.spent[AWARD]) and award > 0  # the award is its own line
     by_recipient: dict[str, float] = {}
     for _, _, who, amount in gov.ledger:
         by_recipient[who] = by_recipient.get(who, 0.0) + amount
@@ -154,3 +157,22 @@ def test_agents_import_before_sim():
 
     done = subprocess.run([sys.executable, "-c", "import agents, sim; sim.SovereignAIModel"], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
+
+
+def test_a_shorter_run_is_the_start_of_the_longer_one():
+    """Random streams by purpose: the horizon changes no draw, so 20 quarters are the first 20 of 40."""
+    params = {"n_user_agents": 400, "foreign_outage_prob_per_year": 0.3}
+    long = sim.run(params, seed=11, quarters=40)["timeseries"]
+    short = sim.run(params, seed=11, quarters=20)["timeseries"]
+    pd.testing.assert_frame_equal(short, long.iloc[:20])
+
+
+def test_events_are_recorded_where_they_happen():
+    ts = sim.run(
+        {"n_user_agents": 300, "foreign_outage_start_quarter": 4, "gpu_shock_start_quarter": 8}, seed=2, quarters=12
+    )["timeseries"]
+    assert "foreign AI disruption begins" in ts["events"].iloc[4]
+    assert "GPU supply shock begins" in ts["events"].iloc[8]
+    assert "FY2026 plan budget appropriated" in ts["events"].iloc[0]
+    assert "award review" in ts["events"].iloc[4]
+    assert ts["events"].str.contains("MW completed").any()

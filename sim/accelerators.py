@@ -1,0 +1,73 @@
+"""The world market for accelerators, as Japan's buyers see it.
+
+In a normal year the world sells Japan up to its usual allocation ``A`` (H100-equivalents a
+quarter) at the list price; beyond that Japan gets more only by outbidding other buyers, so the
+price rises along a supply curve ``P(Q) = P_list · (Q / A)^(1/ε)`` for ``Q > A`` (ε =
+``gpu_supply_price_elasticity``). Export controls and shortages are shocks that cut ``A``: the
+same orders then meet a higher price.
+
+Buyers order what their demand forecast asks for, but only as long as a chip still pays for itself
+at the price: an order book that would push the price past what the marginal chip is worth is cut
+to the quantity at which the price equals that break-even price. So the market clears — orders go
+unfilled only because they stop paying, never by a quota — and a capex subsidy or tax credit, which
+raises the break-even price, buys more chips when supply is tight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """Outcome of one quarter's accelerator market.
+
+    Attributes:
+        quantity_h100eq: Accelerators bought (H100-equivalents).
+        price_ratio: Price paid over list price (≥ 1).
+        wanted_h100eq: What buyers' forecasts asked for.
+    """
+
+    quantity_h100eq: float
+    price_ratio: float
+    wanted_h100eq: float
+
+    @property
+    def unfilled_share(self) -> float:
+        """Share of the wanted accelerators not bought because they no longer paid at the price."""
+        return 1 - self.quantity_h100eq / self.wanted_h100eq if self.wanted_h100eq > 0 else 0.0
+
+
+def price_ratio(quantity: float, allocation: float, elasticity: float) -> float:
+    """Price over list at which the world sells Japan ``quantity`` (``inf`` beyond a fixed supply)."""
+    if quantity <= allocation:
+        return 1.0
+    if elasticity <= 0 or allocation <= 0:
+        return float("inf")
+    return (quantity / allocation) ** (1 / elasticity)
+
+
+def quantity_at(ratio: float, allocation: float, elasticity: float) -> float:
+    """Accelerators the world sells Japan at ``ratio`` × list price (the inverse of :func:`price_ratio`)."""
+    if ratio < 1:
+        return 0.0
+    return allocation * ratio**elasticity if elasticity > 0 else allocation
+
+
+def clear(wanted: float, allocation: float, elasticity: float, breakeven_ratio: float) -> Clearing:
+    """Clear the market for ``wanted`` accelerators.
+
+    Args:
+        wanted: H100-equivalents buyers' forecasts ask for.
+        allocation: What the world sells Japan this quarter at list price.
+        elasticity: Supply elasticity beyond the allocation.
+        breakeven_ratio: Price over list at which the marginal chip just pays for itself.
+    """
+    wanted = max(wanted, 0.0)
+    if wanted == 0 or breakeven_ratio < 1:
+        return Clearing(0.0, 1.0, wanted)
+    ratio = price_ratio(wanted, allocation, elasticity)
+    if ratio <= breakeven_ratio:
+        return Clearing(wanted, ratio, wanted)
+    quantity = min(wanted, quantity_at(breakeven_ratio, allocation, elasticity))
+    return Clearing(quantity, max(1.0, min(breakeven_ratio, price_ratio(quantity, allocation, elasticity))), wanted)

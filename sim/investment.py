@@ -1,0 +1,129 @@
+"""Data-centre investment: how many accelerators operators buy and how much power they build.
+
+Operators plan from their pool's demand for GPU-hours, counted at the pool's base price so a price
+spike does not hide demand: last quarter's demand grown at its trend over the past year.
+
+- **Accelerators.** Enough to serve the demand expected :data:`CHIP_LEAD_QUARTERS` on at the target
+  utilisation, within the pool's empty built power, bought in the world market
+  (sim/accelerators.py) up to the price at which the marginal chip still pays for itself — so a
+  capex subsidy or tax credit buys more chips when supply is tight.
+- **Power.** When the demand expected a build lag on needs more power than is built and committed,
+  operators build it — announced phases first (SoftBank Tomakomai and Sakai, ...), then expansions —
+  where the NPV of a MW filled with today's chips is positive and the region's grid has room.
+  Power binds when the grid has no room: the chips then have nowhere to go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import accelerators
+from sim.environment import QUARTER_HOURS
+
+if TYPE_CHECKING:
+    from agents.datacentre import DataCentre
+
+#: Quarters between ordering accelerators and having them at work.
+CHIP_LEAD_QUARTERS = 2
+#: Bounds on the quarterly demand growth operators extrapolate (−8% to +10% a quarter).
+GROWTH_BOUNDS = (0.92, 1.1)
+
+
+def forecast(history: Sequence[float], quarters_ahead: int) -> float:
+    """Demand expected ``quarters_ahead`` on: the last value grown at the trend of the past year."""
+    if not history:
+        return 0.0
+    span = min(len(history) - 1, 4)
+    first, last = history[-1 - span], history[-1]
+    growth = (last / first) ** (1 / span) if span > 0 and first > 0 else 1.0
+    return last * float(np.clip(growth, *GROWTH_BOUNDS)) ** quarters_ahead
+
+
+def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
+    """H100-equivalents needed to serve ``expected_hours`` a quarter at the target utilisation."""
+    return expected_hours / (QUARTER_HOURS * target_utilisation)
+
+
+def buy_accelerators(
+    dcs: Sequence[DataCentre],
+    wanted_h100eq: float,
+    gen: int,
+    allocation_h100eq: float,
+    elasticity: float,
+    price_jpy_per_hour: float,
+) -> tuple[accelerators.Clearing, float]:
+    """Buy up to ``wanted_h100eq`` of generation ``gen`` for the sites ``dcs`` at the market's price.
+
+    The order is capped by the sites' empty built power; what is bought goes to the sites in
+    proportion to their room.
+
+    Returns:
+        The market's clearing and the money spent (¥bn, before subsidy and tax credit).
+    """
+    h100_eq = dcs[0].model.env.gens[gen].h100_eq if dcs else 1.0
+    room = np.array([c.free_slots(gen) * h100_eq for c in dcs])
+    wanted = min(max(wanted_h100eq, 0.0), float(room.sum()))
+    if wanted <= 0:
+        return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
+    breakeven = float(np.average([c.breakeven_price_ratio(gen, price_jpy_per_hour) for c in dcs], weights=room))
+    result = accelerators.clear(wanted, allocation_h100eq, elasticity, breakeven)
+    spent = 0.0
+    if result.quantity_h100eq > 0:
+        for c, r in zip(dcs, room, strict=True):
+            if r > 0:
+                chips = result.quantity_h100eq * r / room.sum() / h100_eq
+                spent += c.install(gen, chips, result.price_ratio, CHIP_LEAD_QUARTERS)
+    return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, max(wanted_h100eq, 0.0)), spent
+
+
+def power_needed_mw(dcs: Sequence[DataCentre], expected_h100eq: float, gen: int) -> float:
+    """MW the sites must add so that ``expected_h100eq`` fits in built and committed power."""
+    if not dcs:
+        return 0.0
+    installed = sum(c.h100eq_with_orders for c in dcs)
+    g = dcs[0].model.env.gens[gen]
+    mw_per_h100eq = g.watts * dcs[0].watts_factor / 1e6 / g.h100_eq
+    spare_mw = sum(c.committed_mw - c.power_reserved_mw for c in dcs)
+    return max(0.0, (expected_h100eq - installed) * mw_per_h100eq - spare_mw)
+
+
+def build_power(
+    dcs: Sequence[DataCentre],
+    needed_mw: float,
+    grid_room_mw: np.ndarray,
+    price_jpy_per_hour: float,
+    step_mw: float,
+) -> list[tuple[DataCentre, float]]:
+    """Plan builds of up to ``needed_mw``, announced phases first, within each region's grid room.
+
+    Args:
+        dcs: The pool's sites.
+        needed_mw: Power the pool's expected demand needs beyond what is built and committed.
+        grid_room_mw: New connections each region can still give data centres (updated in place).
+        price_jpy_per_hour: The pool's GPU-hour price, for the NPV of a build.
+        step_mw: Size of an expansion where no phase is announced.
+
+    Returns:
+        The builds planned: (site, MW).
+    """
+    planned: list[tuple[DataCentre, float]] = []
+    if needed_mw <= 0:
+        return planned
+    # Announced phases first (earliest first), then the sites with most grid room.
+    order = sorted(dcs, key=lambda c: (c.next_phase_mw() <= 0, -grid_room_mw[c.region]))
+    for c in order:
+        if needed_mw <= 0:
+            break
+        room = grid_room_mw[c.region]
+        if room < 1.0 or c.build_npv_jpy_bn(price_jpy_per_hour) <= 0:
+            continue
+        size = c.next_phase_mw() or step_mw
+        mw = min(size, max(needed_mw, min(size, step_mw)), room)
+        c.plan_build(mw)
+        grid_room_mw[c.region] -= mw
+        needed_mw -= mw
+        planned.append((c, mw))
+    return planned

@@ -1,0 +1,69 @@
+"""Service delivered: which AI work was served, where it ran, and what was left unserved.
+
+Users' demand is booked to the provider they chose; whether it is served depends on where the
+provider runs. Work on domestic models and on foreign open-weight models run in Japan needs
+GPU-hours from domestic operators; foreign models in a Japan region need the hyperscalers' Japan
+capacity; foreign models abroad always run (unless disrupted). What a Japanese pool cannot serve
+goes back to the user: general and free sensitive work goes to a foreign model abroad (counted
+abroad, whatever the contract said), work the sovereignty rule binds to Japan is left unmet, as is
+anything when no foreign model is reachable. Providers earn only for what they serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND
+
+#: Which pool of GPU-hours serves each hosting mode (None: abroad, outside Japan's pools).
+POOL_OF_HOSTING = {DOMESTIC: "domestic", OPEN_DOMESTIC: "domestic", IN_JAPAN: "japan_region", ABROAD: None}
+#: Hosting modes whose work runs in Japan.
+RUNS_IN_JAPAN = (DOMESTIC, OPEN_DOMESTIC, IN_JAPAN)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn.
+
+    Attributes:
+        served: Spend served by the chosen provider (its revenue).
+        rerouted: Spend the chosen provider could not serve that a foreign model abroad served instead,
+            booked under the chosen provider's column.
+        unmet: Spend nobody served.
+    """
+
+    served: np.ndarray
+    rerouted: np.ndarray
+    unmet: np.ndarray
+
+    def abroad(self, hosting: np.ndarray) -> np.ndarray:
+        """Spend on work that ran abroad: served by providers abroad, plus all rerouted work."""
+        return self.served[..., hosting == ABROAD].sum(axis=-1) + self.rerouted.sum(axis=-1)
+
+    def in_japan(self, hosting: np.ndarray) -> np.ndarray:
+        """Spend on work that ran in Japan, shaped (sectors, slices)."""
+        return self.served[..., np.isin(hosting, RUNS_IN_JAPAN)].sum(axis=-1)
+
+
+def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
+    """Share of each provider's demand its pool served (1 for providers abroad)."""
+    return np.array([1.0 if POOL_OF_HOSTING[h] is None else fills[POOL_OF_HOSTING[h]] for h in hosting])
+
+
+def deliver(spend: np.ndarray, hosting: np.ndarray, fill: np.ndarray, abroad_open: bool) -> Delivery:
+    """Split ``spend`` (sectors, slices, providers) into served, rerouted abroad and unmet.
+
+    Args:
+        spend: Demand booked to each provider, ¥bn.
+        hosting: Hosting mode of each provider.
+        fill: Share of each provider's demand its pool served (:func:`pool_fill`).
+        abroad_open: Whether a foreign model abroad is on offer to take overflow.
+    """
+    served = spend * fill
+    short = spend - served
+    rerouted = np.zeros_like(spend)
+    if abroad_open:
+        rerouted[:, :SENSITIVE_BOUND] = short[:, :SENSITIVE_BOUND]
+    return Delivery(served=served, rerouted=rerouted, unmet=short - rerouted)

@@ -1,0 +1,59 @@
+"""Data-centre investment: demand forecasts, chip purchases within power, builds within the grid."""
+
+import numpy as np
+import pytest
+
+from sim import investment
+
+
+def test_forecast_extrapolates_last_years_trend_within_bounds():
+    assert investment.forecast([], 4) == 0.0
+    assert investment.forecast([100.0], 4) == 100.0
+    grown = investment.forecast([100.0, 105.0, 110.25, 115.7625, 121.550625], 2)
+    assert grown == pytest.approx(121.550625 * 1.05**2)
+    wild = investment.forecast([1.0, 100.0], 1)  # a jump is not extrapolated at face value
+    assert wild == pytest.approx(100.0 * investment.GROWTH_BOUNDS[1])
+
+
+def test_capex_support_buys_more_chips_in_a_shortage(small_model):
+    """A tax credit raises the break-even price, so tight supply yields more chips to Japan."""
+    bought = []
+    for credit in (0.0, 0.3):
+        m = small_model(investment_tax_credit_rate=credit, capex_subsidy_rate=0.0)
+        dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
+        clearing, spent = investment.buy_accelerators(dcs, 1e6, gen, 1000.0, 0.5, 800.0)
+        assert clearing.price_ratio > 1 and spent > 0
+        bought.append(clearing.quantity_h100eq)
+    assert bought[1] > bought[0]
+
+
+def test_chips_only_fit_in_built_power(small_model):
+    m = small_model()
+    dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
+    clearing, _ = investment.buy_accelerators(dcs, 1e9, gen, 1e9, 1.0, 800.0)
+    assert all(c.power_reserved_mw == pytest.approx(c.built_mw) for c in dcs if c.built_mw > 0)
+    assert clearing.unfilled_share > 0.9  # the rest had no power to go into
+    # Chips arrive after the lead time, and only then count as installed compute.
+    before = sum(c.h100eq for c in dcs)
+    m.run_for(investment.CHIP_LEAD_QUARTERS + 1)
+    assert sum(c.h100eq for c in dcs) > before
+
+
+def test_builds_stop_at_the_grid(small_model):
+    m = small_model()
+    dcs = m.pools["domestic"]
+    room = np.zeros(len(m.env.regions))
+    assert investment.build_power(dcs, 500.0, room, 800.0, 50.0) == []
+    room[:] = 30.0
+    planned = investment.build_power(dcs, 500.0, room, 800.0, 50.0)
+    assert planned and all(mw <= 30.0 for _, mw in planned) and (room >= 0).all()
+    # Announced phases go first.
+    assert planned[0][0].phases or planned[0][0].key in {"softbank_tomakomai", "softbank_sakai", "sakura_ishikari"}
+
+
+def test_power_needed_counts_spare_built_and_committed_power(small_model):
+    m = small_model()
+    dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
+    installed = sum(c.h100eq for c in dcs)
+    assert investment.power_needed_mw(dcs, installed, gen) == 0.0
+    assert investment.power_needed_mw(dcs, installed * 100, gen) > 0

@@ -1,0 +1,94 @@
+"""The markets of model v2: GPU-hour pools, training venues, the accelerator market, service delivered."""
+
+import numpy as np
+import pytest
+
+from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND
+from sim import accelerators, markets, service
+
+
+def test_pool_serves_inference_first_then_the_rest_pro_rata():
+    r = markets.serve_pool(capacity_hours=100.0, inference_hours=60.0, other_hours=80.0)
+    assert r.inference_fill == 1.0 and r.other_fill == pytest.approx(0.5)
+    assert r.sold_hours == pytest.approx(100.0) and r.utilisation == pytest.approx(1.0)
+    assert r.tightness == pytest.approx(1.4) and r.unmet_share == pytest.approx(40 / 140)
+    short = markets.serve_pool(capacity_hours=30.0, inference_hours=60.0, other_hours=10.0)
+    assert short.inference_fill == pytest.approx(0.5) and short.other_fill == 0.0
+    slack = markets.serve_pool(capacity_hours=100.0, inference_hours=10.0, other_hours=10.0)
+    assert slack.inference_fill == slack.other_fill == 1.0 and slack.utilisation == pytest.approx(0.2)
+
+
+def test_gpu_hour_price_follows_tightness_and_support():
+    assert markets.gpu_hour_price(100.0, 0.8, 0.8, 0.5) == pytest.approx(100.0)
+    assert markets.gpu_hour_price(100.0, 1.6, 0.8, 0.5) == pytest.approx(100 * 2**0.5)
+    assert markets.gpu_hour_price(100.0, 0.0, 0.8, 0.5) == pytest.approx(100 * 0.25**0.5)  # bounded below
+    assert markets.gpu_hour_base_price(300.0, 0.7, 0.5, 20.0) == pytest.approx(300 * 0.65 + 20)
+
+
+def test_training_goes_to_the_cheaper_venue_and_respects_the_cap():
+    shares = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=1.0)
+    assert shares.sum() == pytest.approx(1.0) and shares[2] > shares[0] == pytest.approx(shares[1])
+    capped = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=0.0)
+    assert capped[2] == 0.0 and capped.sum() == pytest.approx(1.0)
+    # A venue that could serve only 10% of last quarter's demand looks ten times dearer.
+    unfilled = markets.venue_shares(np.array([300.0, 300.0, 300.0]), np.array([0.1, 1.0, 1.0]), 4.0, 1.0)
+    assert unfilled[0] < 0.01
+    # Price-blind developers split evenly.
+    assert markets.venue_shares(np.array([1.0, 5.0, 9.0]), np.ones(3), 0.0, 1.0) == pytest.approx([1 / 3] * 3)
+
+
+def test_markets_adjust_gradually():
+    assert markets.adjust(1.0, 3.0, 0.25) == pytest.approx(1.5)
+    assert markets.adjust(1.0, 3.0, 1.0) == pytest.approx(3.0)
+
+
+def test_accelerator_market_clears_at_list_price_in_normal_years():
+    c = accelerators.clear(wanted=50.0, allocation=100.0, elasticity=0.5, breakeven_ratio=1.3)
+    assert c.quantity_h100eq == 50.0 and c.price_ratio == 1.0 and c.unfilled_share == 0.0
+
+
+def test_accelerator_price_rises_beyond_the_allocation_until_chips_stop_paying():
+    # Japan wants 4x its allocation; supply elasticity 0.5 means price ratio (4)^(1/0.5) = 16 to get it all.
+    c = accelerators.clear(wanted=400.0, allocation=100.0, elasticity=0.5, breakeven_ratio=1.5)
+    assert c.price_ratio == pytest.approx(1.5)
+    assert c.quantity_h100eq == pytest.approx(100 * 1.5**0.5)
+    assert c.unfilled_share == pytest.approx(1 - 100 * 1.5**0.5 / 400)
+    # Support raises the break-even price, so more chips are bought in the same shortage.
+    more = accelerators.clear(wanted=400.0, allocation=100.0, elasticity=0.5, breakeven_ratio=2.0)
+    assert more.quantity_h100eq > c.quantity_h100eq
+    # A shock that cuts the allocation buys fewer chips at the same willingness to pay.
+    shock = accelerators.clear(wanted=400.0, allocation=25.0, elasticity=0.5, breakeven_ratio=1.5)
+    assert shock.quantity_h100eq == pytest.approx(25 * 1.5**0.5)
+    # Chips that do not pay even at list price are not bought.
+    assert accelerators.clear(wanted=400.0, allocation=100.0, elasticity=0.5, breakeven_ratio=0.9).quantity_h100eq == 0
+
+
+def test_price_ratio_and_quantity_are_inverse():
+    for q in (120.0, 300.0, 1000.0):
+        r = accelerators.price_ratio(q, 100.0, 0.7)
+        assert accelerators.quantity_at(r, 100.0, 0.7) == pytest.approx(q)
+    assert accelerators.price_ratio(150.0, 100.0, 0.0) == np.inf  # a fixed supply cannot be outbid
+
+
+HOSTING = np.array([DOMESTIC, OPEN_DOMESTIC, IN_JAPAN, ABROAD])
+
+
+def test_service_counts_work_where_it_runs():
+    spend = np.ones((2, 3, 4))  # 2 sectors x 3 slices x 4 providers
+    fill = service.pool_fill(HOSTING, {"domestic": 0.5, "japan_region": 0.25})
+    assert fill.tolist() == [0.5, 0.5, 0.25, 1.0]
+    d = service.deliver(spend, HOSTING, fill, abroad_open=True)
+    np.testing.assert_allclose(d.served + d.rerouted + d.unmet, spend)  # every yen is accounted for
+    # Bound work that Japan cannot serve is unmet, never sent abroad.
+    assert d.rerouted[:, SENSITIVE_BOUND].sum() == 0
+    assert d.unmet[:, SENSITIVE_BOUND].sum() == pytest.approx(2 * (0.5 + 0.5 + 0.75))
+    # Free work that Japan cannot serve runs abroad and counts as abroad, whatever the contract said.
+    np.testing.assert_allclose(d.abroad(HOSTING)[:, 0], 1.0 + 0.5 + 0.5 + 0.75)
+    np.testing.assert_allclose(d.in_japan(HOSTING)[:, 0], 0.5 + 0.5 + 0.25)
+
+
+def test_no_way_abroad_leaves_the_overflow_unmet():
+    spend = np.ones((1, 3, 4))
+    fill = service.pool_fill(HOSTING, {"domestic": 0.0, "japan_region": 0.0})
+    d = service.deliver(spend, HOSTING, fill, abroad_open=False)
+    assert d.rerouted.sum() == 0 and d.unmet.sum() == pytest.approx(9.0)
