@@ -72,7 +72,7 @@ def test_user_rule_yardsticks_agree():
 
 def test_sweep_bench(tmp_path):
     out, results = _run("sweep_bench.py", tmp_path, "--tiny", "--real")
-    assert len(results["overhead"]) == 2 and any("sovai baseline" in row for row in results["scaling"])
+    assert len(results["overhead"]) >= 2 and any("sovai baseline" in row for row in results["scaling"])
     assert "speed-up 2 vs 1 workers" in out
 
 
