@@ -37,6 +37,7 @@ docs: venv
 bench: venv
 	$(PY) benchmarks/model_bench.py
 	$(PY) benchmarks/sweep_bench.py --real
+	$(PY) benchmarks/ui_bench.py
 
 # The 5,120-run levers Sobol' study end to end (longer than `make bench`).
 bench-sobol: venv

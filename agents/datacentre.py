@@ -58,6 +58,10 @@ class DataCentre(mesa.Agent):
         fx0 = model.p["fx_jpy_per_usd"]
         self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
+        # Book values: what the working fleet cost and how much of it support paid (they depreciate with
+        # the chips, so support given years ago stops lowering today's GPU-hour price).
+        self.capex_book_jpy_bn = self.capex_jpy_bn
+        self.support_book_jpy_bn = 0.0
         self.cash_jpy_bn = 0.0
         self.revenue_jpy_bn = 0.0
         self.electricity_gwh = 0.0
@@ -117,8 +121,11 @@ class DataCentre(mesa.Agent):
         return done
 
     def retire(self) -> None:
-        """Accelerators wear out over their service life."""
-        self.gpus *= 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
+        """Accelerators wear out over their service life; the book value of their capex and support alike."""
+        wear = 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
+        self.gpus *= wear
+        self.capex_book_jpy_bn *= wear
+        self.support_book_jpy_bn *= wear
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
         """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
@@ -180,6 +187,8 @@ class DataCentre(mesa.Agent):
         gov.forgo_tax(credit)
         self.capex_jpy_bn += capex_jpy_bn
         self.support_jpy_bn += subsidy + credit
+        self.capex_book_jpy_bn += capex_jpy_bn
+        self.support_book_jpy_bn += subsidy + credit
         self.cash_jpy_bn -= capex_jpy_bn - subsidy - credit
 
     def install(self, gen: int, chips: float, price_ratio: float = 1.0, lead_quarters: int = 0) -> float:

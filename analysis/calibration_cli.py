@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """``sovai calibrate``: print the calibration table; with ``--check``, fail when a target fails."""
     from analysis.calibration import evaluate, format_table
-    from sim.commands import parse_sets
+    from sim.params import parse_sets
     from sim.scenarios import load_scenario
 
     if args.seeds < 1:

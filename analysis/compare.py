@@ -46,7 +46,6 @@ so a run that raises is recorded as failed and its pair is left out of that opti
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +55,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.stats import mean_ci
+from experiments.validate import TomlFile, suggest
 from sim.errors import UserError
 from sim.params import PROGRAMMES, SHARE_NAMES
-from sim.tomlfiles import read_toml
 
 COUNTERFACTUAL = "counterfactual"
 BUILTIN_MODEL = "sovai"
@@ -176,15 +175,6 @@ class Comparison:
 # --- reading the file --------------------------------------------------------------------------------
 
 
-def _err(path: Path, field_name: str, message: str) -> CompareError:
-    return CompareError(f"{path}: {field_name}: {message}")
-
-
-def _suggest(name: str, allowed: list[str] | tuple[str, ...]) -> str:
-    near = difflib.get_close_matches(name, list(allowed), n=3, cutoff=0.5)
-    return f"did you mean {', '.join(near)}?" if near else f"allowed: {', '.join(allowed)}"
-
-
 def load_comparison(
     path: str | Path, *, model: str | None = None, replications: int | None = None, quarters: int | None = None
 ) -> Comparison:
@@ -199,51 +189,47 @@ def load_comparison(
     Raises:
         CompareError: a missing, malformed or invalid file.
     """
-    path = Path(path)
-    _, data = read_toml(path, CompareError, "compare file")
+    from experiments.shipped import find_file
+
+    f = TomlFile.read(find_file(path, kind="compare", error=CompareError), kind="compare", error=CompareError)
+    path, data = f.path, f.data
     if "experiment" in data and "compare" not in data:
-        raise _err(
-            path,
-            "[experiment]",
+        raise f.error(
+            "experiment",
+            None,
             "this is an experiment file for `sovai sweep`; `sovai compare` needs a "
             "compare file with a [compare] table (see experiments/instrument_comparison.toml)",
         )
-    for table in data:
-        if table not in _TABLES:
-            raise _err(path, f"[{table}]", f"unknown table; {_suggest(table, _TABLES)}")
-    head = data.get("compare")
-    if not isinstance(head, dict):
-        raise _err(path, "[compare]", "missing; the file needs a [compare] table (see docs/analysis.md)")
-    for key in head:
-        if key not in _COMPARE_KEYS:
-            raise _err(path, f"[compare] {key}", f"unknown field; {_suggest(key, _COMPARE_KEYS)}")
-    model = model or _string(path, head, "model", BUILTIN_MODEL)
+    f.check_tables(_TABLES)
+    head = f.table("compare", required=True, hint="the file needs a [compare] table (see docs/analysis.md)")
+    f.check_keys("compare", head, _COMPARE_KEYS)
+    model = model or f.string("compare", head, "model", BUILTIN_MODEL)
     builtin = model == BUILTIN_MODEL
     if not builtin:
         from experiments.models import resolve_model
 
         resolve_model(model)  # a bad MODULE:FUNCTION fails now, with one message
     notes: list[str] = []
-    budget = _number(path, head, "budget_total_jpy_bn", None, low=0.0, open_low=True)
-    reps = replications if replications is not None else _integer(path, head, "replications", 10, low=2)
+    budget = f.number("compare", head, "budget_total_jpy_bn", None, low=0.0, open_low=True)
+    reps = replications if replications is not None else f.integer("compare", head, "replications", 10, minimum=2)
     if reps < 2:
-        raise _err(path, "replications", f"{reps} is too few: confidence intervals need at least 2")
-    seed = _integer(path, head, "seed", 42, low=0)
-    n_quarters = quarters if quarters is not None else _integer(path, head, "quarters", 40, low=1)
-    confidence = _number(path, head, "confidence", 0.95, low=0.5, high=0.999)
+        raise f.error("compare", "replications", f"{reps} is too few: confidence intervals need at least 2")
+    seed = f.integer("compare", head, "seed", 42, minimum=0)
+    n_quarters = quarters if quarters is not None else f.integer("compare", head, "quarters", 40, minimum=1)
+    confidence = f.number("compare", head, "confidence", 0.95, low=0.5, high=0.999)
     constants = data.get("constants", {})
     cf_overrides = data.get("counterfactual_parameters", {})
     for table, value in (("constants", constants), ("counterfactual_parameters", cf_overrides)):
         if not isinstance(value, dict):
-            raise _err(path, f"[{table}]", "must be a table of parameter = value")
-    base, counterfactual = _base_parameters(path, head, builtin, constants, cf_overrides, n_quarters)
-    options = _options(path, head, data.get("mixes", {}), notes)
-    outcomes = _names(path, head, "outcomes", DEFAULT_OUTCOMES)
-    cost = _names(path, head, "cost_outcomes", DEFAULT_COST)
+            raise f.error(table, None, "must be a table of parameter = value")
+    base, counterfactual = _base_parameters(f, head, builtin, constants, cf_overrides, n_quarters)
+    options = _options(f, head, data.get("mixes", {}), notes)
+    outcomes = f.names("compare", head, "outcomes", DEFAULT_OUTCOMES)
+    cost = f.names("compare", head, "cost_outcomes", DEFAULT_COST)
     return Comparison(
         path=path,
-        name=_string(path, head, "name", path.stem),
-        description=_string(path, head, "description", ""),
+        name=f.string("compare", head, "name", path.stem),
+        description=f.string("compare", head, "description", ""),
         model=model,
         base=base,
         counterfactual=counterfactual,
@@ -253,57 +239,16 @@ def load_comparison(
         quarters=n_quarters,
         options=options,
         outcomes=outcomes,
-        deficit_outcome=_string(path, head, "deficit_outcome", DEFAULT_DEFICIT),
-        capability_outcome=_string(path, head, "capability_outcome", DEFAULT_CAPABILITY),
+        deficit_outcome=f.string("compare", head, "deficit_outcome", DEFAULT_DEFICIT),
+        capability_outcome=f.string("compare", head, "capability_outcome", DEFAULT_CAPABILITY),
         cost_outcomes=cost,
         confidence=confidence,
         notes=tuple(notes),
     )
 
 
-def _string(path: Path, table: dict[str, Any], key: str, default: str | None) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise _err(path, f"[compare] {key}", f"{value!r} must be a string" if value is not None else "missing")
-    return value
-
-
-def _number(
-    path: Path,
-    table: dict[str, Any],
-    key: str,
-    default: float | None,
-    *,
-    low: float,
-    high: float = math.inf,
-    open_low: bool = False,
-) -> float:
-    value = table.get(key, default)
-    if value is None:
-        raise _err(path, f"[compare] {key}", "missing")
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < low or value > high or (open_low and value == low):
-        bound = f"> {low:g}" if open_low else f"between {low:g} and {high:g}" if math.isfinite(high) else f"≥ {low:g}"
-        raise _err(path, f"[compare] {key}", f"{value!r} must be a number {bound}")
-    return float(value)
-
-
-def _integer(path: Path, table: dict[str, Any], key: str, default: int, *, low: int) -> int:
-    value = table.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise _err(path, f"[compare] {key}", f"{value!r} must be a whole number ≥ {low}")
-    return value
-
-
-def _names(path: Path, table: dict[str, Any], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = table.get(key, list(default))
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise _err(path, f"[compare] {key}", f"{value!r} must be a non-empty list of outcome names")
-    return tuple(dict.fromkeys(value))
-
-
 def _base_parameters(
-    path: Path,
+    f: TomlFile,
     head: dict[str, Any],
     builtin: bool,
     constants: dict[str, Any],
@@ -314,9 +259,9 @@ def _base_parameters(
     if not builtin:
         for key in ("scenario", "counterfactual"):
             if key in head:
-                raise _err(
-                    path,
-                    f"[compare] {key}",
+                raise f.error(
+                    "compare",
+                    key,
                     "scenarios are for the built-in model; use [constants] and "
                     "[counterfactual_parameters] with another model",
                 )
@@ -326,15 +271,15 @@ def _base_parameters(
     from sim.scenarios import load_scenario
 
     try:
-        scenario = load_scenario(_string(path, head, "scenario", "baseline"))
-        cf_scenario = load_scenario(_string(path, head, "counterfactual", "no_policy"))
+        scenario = load_scenario(f.string("compare", head, "scenario", "baseline"))
+        cf_scenario = load_scenario(f.string("compare", head, "counterfactual", "no_policy"))
     except UserError as err:
-        raise _err(path, "[compare] scenario", str(err)) from None
+        raise f.error("compare", "scenario", str(err)) from None
     for key in ("budget_total_jpy_bn", *SHARE_NAMES, "quarters"):
         if key in constants:
-            raise _err(
-                path,
-                f"[constants] {key}",
+            raise f.error(
+                "constants",
+                key,
                 "is set by the comparison itself (budget_total_jpy_bn, quarters and shares in [compare] and [mixes])",
             )
     base = {**scenario, **constants, "quarters": quarters}
@@ -343,53 +288,53 @@ def _base_parameters(
         resolve(base)
         resolve(counterfactual)
     except ParameterError as err:
-        raise _err(path, "[constants]", str(err)) from None
+        raise f.error("constants", None, str(err)) from None
     return base, counterfactual
 
 
-def _options(path: Path, head: dict[str, Any], mixes: Any, notes: list[str]) -> tuple[Option, ...]:
+def _options(f: TomlFile, head: dict[str, Any], mixes: Any, notes: list[str]) -> tuple[Option, ...]:
     """Programmes alone, then the named mixes."""
     programmes = head.get("programmes", list(PROGRAMMES))
     if not isinstance(programmes, list) or not all(isinstance(p, str) for p in programmes):
-        raise _err(path, "[compare] programmes", f"{programmes!r} must be a list of programme names")
+        raise f.error("compare", "programmes", f"{programmes!r} must be a list of programme names")
     options = []
     for programme in programmes:
         name = programme.removeprefix("share_")
         if name not in PROGRAMMES:
-            raise _err(path, "[compare] programmes", f"unknown programme {programme!r}; {_suggest(name, PROGRAMMES)}")
+            raise f.error("compare", "programmes", f"unknown programme {programme!r}; {suggest(name, PROGRAMMES)}")
         options.append(
             Option(name=name, kind="programme", shares={s: float(s == f"share_{name}") for s in SHARE_NAMES})
         )
     if not isinstance(mixes, dict):
-        raise _err(path, "[mixes]", "must hold tables [mixes.NAME] of programme shares")
+        raise f.error("mixes", None, "must hold tables [mixes.NAME] of programme shares")
     for mix, shares in mixes.items():
-        options.append(_mix(path, mix, shares, notes))
+        options.append(_mix(f, mix, shares, notes))
     names = [o.name for o in options]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise _err(path, f"[mixes.{duplicate}]", "has the name of a programme already compared alone; rename it")
+        raise f.error(f"mixes.{duplicate}", None, "has the name of a programme already compared alone; rename it")
     if not options:
-        raise _err(path, "[compare] programmes", "nothing to compare: list programmes or add [mixes.NAME] tables")
+        raise f.error("compare", "programmes", "nothing to compare: list programmes or add [mixes.NAME] tables")
     return tuple(options)
 
 
-def _mix(path: Path, mix: str, shares: Any, notes: list[str]) -> Option:
-    where = f"[mixes.{mix}]"
+def _mix(f: TomlFile, mix: str, shares: Any, notes: list[str]) -> Option:
+    where = f"mixes.{mix}"
     if not isinstance(shares, dict) or not shares:
-        raise _err(path, where, "must be a table of programme shares, e.g. share_rnd = 0.5")
+        raise f.error(where, None, "must be a table of programme shares, e.g. share_rnd = 0.5")
     values = {}
     for key, value in shares.items():
         name = key if key.startswith("share_") else f"share_{key}"
         if name not in SHARE_NAMES:
-            raise _err(path, f"{where} {key}", f"not a programme share; {_suggest(name, SHARE_NAMES)}")
+            raise f.error(where, key, f"not a programme share; {suggest(name, SHARE_NAMES)}")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
-            raise _err(path, f"{where} {key}", f"{value!r} must be a number ≥ 0")
+            raise f.error(where, key, f"{value!r} must be a number ≥ 0")
         values[name] = float(value)
     total = sum(values.values())
     if total <= 0:
-        raise _err(path, where, "the shares sum to 0; give at least one positive share")
+        raise f.error(where, None, "the shares sum to 0; give at least one positive share")
     if abs(total - 1) > 1e-6:
-        notes.append(f"{where}: shares sum to {total:g}; scaled to sum to 1")
+        notes.append(f"[{where}]: shares sum to {total:g}; scaled to sum to 1")
     return Option(name=mix, kind="mix", shares={s: values.get(s, 0.0) / total for s in SHARE_NAMES})
 
 

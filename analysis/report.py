@@ -65,8 +65,8 @@ def read_run(folder: Path) -> tuple[pd.DataFrame, int, str, dict[str, Any]]:
 
 def summary_rows(ts: pd.DataFrame, counterfactual: pd.DataFrame | None) -> tuple[list[str], list[list[str]]]:
     """The run summary (as ``sovai run`` prints it) as a header and rows of text."""
-    from sim.commands import SUMMARY
     from sim.model import FY2030_LAST_QUARTER
+    from sim.outcomes import SUMMARY
 
     at = sorted({i for i in (FY2030_LAST_QUARTER, len(ts) - 1) if i < len(ts)})
     heads = [str(ts["quarter"].iloc[i]) for i in at]
@@ -101,8 +101,8 @@ def _value(value: Any) -> str:
 def counterfactual_run(params: dict[str, Any], seed: int, scenario: str) -> pd.DataFrame | None:
     """The no-policy run with the same seed (None when the run has no policy to compare)."""
     import sim
-    from sim.commands import NO_POLICY
     from sim.params import resolve
+    from sim.scenarios import NO_POLICY
 
     if scenario == NO_POLICY or (params["budget_total_jpy_bn"] <= 0 and params["investment_tax_credit_rate"] <= 0):
         return None

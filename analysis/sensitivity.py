@@ -839,7 +839,7 @@ def _choose_outputs(sweep: Sweep, outputs: Sequence[str] | None) -> tuple[list[s
     """Split the wanted outcomes into stored scalar outcomes and kept time series (all by default)."""
     if not outputs:
         return sweep.outputs, sweep.timeseries
-    import difflib
+    from experiments.validate import suggest
 
     scalars, series = [], []
     known = sweep.outputs + sweep.timeseries
@@ -849,8 +849,7 @@ def _choose_outputs(sweep: Sweep, outputs: Sequence[str] | None) -> tuple[list[s
         elif name in sweep.timeseries:
             series.append(name)
         else:
-            near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(near)}?" if near else f"stored: {', '.join(known[:12])}"
+            hint = suggest(name, known, f"stored: {', '.join(known[:12])}")
             raise SensitivityError(f"--outputs: the sweep stored no outcome {name!r}; {hint}")
     return scalars, series
 

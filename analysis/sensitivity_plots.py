@@ -54,8 +54,11 @@ def _err(table: pd.DataFrame, column: str | None) -> np.ndarray | None:
     return np.nan_to_num(table[column].to_numpy(dtype=float))
 
 
-def bar_chart(table: pd.DataFrame, method: str, outcome: str, n: int) -> plt.Figure:
+def bar_chart(table: pd.DataFrame, method: str, outcome: str, n: int, spread: str = "") -> plt.Figure:
     """Horizontal bars of one outcome's indices with their confidence intervals, most important on top.
+
+    ``spread`` (how much the outcome varied across the design) goes under the title, so an index of an
+    outcome that hardly varies is not read as a large effect.
 
     Sobol/FAST: S1 and ST; delta: δ and S1; Morris: μ* with its interval and σ; PAWN: the median
     with whiskers from the minimum to the maximum over the conditioning slices.
@@ -99,7 +102,7 @@ def bar_chart(table: pd.DataFrame, method: str, outcome: str, n: int) -> plt.Fig
         unit = "elementary effect (outcome units per unit range)"
     ax.set_xlabel(unit + ("; bars: 95% confidence intervals" if method != "pawn" else "; whiskers: min–max"))
     shown = f" (the {k} strongest of {total} factors)" if k < total else ""
-    ax.set_title(f"{outcome}\n{method} indices, N = {n}{shown}", fontsize=10)
+    ax.set_title(f"{outcome}\n{method} indices, N = {n}{shown}" + (f"\n{spread}" if spread else ""), fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     return fig
@@ -140,7 +143,14 @@ def overview_heatmap(indices: pd.DataFrame, method: str) -> plt.Figure:
                 fontsize=8,
                 color="white" if value < 0.6 * vmax else "black",
             )
-    ax.set_xticks(range(grid.shape[1]), [_label(c) for c in grid.columns], rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(
+        range(grid.shape[1]),
+        [_label(c) for c in grid.columns],
+        rotation=35,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize=8,
+    )
     ax.set_yticks(range(grid.shape[0]), [_label(p) for p in grid.index], fontsize=9)
     fig.colorbar(image, ax=ax, label=label, shrink=0.8)
     shown = f"; the {len(grid)} strongest of {total} factors" if len(grid) < total else ""
@@ -159,14 +169,18 @@ def s2_heatmap(s2: pd.DataFrame, outcome: str, n: int) -> plt.Figure:
         i, j = where[row.parameter], where[row.other]
         matrix[i, j] = matrix[j, i] = row.S2
         conf[i, j] = conf[j, i] = row.S2_conf
-    fig, ax = plt.subplots(figsize=(2.5 + 0.7 * k, 1.8 + 0.6 * k), layout="constrained")
+    longest = max((len(_label(n)) for n in names), default=0)
+    # rotated tick labels need room below and to the left: size the figure by the longest one
+    fig, ax = plt.subplots(
+        figsize=(3.0 + 0.7 * k + 0.07 * longest, 2.2 + 0.6 * k + 0.06 * longest), layout="constrained"
+    )
     bound = max(0.05, float(np.nanmax(np.abs(matrix)))) if np.isfinite(matrix).any() else 0.05
     image = ax.imshow(matrix, cmap="RdBu_r", vmin=-bound, vmax=bound)
     for i in range(k):
         for j in range(i + 1, k):
             if np.isfinite(matrix[i, j]):
                 ax.text(j, i, f"{matrix[i, j]:.2f}\n±{conf[i, j]:.2f}", ha="center", va="center", fontsize=7)
-    ax.set_xticks(range(k), [_label(n) for n in names], rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(range(k), [_label(n) for n in names], rotation=35, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set_yticks(range(k), [_label(n) for n in names], fontsize=8)
     fig.colorbar(image, ax=ax, label="second-order index S2", shrink=0.8)
     ax.set_title(f"{outcome}\npairwise interactions S2 (N = {n}); ± 95% CI", fontsize=10)
@@ -217,7 +231,9 @@ def stacked_area(frame: pd.DataFrame, method: str, outcome: str) -> plt.Figure:
     """Which lever dominates when: the time-resolved indices of one series, stacked by factor.
 
     Sobol/FAST: first-order S1 (clipped at 0) stacked, the rest up to 1 drawn as "interactions and
-    noise". Other methods: each factor's share of the year's summed main index.
+    noise". Estimates of S1 can sum past 1 when N is small; such years are scaled so the stack ends
+    at 1 (the title says how many and by how much), since shares of a variance cannot exceed it.
+    Other methods: each factor's share of the year's summed main index.
     """
     key = "S1" if method in ("sobol", "fast") else PRIMARY[method][0]
     grid = frame.pivot_table(index="year", columns="parameter", values=key, sort=False).sort_index()
@@ -228,7 +244,13 @@ def stacked_area(frame: pd.DataFrame, method: str, outcome: str) -> plt.Figure:
         grid = grid.iloc[:, : MAX_LINES - 1].assign(**{"other factors": other})
     fig, ax = plt.subplots(figsize=(8.5, 4.5), layout="constrained")
     years = grid.index.to_numpy()
+    scaled = ""
     if method in ("sobol", "fast"):
+        total = grid.sum(axis=1)
+        over = total > 1
+        if over.any():
+            grid = grid.div(total.where(over, 1.0), axis=0)
+            scaled = f"\n{int(over.sum())} of {len(total)} years had ΣS1 > 1 (up to {total.max():.2f}): scaled to 1"
         rest = np.clip(1 - grid.sum(axis=1).to_numpy(), 0, None)
         ax.stackplot(
             years,
@@ -237,8 +259,8 @@ def stacked_area(frame: pd.DataFrame, method: str, outcome: str) -> plt.Figure:
             labels=[*[_label(str(c)) for c in grid.columns], "interactions and noise (1 − ΣS1)"],
             colors=[*[f"C{i % 10}" for i in range(grid.shape[1])], "0.85"],
         )
-        ax.set_ylabel("share of output variance (first-order S1)")
-        ax.set_ylim(0, max(1.0, float(grid.sum(axis=1).max())))
+        ax.set_ylabel("share of output variance:\neach factor's S1, stacked (sums to 1)")
+        ax.set_ylim(0, 1)
     else:
         total = grid.sum(axis=1).replace(0, np.nan)
         shares = grid.div(total, axis=0).fillna(0.0)
@@ -247,7 +269,7 @@ def stacked_area(frame: pd.DataFrame, method: str, outcome: str) -> plt.Figure:
         ax.set_ylim(0, 1)
     ax.set_xlabel("fiscal year" if years.min() > 1900 else "year of the run")
     ax.set_xticks(years, [f"FY{y}" if y > 1900 else str(y) for y in years], rotation=45, ha="right")
-    ax.set_title(f"{outcome}: which lever dominates when ({method}, yearly means)", fontsize=10)
+    ax.set_title(f"{outcome}: which lever dominates when ({method}, yearly means){scaled}", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     ax.grid(alpha=0.3)
     return fig
@@ -285,8 +307,12 @@ def response_plot(response: pd.DataFrame, outcome: str) -> plt.Figure:
     return fig
 
 
-def write_figures(analysis: object, folder: Path, *, max_outcomes: int = 24) -> dict[str, list[Path]]:
+def write_figures(
+    analysis: object, folder: Path, *, max_outcomes: int = 24, spreads: dict[str, str] | None = None
+) -> dict[str, list[Path]]:
     """Write every figure of an :class:`analysis.sensitivity.Analysis` into ``folder``.
+
+    ``spreads`` gives, by outcome, a line on how much it varied across the design (for the bar charts).
 
     Returns:
         Paths by kind: "overview", "bars", "s2", "convergence", "time_resolved", "response".
@@ -315,7 +341,8 @@ def write_figures(analysis: object, folder: Path, *, max_outcomes: int = 24) -> 
         if rows[PRIMARY[method][0]].isna().all():
             continue
         n = analysis.n.get(outcome, 0)
-        out["bars"].append(_save(bar_chart(rows, method, outcome, n), folder / f"indices_{slug(outcome)}.png"))
+        spread = (spreads or {}).get(outcome, "")
+        out["bars"].append(_save(bar_chart(rows, method, outcome, n, spread), folder / f"indices_{slug(outcome)}.png"))
         if len(analysis.s2):
             s2 = analysis.s2[analysis.s2["outcome"] == outcome]
             if len(s2) and s2["S2"].notna().any():

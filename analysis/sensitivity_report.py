@@ -43,6 +43,50 @@ READING: dict[str, str] = {
 }
 
 
+#: An outcome whose range across the design is below this share of its mean "hardly varies".
+FLAT_SPREAD = 0.05
+#: Below these base sample sizes the indices are rough (a warning says so), by method. Sobol/FAST: a
+#: few hundred base samples are the usual minimum for stable total-order indices; Morris: 20
+#: trajectories or more; given-data methods: a few hundred points.
+SMALL_N: dict[str, int] = {"sobol": 256, "fast": 256, "morris": 20, "delta": 300, "pawn": 300}
+
+
+def outcome_spread(values: np.ndarray) -> tuple[str, bool]:
+    """How much an outcome varied across the design's points, in words, and whether it hardly varied."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return "", False
+    low, high, mean = float(values.min()), float(values.max()), float(values.mean())
+    relative = (high - low) / abs(mean) if mean else (0.0 if high == low else np.inf)
+    text = f"over the design it ranged {_number(low)} to {_number(high)} (mean {_number(mean)})"
+    return text, bool(relative < FLAT_SPREAD)
+
+
+def _spread(sweep: Sweep, outcome: str) -> tuple[str, bool]:
+    """:func:`outcome_spread` of a stored outcome of the sweep (nothing for one it does not store)."""
+    if outcome not in sweep.runs.columns:
+        return "", False
+    return outcome_spread(sweep.point_values(outcome))
+
+
+def outcome_warnings(method: str, n: int, flat: bool, spread: str) -> list[str]:
+    """Warnings to print beside an outcome's indices: a flat outcome, a small sample."""
+    warnings = []
+    if flat:
+        warnings.append(
+            f"**Warning:** this outcome hardly varies across the design ({spread}, a range under "
+            f"{FLAT_SPREAD:.0%} of its mean): its indices share out a tiny spread, so a large index here "
+            "means a small effect in the outcome's own units."
+        )
+    if method in SMALL_N and 0 < n < SMALL_N[method]:
+        warnings.append(
+            f"**Warning:** N = {n} is small for {method} (fewer than {SMALL_N[method]}): the indices and their "
+            "intervals are rough; check the convergence table or run the sweep with a larger N."
+        )
+    return warnings
+
+
 def _fmt(value: Any, conf: Any = None) -> str:
     if value is None or not np.isfinite(value):
         return "–"
@@ -176,7 +220,11 @@ def report_markdown(sweep: Sweep, analysis: Analysis, figures: dict[str, list[Pa
     for outcome, table in analysis.indices.groupby("outcome", sort=False):
         outcome = str(outcome)
         key = slug(outcome)
-        lines += [f"## {outcome}", "", f"N = {analysis.n.get(outcome, 0)}.", "", outcome_table(table, method), ""]
+        n = analysis.n.get(outcome, 0)
+        spread, flat = _spread(sweep, outcome)
+        lines += [f"## {outcome}", "", f"N = {n}" + (f"; {spread}." if spread else "."), ""]
+        lines += [w + "\n" for w in outcome_warnings(method, n, flat, spread)]
+        lines += [outcome_table(table, method), ""]
         for kind, alt in (("bars", "indices"), ("s2", "second-order indices")):
             if key in by_name.get(kind, {}):
                 lines += [f"![{alt}]({rel(by_name[kind][key])})", ""]
@@ -258,7 +306,8 @@ def write_analysis(sweep: Sweep, analysis: Analysis, out: Path | None = None, *,
         ):
             if len(frame):
                 frame.to_csv(folder / f"{name}.csv", index=False)
-        made = write_figures(analysis, folder / "figures") if figures else {}
+        spreads = {str(o): _spread(sweep, str(o))[0] for o in dict.fromkeys(analysis.indices["outcome"])}
+        made = write_figures(analysis, folder / "figures", spreads=spreads) if figures else {}
         markdown = report_markdown(sweep, analysis, made, folder)
         pages.write_page(folder, "report", markdown, title=f"Sensitivity analysis: {sweep.manifest.get('name', '')}")
 

@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Any
 
 USAGE = """sovai sweep FILE [--out DIR] [--workers N] [--scheduler ADDRESS | --scheduler-file F | --slurm | --pbs]
-                   [--batch-size K] [--fresh] [--model MODULE:FUNCTION] [--checkpoint-every SECONDS]
-                   [--run-timeout SECONDS]
+                   [--samples N] [--replications R] [--batch-size K] [--fresh] [--model MODULE:FUNCTION]
+                   [--checkpoint-every SECONDS] [--run-timeout SECONDS]
        sovai sweep status DIR"""
 
-DESCRIPTION = """Run every run of an experiment file (TOML) and stream the results to DIR as Parquet.
+DESCRIPTION = """Run every run of an experiment file (TOML, or a shipped one by name: `sovai experiments` lists them)
+and stream the results to DIR as Parquet.
 Runs go to a local Dask cluster with one worker process per core unless told otherwise.
 Interrupted sweeps resume where they stopped: run the same command again."""
 
 EPILOG = """examples:
   sovai sweep experiments/levers_lhs.toml
+  sovai sweep levers_lhs --samples 20 --replications 1         # a small trial, in its own folder
   sovai sweep experiments/levers_lhs.toml --workers 1          # in this process, for debugging
   sovai sweep my.toml --model mymodels.py:ishigami --out results/ishigami
   sovai sweep experiments/levers_lhs.toml --slurm              # workers as Slurm jobs, see [cluster]
@@ -31,7 +33,14 @@ see docs/experiments.md for the file format and the results layout."""
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``sweep`` subcommand."""
+    """Add the ``sweep`` and ``experiments`` subcommands."""
+    listing = subparsers.add_parser(
+        "experiments",
+        help="list the shipped experiment and compare files",
+        description="The experiment files (for `sovai sweep NAME`) and compare files (for `sovai compare NAME`) "
+        "that come with sovai, with where they are.",
+    )
+    listing.set_defaults(func=list_experiments)
     parser = subparsers.add_parser(
         "sweep",
         help="run an experiment (many runs over levers and uncertainties), resumable",
@@ -59,6 +68,18 @@ def register(subparsers: Any) -> None:
         metavar="K",
         type=_positive_int,
         help="runs per task (default: chosen so a task holds about 0.5 s of work)",
+    )
+    parser.add_argument(
+        "--samples",
+        metavar="N",
+        type=_positive_int,
+        help="try the design small: N instead of the file's samples (own folder, results/<name>-trial-...)",
+    )
+    parser.add_argument(
+        "--replications",
+        metavar="R",
+        type=_positive_int,
+        help="replications instead of the file's (as --samples)",
     )
     parser.add_argument("--fresh", action="store_true", help="discard results already in DIR and start over")
     parser.add_argument(
@@ -115,6 +136,8 @@ def sweep(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         fresh=args.fresh,
         model=args.model,
+        samples=args.samples,
+        replications=args.replications,
         checkpoint_seconds=args.checkpoint_every,
         run_timeout=args.run_timeout,
     )
@@ -124,6 +147,18 @@ def sweep(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(format_summary(summary))
+    return 0
+
+
+def list_experiments(args: argparse.Namespace) -> int:
+    """``sovai experiments``: the shipped files, one line each, as ``sovai scenarios`` lists scenarios."""
+    from experiments.shipped import SHIPPED_DIR, shipped_files
+
+    files = shipped_files()
+    width = max(map(len, files))
+    for name, (command, description) in files.items():
+        print(f"{name.ljust(width)}  sovai {command.ljust(7)}  {description}")
+    print(f"\n(in {SHIPPED_DIR}; copy one to change it)")
     return 0
 
 

@@ -14,4 +14,9 @@ class StoreError(UserError):
 
 
 class ClusterError(UserError):
-    """The Dask cluster cannot run the sweep (every worker gone, scheduler unreachable); results so far are kept."""
+    """The Dask cluster cannot run the sweep (every worker gone, scheduler unreachable); results so far are kept.
+
+    Not the user's input but their environment, so the command exits with status 1.
+    """
+
+    exit_code = 1

@@ -34,7 +34,7 @@ def sovai_model(*, seed: int, quarters: int | None = None, **params: Any) -> dic
     import sim
     from sim.params import PARAMS
 
-    return sim.run(params, seed=seed, quarters=PARAMS["quarters"].default if quarters is None else quarters)
+    return sim.run(seed=seed, quarters=PARAMS["quarters"].default if quarters is None else quarters, **params)
 
 
 @functools.cache

@@ -108,9 +108,17 @@ class DaskPool:
     """Runs batches as Dask tasks, one task per batch, results gathered as they complete."""
 
     def __init__(
-        self, client: Any, expected_slots: int = 0, *, local: bool = False, echo: Callable[[str], None] = lambda _: None
+        self,
+        client: Any,
+        expected_slots: int = 0,
+        *,
+        local: bool = False,
+        echo: Callable[[str], None] = lambda _: None,
+        keep_jobs: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
+        self.keep_jobs = keep_jobs
+        self._kept_at = time.monotonic()
         self.expected_slots = expected_slots
         self.local = local
         self.echo = echo
@@ -129,7 +137,24 @@ class DaskPool:
     def submit(self, config: RunConfig, batch: Batch) -> None:
         """Submit a batch as one task."""
         key = f"sovai-runs-{batch.run_ids[0]}-{len(batch)}-{os.urandom(4).hex()}"
-        self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
+        with self._scheduler_lost():
+            self._pending[self.client.submit(run_batch, config, batch, key=key, pure=False)] = batch
+
+    @contextlib.contextmanager
+    def _scheduler_lost(self) -> Iterator[None]:
+        """Turn the scheduler going away (its futures cancelled, its connection closed) into one line."""
+        from concurrent.futures import CancelledError
+
+        from distributed.comm import CommClosedError
+
+        try:
+            yield
+        except (CancelledError, CommClosedError) as err:
+            address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
+            raise ClusterError(
+                f"lost the Dask scheduler ({address}: {type(err).__name__}); the runs finished so far "
+                "are saved, run the same command to resume"
+            ) from None
 
     def next_done(self, timeout: float | None = None) -> tuple[Batch, BatchResult | WorkerDied] | None:
         """The next finished batch; a KilledWorker comes back as :class:`WorkerDied`; None after ``timeout`` s.
@@ -143,17 +168,25 @@ class DaskPool:
             raise RuntimeError("next_done() called with no batch submitted")
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            if self.keep_jobs is not None and time.monotonic() - self._kept_at >= _WATCH_SECONDS:
+                # Batch jobs end (a walltime, a preempted node) and dask-jobqueue does not replace
+                # them by itself; asking for the same number again submits the missing ones.
+                self._kept_at = time.monotonic()
+                with self._scheduler_lost():
+                    self.keep_jobs()
             wait_for = _WATCH_SECONDS if deadline is None else min(_WATCH_SECONDS, deadline - time.monotonic())
             if wait_for <= 0:
                 return None
             try:
-                done = wait(list(self._pending), timeout=wait_for, return_when="FIRST_COMPLETED").done
+                with self._scheduler_lost():
+                    done = wait(list(self._pending), timeout=wait_for, return_when="FIRST_COMPLETED").done
             except TimeoutError:
                 done = set()
             for future in done:
                 try:
                     # A result lost with its worker before it reached us is recomputed: wait for it.
-                    outcome: BatchResult | WorkerDied = future.result(timeout=_WATCH_SECONDS)
+                    with self._scheduler_lost():
+                        outcome: BatchResult | WorkerDied = future.result(timeout=_WATCH_SECONDS)
                 except KilledWorker:
                     outcome = WorkerDied(
                         "the worker process died every time it ran this run (a crash, "
@@ -241,8 +274,10 @@ def open_pool(
                 ["distributed", "experiments.runner", *preload]
             )
     with dask.config.set(settings), _quiet_dask(), contextlib.ExitStack() as stack:
-        client, expected = _connect(stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo)
-        yield DaskPool(client, expected, local=local, echo=echo)
+        client, expected, keep_jobs = _connect(
+            stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo
+        )
+        yield DaskPool(client, expected, local=local, echo=echo, keep_jobs=keep_jobs)
 
 
 def local_worker_count() -> int:
@@ -261,8 +296,11 @@ def _connect(
     jobqueue: str | None,
     settings: dict[str, Any],
     echo: Callable[[str], None],
-) -> tuple[Any, int]:
-    """Start or reach the cluster; return a client with at least one worker and the slots expected."""
+) -> tuple[Any, int, Callable[[], None] | None]:
+    """Start or reach the cluster; return a client with workers, the slots expected and a job keeper.
+
+    The job keeper (batch jobs only, else None) resubmits the jobs that have ended.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler or scheduler_file:
@@ -272,11 +310,17 @@ def _connect(
         except (OSError, TimeoutError, ValueError) as err:
             raise ClusterError(f"cannot connect to the Dask scheduler ({where}): {err}") from None
         expected = 0
+        keep_jobs = None
     elif jobqueue:
         require_submit_command(jobqueue)
         cluster, expected = make_jobqueue_cluster(jobqueue, settings)
         stack.enter_context(cluster)
-        cluster.scale(jobs=int(settings.get("jobs", 1)))
+        jobs = int(settings.get("jobs", 1))
+        cluster.scale(jobs=jobs)
+
+        def keep_jobs() -> None:
+            cluster.scale(jobs=jobs)
+
         client = stack.enter_context(Client(cluster))
         where = f"{jobqueue} jobs"
     else:
@@ -293,11 +337,11 @@ def _connect(
             )
         )
         client = stack.enter_context(Client(cluster))
-        return client, n
+        return client, n, None
     if not client.nthreads():
         echo(f"waiting for Dask workers ({where})...")
         client.wait_for_workers(1)
-    return client, expected
+    return client, expected, keep_jobs
 
 
 def jobqueue_settings_allowed(kind: str) -> list[str]:
@@ -321,14 +365,12 @@ def check_cluster_settings(kind: str, settings: dict[str, Any], where: str) -> N
     Raises:
         ExperimentError: an unknown key (with the nearest names) or ``jobs`` not a positive integer.
     """
-    import difflib
+    from experiments.validate import suggest
 
     allowed = jobqueue_settings_allowed(kind)
     for key in settings:
         if key not in allowed:
-            near = difflib.get_close_matches(key, allowed, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(near)}?" if near else f"allowed: {', '.join(allowed)}"
-            raise ExperimentError(f"{where}: [cluster] {key}: unknown setting for --{kind}; {hint}")
+            raise ExperimentError(f"{where}: [cluster] {key}: unknown setting for --{kind}; {suggest(key, allowed)}")
     jobs = settings.get("jobs", 1)
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise ExperimentError(f"{where}: [cluster] jobs = {jobs!r} must be a whole number ≥ 1")

@@ -4,15 +4,18 @@
 #
 #   sbatch experiments/slurm_example.sh experiments/levers_lhs.toml results/levers-lhs
 #
+# Size: as shipped it asks for 4 tasks (1 scheduler + 3 workers), 1 CPU each, which fits one node of
+# 4 or more CPUs. For more workers change --ntasks below or on the command line, which wins over
+# these lines: `sbatch --ntasks=64 experiments/slurm_example.sh ...` (Slurm places the tasks on as
+# many nodes as it needs). Add --account and --partition if your cluster wants them.
+#
 # If the job hits its time limit or fails, submit the same command again: the sweep resumes and
-# runs only what is missing. Adapt the #SBATCH lines to your cluster (add --account and
-# --partition if it needs them). Environment variables:
+# runs only what is missing. Environment variables:
 #   SOVAI_VENV   the Python environment with sovai installed (default: .venv, as `make venv` makes it)
 # Extra arguments after OUT_DIR go to `sovai sweep` (e.g. --model mymodels:run).
 #
 #SBATCH --job-name=sovai-sweep
-#SBATCH --nodes=2
-#SBATCH --ntasks-per-node=16
+#SBATCH --ntasks=4
 #SBATCH --cpus-per-task=1
 #SBATCH --mem-per-cpu=2G
 #SBATCH --time=02:00:00
@@ -40,14 +43,21 @@ SCHEDULER_FILE="${SLURM_SUBMIT_DIR:-$PWD}/.dask-scheduler-${SLURM_JOB_ID:-$$}.js
 rm -f "$SCHEDULER_FILE"
 PIDS=()
 cleanup() {
-    # Stop workers and scheduler through the scheduler (a clean shutdown), then make sure they are gone.
+    # Stop workers and scheduler through the scheduler (a clean shutdown); their job steps then end
+    # by themselves. Only a step still running after that is stopped (Slurm would log it as killed).
     if [[ -s $SCHEDULER_FILE ]]; then
         timeout 60 python -c 'import sys; from distributed import Client
 Client(scheduler_file=sys.argv[1], timeout="20s").shutdown()' "$SCHEDULER_FILE" >/dev/null 2>&1 || true
     fi
-    if (( ${#PIDS[@]} )); then
-        kill "${PIDS[@]}" 2>/dev/null || true
-        wait "${PIDS[@]}" 2>/dev/null || true
+    for _ in $(seq 150); do
+        running=()
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && running+=("$pid"); done
+        (( ${#running[@]} )) || break
+        sleep 0.2
+    done
+    if (( ${#running[@]} )); then
+        kill "${running[@]}" 2>/dev/null || true
+        wait "${running[@]}" 2>/dev/null || true
     fi
     rm -f "$SCHEDULER_FILE"
 }

@@ -9,11 +9,8 @@ field, the value and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import Any
 
 from experiments.errors import ExperimentError
 from experiments.models import BUILTIN_MODEL
-from sim.tomlfiles import read_toml
+from experiments.validate import TomlFile, is_number, suggest
 
 #: Designs and the library function behind each.
 DESIGNS: dict[str, str] = {
@@ -245,97 +242,62 @@ def spec_dicts(exp: Experiment) -> list[dict[str, Any]]:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-class _Where:
-    """Builds error messages that point at a line of the experiment file."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.lines = text.splitlines()
-
-    def line(self, table: str, key: str | None = None) -> int:
-        """Line of ``key`` in ``[table]`` (or of the table's header); 1 when not found."""
-        header = re.compile(rf"^\s*\[\s*{re.escape(table)}\s*\]")
-        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=") if key else None
-        in_table, header_line = False, 0
-        for number, text in enumerate(self.lines, start=1):
-            if re.match(r"^\s*\[", text):
-                in_table = bool(header.match(text))
-                if in_table and not header_line:
-                    header_line = number
-                    if key_re is None:
-                        return number
-            elif in_table and key_re and key_re.match(text):
-                return number
-        if not header_line and "." in table:
-            # An inline table (``name = {low = 0, high = 1}``) inside its parent table.
-            parent, _, child = table.rpartition(".")
-            return self.line(parent, child)
-        return header_line or 1
-
-    def error(self, table: str, key: str | None, message: str) -> ExperimentError:
-        """An :class:`ExperimentError` for ``[table] key`` with ``message``."""
-        field_name = f"[{table}] {key}" if key else f"[{table}]"
-        return ExperimentError(f"{self.path}:{self.line(table, key)}: {field_name}: {message}")
-
-
-def _suggest(name: str, allowed: Sequence[str]) -> str:
-    near = difflib.get_close_matches(name, allowed, n=3, cutoff=0.5)
-    return f"did you mean {', '.join(near)}?" if near else f"allowed: {', '.join(allowed)}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def load_experiment(path: str | Path, *, model: str | None = None) -> Experiment:
+def load_experiment(
+    path: str | Path,
+    *,
+    model: str | None = None,
+    samples: int | None = None,
+    replications: int | None = None,
+) -> Experiment:
     """Read and check an experiment file.
 
     Args:
-        path: The TOML file.
+        path: The TOML file, or the name of a shipped one (``levers_lhs``; see experiments.shipped).
         model: "module:function" overriding the file's ``model`` (from ``--model``).
+        samples: N overriding the file's ``samples`` (``--samples``, to try a design small first).
+        replications: Overrides the file's ``replications`` (``--replications``).
 
     Raises:
         ExperimentError: the file is missing, malformed or has a bad field.
     """
-    path = Path(path)
-    text, data = read_toml(path, ExperimentError, "experiment file")
-    where = _Where(path, text)
+    from experiments.shipped import find_file
+
+    where = TomlFile.read(
+        find_file(path, kind="experiment", error=ExperimentError), kind="experiment", error=ExperimentError
+    )
+    path, text, data = where.path, where.text, where.data
     if "compare" in data:
         raise where.error("compare", None, "this is an instrument-comparison file: run it with `sovai compare`")
-    for table in data:
-        if table not in _TABLES:
-            raise where.error(table, None, f"unknown table; {_suggest(table, _TABLES)}")
-    for table in _TABLES:
-        if table in data and not isinstance(data[table], dict):
-            raise where.error(table, None, "must be a table")
+    where.check_tables(_TABLES, tables=_TABLES)
     exp_table = dict(data.get("experiment", {}))
-    for key in exp_table:
-        if key not in _EXPERIMENT_KEYS:
-            raise where.error("experiment", key, f"unknown field; {_suggest(key, _EXPERIMENT_KEYS)}")
+    where.check_keys("experiment", exp_table, _EXPERIMENT_KEYS)
+    for key, value in (("samples", samples), ("replications", replications)):
+        if value is not None:
+            exp_table[key] = value  # checked below with the file's own rules (e.g. Sobol' powers of two)
     return _build(path, text, where, exp_table, data, model)
 
 
 def _build(
-    path: Path, text: str, where: _Where, table: dict[str, Any], data: dict[str, Any], model_override: str | None
+    path: Path, text: str, where: TomlFile, table: dict[str, Any], data: dict[str, Any], model_override: str | None
 ) -> Experiment:
     """Check the [experiment] fields and the parameter tables; assemble the Experiment."""
     notes: list[str] = []
-    model = model_override or _str_field(where, table, "model", BUILTIN_MODEL)
+    model = model_override or where.string("experiment", table, "model", BUILTIN_MODEL)
     builtin = model == BUILTIN_MODEL
-    design = _str_field(where, table, "design", None)
+    design = where.string("experiment", table, "design", None)
     if design is None:
         raise where.error("experiment", "design", f"missing; choose one of {', '.join(DESIGNS)}")
     if design not in DESIGNS:
-        raise where.error("experiment", "design", f"unknown design {design!r}; {_suggest(design, list(DESIGNS))}")
+        raise where.error("experiment", "design", f"unknown design {design!r}; {suggest(design, list(DESIGNS))}")
     options = _design_options(where, table, design)
     samples_requested, samples = _samples(where, table, design, options, notes)
-    replications = _int_field(where, table, "replications", 1, minimum=1)
-    seed = _int_field(where, table, "seed", _DEFAULT_SEED, minimum=0)
-    seed_mode = _str_field(where, table, "seeds", "per_run")
+    replications = where.integer("experiment", table, "replications", 1, minimum=1)
+    seed = where.integer("experiment", table, "seed", _DEFAULT_SEED, minimum=0)
+    seed_mode = where.string("experiment", table, "seeds", "per_run")
     if seed_mode not in SEED_MODES:
         raise where.error("experiment", "seeds", f"{seed_mode!r} is not allowed; one of {', '.join(SEED_MODES)}")
-    outputs = _names_field(where, table, "outputs")
-    timeseries = _names_field(where, table, "timeseries") or ()
+    outputs = where.names("experiment", table, "outputs")
+    timeseries = where.names("experiment", table, "timeseries") or ()
     run_timeout = table.get("run_timeout_s")
     if run_timeout is not None and (
         isinstance(run_timeout, bool) or not isinstance(run_timeout, int | float) or not 0 < run_timeout < 1e9
@@ -362,8 +324,8 @@ def _build(
     return Experiment(
         path=path,
         text=text,
-        name=_str_field(where, table, "name", path.stem),
-        description=_str_field(where, table, "description", ""),
+        name=where.string("experiment", table, "name", path.stem),
+        description=where.string("experiment", table, "description", ""),
         model=model,
         scenario=scenario,
         design=design,
@@ -385,9 +347,9 @@ def _build(
     )
 
 
-def _scenario(where: _Where, table: Mapping[str, Any], model: str) -> str | None:
+def _scenario(where: TomlFile, table: Mapping[str, Any], model: str) -> str | None:
     """The scenario giving the base parameters: "baseline" unless named; none for other models."""
-    scenario = _str_field(where, table, "scenario", None)
+    scenario = where.string("experiment", table, "scenario", None)
     if model != BUILTIN_MODEL:
         if scenario is not None:
             raise where.error("experiment", "scenario", f"scenarios are for the built-in model, not {model!r}")
@@ -395,34 +357,7 @@ def _scenario(where: _Where, table: Mapping[str, Any], model: str) -> str | None
     return scenario or "baseline"
 
 
-def _str_field(where: _Where, table: Mapping[str, Any], key: str, default: str | None) -> str | None:
-    value = table.get(key, default)
-    if value is not None and not isinstance(value, str):
-        raise where.error("experiment", key, f"{value!r} must be a string")
-    return value
-
-
-def _int_field(where: _Where, table: Mapping[str, Any], key: str, default: int | None, *, minimum: int) -> int | None:
-    value = table.get(key, default)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise where.error("experiment", key, f"{value!r} must be a whole number ≥ {minimum}")
-    return value
-
-
-def _names_field(where: _Where, table: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise where.error("experiment", key, f"{value!r} must be a non-empty list of names")
-    if len(set(value)) != len(value):
-        raise where.error("experiment", key, "lists a name twice")
-    return tuple(value)
-
-
-def _design_options(where: _Where, table: Mapping[str, Any], design: str) -> dict[str, Any]:
+def _design_options(where: TomlFile, table: Mapping[str, Any], design: str) -> dict[str, Any]:
     """The design's options (defaults filled in); options of other designs are errors."""
     options = dict(DESIGN_OPTIONS.get(design, {}))
     for other, defaults in DESIGN_OPTIONS.items():
@@ -435,20 +370,20 @@ def _design_options(where: _Where, table: Mapping[str, Any], design: str) -> dic
             raise where.error("experiment", "calc_second_order", f"{value!r} must be true or false")
         options["calc_second_order"] = value
     elif design == "morris":
-        options["num_levels"] = _int_field(where, table, "num_levels", 4, minimum=2)
+        options["num_levels"] = where.integer("experiment", table, "num_levels", 4, minimum=2)
         if options["num_levels"] % 2:
             raise where.error("experiment", "num_levels", f"{options['num_levels']} must be even (SALib)")
-        options["optimal_trajectories"] = _int_field(where, table, "optimal_trajectories", None, minimum=2)
+        options["optimal_trajectories"] = where.integer("experiment", table, "optimal_trajectories", None, minimum=2)
     elif design == "fast":
-        options["M"] = _int_field(where, table, "M", 4, minimum=1)
+        options["M"] = where.integer("experiment", table, "M", 4, minimum=1)
     return options
 
 
 def _samples(
-    where: _Where, table: Mapping[str, Any], design: str, options: Mapping[str, Any], notes: list[str]
+    where: TomlFile, table: Mapping[str, Any], design: str, options: Mapping[str, Any], notes: list[str]
 ) -> tuple[int | None, int | None]:
     """N as written and as used; checks the design's rules on N."""
-    requested = _int_field(where, table, "samples", None, minimum=1)
+    requested = where.integer("experiment", table, "samples", None, minimum=1)
     if design == "grid":
         if requested is not None:
             notes.append(
@@ -480,7 +415,7 @@ def _samples(
     return requested, samples
 
 
-def _check_groups(where: _Where, specs: Sequence[ParameterSpec], design: str) -> None:
+def _check_groups(where: TomlFile, specs: Sequence[ParameterSpec], design: str) -> None:
     if any(p.group for p in specs) and design not in GROUP_DESIGNS:
         grouped = next(p for p in specs if p.group)
         raise where.error(
@@ -490,7 +425,7 @@ def _check_groups(where: _Where, specs: Sequence[ParameterSpec], design: str) ->
         )
 
 
-def _parameter(where: _Where, name: str, raw: Any, design: str, checker: _BuiltinChecker | None) -> ParameterSpec:
+def _parameter(where: TomlFile, name: str, raw: Any, design: str, checker: _BuiltinChecker | None) -> ParameterSpec:
     """Check one [parameters.NAME] table and return its spec."""
     table = f"parameters.{name}"
     if checker:
@@ -499,7 +434,7 @@ def _parameter(where: _Where, name: str, raw: Any, design: str, checker: _Builti
         raise where.error("parameters", name, "must be a table, e.g. [parameters.NAME] with low and high")
     for key in raw:
         if key not in _PARAMETER_KEYS:
-            raise where.error(table, key, f"unknown field; {_suggest(key, _PARAMETER_KEYS)}")
+            raise where.error(table, key, f"unknown field; {suggest(key, _PARAMETER_KEYS)}")
     group = raw.get("group")
     if group is not None and not isinstance(group, str):
         raise where.error(table, "group", f"{group!r} must be a string")
@@ -521,7 +456,7 @@ def _parameter(where: _Where, name: str, raw: Any, design: str, checker: _Builti
 
 
 def _categorical(
-    where: _Where,
+    where: TomlFile,
     table: str,
     name: str,
     raw: Mapping[str, Any],
@@ -540,7 +475,7 @@ def _categorical(
         values = [checker.coerce(name, v, table, "values") for v in values]
     if len({json.dumps(v) for v in values}) != len(values):
         raise where.error(table, "values", f"{values!r} lists a value twice")
-    numeric = all(_is_number(v) for v in values)
+    numeric = all(is_number(v) for v in values)
     if not checker and not numeric and not all(isinstance(v, (str, bool)) for v in values):
         raise where.error(table, "values", f"{values!r} must all be numbers, or all strings/booleans")
     kind = "categorical"
@@ -551,7 +486,7 @@ def _categorical(
 
 
 def _levels(
-    where: _Where,
+    where: TomlFile,
     table: str,
     name: str,
     raw: Mapping[str, Any],
@@ -577,13 +512,13 @@ def _levels(
 
 
 def _range(
-    where: _Where, table: str, name: str, raw: Mapping[str, Any], checker: _BuiltinChecker | None
+    where: TomlFile, table: str, name: str, raw: Mapping[str, Any], checker: _BuiltinChecker | None
 ) -> tuple[float, float]:
     """Checked (low, high)."""
     for key in ("low", "high"):
         if key not in raw:
             raise where.error(table, key, "missing")
-        if not _is_number(raw[key]):
+        if not is_number(raw[key]):
             raise where.error(table, key, f"{raw[key]!r} must be a number")
         if checker:
             checker.coerce(name, raw[key], table, key)
@@ -594,7 +529,7 @@ def _range(
 
 
 def _continuous(
-    where: _Where,
+    where: TomlFile,
     table: str,
     name: str,
     raw: Mapping[str, Any],
@@ -606,7 +541,7 @@ def _continuous(
     """A parameter sampled from a distribution over a range."""
     dist = raw.get("dist", "unif")
     if not isinstance(dist, str) or dist not in DISTS:
-        raise where.error(table, "dist", f"unknown distribution {dist!r}; {_suggest(str(dist), list(DISTS))}")
+        raise where.error(table, "dist", f"unknown distribution {dist!r}; {suggest(str(dist), list(DISTS))}")
     needed = DISTS[dist]
     for key in ("low", "high", "mean", "sd", "mode"):
         if key in raw and key not in needed:
@@ -614,7 +549,7 @@ def _continuous(
             raise where.error(table, key, f"is not used by dist = {dist!r} (it takes {', '.join(needed)}){hint}")
         if key in needed and key not in raw:
             raise where.error(table, key, f"missing; dist = {dist!r} needs {', '.join(needed)}")
-        if key in raw and not _is_number(raw[key]):
+        if key in raw and not is_number(raw[key]):
             raise where.error(table, key, f"{raw[key]!r} must be a number")
     if dist in UNBOUNDED_DISTS and design == "morris":
         raise where.error(
@@ -645,7 +580,7 @@ def _continuous(
 class _BuiltinChecker:
     """Checks against the built-in model's parameter registry (sim.params)."""
 
-    def __init__(self, where: _Where) -> None:
+    def __init__(self, where: TomlFile) -> None:
         from sim import params as registry
 
         self.where = where

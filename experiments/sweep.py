@@ -72,6 +72,8 @@ class SweepOptions:
         batch_size: Runs per task (None: chosen from a timing probe).
         fresh: Discard existing results in ``out`` and start over.
         model: "module:function" overriding the experiment's model.
+        samples: N overriding the file's (a trial of the design; default folder results/<name>-trial-N<N>-R<R>).
+        replications: Replications overriding the file's (as ``samples``).
         checkpoint_seconds: Longest time finished runs wait in memory before they are written.
         run_timeout: Longest a run may take before it is recorded as failed (seconds; overrides the
             file's ``run_timeout_s``; 0 means no limit; None: the file's, else :data:`DEFAULT_RUN_TIMEOUT_S`).
@@ -88,6 +90,8 @@ class SweepOptions:
     batch_size: int | None = None
     fresh: bool = False
     model: str | None = None
+    samples: int | None = None
+    replications: int | None = None
     checkpoint_seconds: float = 10.0
     run_timeout: float | None = None
     allowed_failures: int = DEFAULT_ALLOWED_FAILURES
@@ -140,7 +144,7 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         ClusterError: the Dask cluster cannot be reached or lost every worker.
     """
     options = options or SweepOptions()
-    exp = load_experiment(path, model=options.model)
+    exp = load_experiment(path, model=options.model, samples=options.samples, replications=options.replications)
     resolve_model(exp.model)  # a bad --model fails here, not on every worker
     if options.jobqueue:
         check_cluster_settings(options.jobqueue, exp.cluster, str(exp.path))
@@ -148,7 +152,7 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
     check_design_size(exp)  # before anything is written
     for note in exp.notes:
         options.echo(f"note: {note}")
-    store = Store(options.out or Path("results") / exp.name)
+    store = Store(options.out or Path("results") / default_folder_name(exp, options))
     start = time.monotonic()
     with store.lock():
         manifest, runs, resumed = _prepare(store, exp, options)
@@ -167,6 +171,17 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         summary.seconds = time.monotonic() - start
         summary.errors = _first_errors(store) if summary.failed else []
     return summary
+
+
+def default_folder_name(exp: Experiment, options: SweepOptions) -> str:
+    """``<name>``, or ``<name>-trial-N<samples>-R<replications>`` for a design scaled down from the command line.
+
+    A trial never shares the full study's folder, so trying a design small leaves its results alone.
+    """
+    if options.samples is None and options.replications is None:
+        return exp.name
+    samples = exp.samples if exp.samples is not None else "grid"
+    return f"{exp.name}-trial-N{samples}-R{exp.replications}"
 
 
 # --- preparing the folder -------------------------------------------------------------------------
@@ -565,12 +580,11 @@ def _require_names(
     wanted: Iterable[str], available: list[str], field_name: str, what: str, manifest: dict[str, Any]
 ) -> None:
     """Raise an ExperimentError naming the first wanted name the model does not return."""
-    import difflib
+    from experiments.validate import suggest
 
     for name in wanted:
         if name not in available:
-            near = difflib.get_close_matches(name, available, n=3, cutoff=0.5)
-            hint = f"did you mean {', '.join(near)}?" if near else f"it returns {', '.join(sorted(available)[:8])}..."
+            hint = suggest(name, available, f"it returns {', '.join(sorted(available)[:8])}...")
             raise ExperimentError(
                 f"{manifest['experiment_file']}: [experiment] {field_name}: the model returns no "
                 f"{what} {name!r}; {hint} (fix the file and run the same command again)"

@@ -1,4 +1,4 @@
-"""sovai: the open simulator for national AI strategy (Japan's sovereign-AI ecosystem on Mesa)."""
+"""The model: parameters, environment, networks and the Mesa model (the public front door is ``sovai``)."""
 
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from sim.single_run import run
 
 __all__ = ["PARAMS", "ParameterError", "SovereignAIModel", "list_scenarios", "load_scenario", "run"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Clearing:
@@ -44,7 +46,8 @@ def price_ratio(quantity: float, allocation: float, elasticity: float) -> float:
         return 1.0
     if elasticity <= 0 or allocation <= 0:
         return float("inf")
-    return (quantity / allocation) ** (1 / elasticity)
+    with np.errstate(over="ignore"):  # a nearly fixed supply: a price beyond any buyer's reach
+        return float(np.power(quantity / allocation, 1 / elasticity))
 
 
 def quantity_at(ratio: float, allocation: float, elasticity: float) -> float:

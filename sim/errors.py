@@ -1,8 +1,10 @@
-"""Errors that reach the user as one clear message (never a traceback)."""
+"""Errors that reach the user as one clear message (never a traceback), and the hint they carry."""
 
 from __future__ import annotations
 
+import difflib
 import errno
+from collections.abc import Iterable
 
 #: Errors of the machine rather than of the input: the CLI reports them in one line with exit code 1.
 _ENVIRONMENT_HINTS = {
@@ -16,7 +18,12 @@ _ENVIRONMENT_HINTS = {
 
 
 class UserError(Exception):
-    """Bad input from the user: the CLI prints the message and exits with code 2."""
+    """Bad input from the user: the CLI prints the message and exits with :attr:`exit_code`.
+
+    Subclasses for a failing environment rather than bad input (a lost cluster) set it to 1.
+    """
+
+    exit_code = 2
 
 
 class ScenarioError(UserError, ValueError):
@@ -28,3 +35,17 @@ def environment_message(err: OSError) -> str:
     what = _ENVIRONMENT_HINTS.get(err.errno or 0) or err.strerror or str(err)
     where = f" {err.filename}" if err.filename else ""
     return f"cannot write{where}: {what}; nothing half-written was left, earlier outputs are kept"
+
+
+def suggest(name: str, allowed: Iterable[str], otherwise: str | None = None) -> str:
+    """The hint for an unknown ``name``: the nearest allowed names, else ``otherwise`` (default: all of them).
+
+    Example:
+        >>> suggest("desing", ["design", "samples"])
+        'did you mean design?'
+    """
+    allowed = list(allowed)
+    near = difflib.get_close_matches(name, allowed, n=3, cutoff=0.5)
+    if near:
+        return f"did you mean {', '.join(near)}?"
+    return otherwise if otherwise is not None else f"allowed: {', '.join(allowed)}"

@@ -97,13 +97,15 @@ class SovereignAIModel(mesa.Model):
         # Each pool's market state: last quarter's tightness and fills, its demand history (hours at the
         # base price), and other AI work's GPU-hour demand in FY2026 (hours a quarter at the base price).
         self.tightness = dict.fromkeys(POOLS, p["target_utilisation"])
-        self.fills = dict.fromkeys(POOLS, 1.0)
+        self.fills = dict.fromkeys(POOLS, 1.0)  # last quarter's share of inference served, by pool
+        self.training_fills = dict.fromkeys(POOLS, 1.0)  # ... and of training and other work
         self.venue_split: dict[str, np.ndarray] = {}  # share of own and of public training money by venue
         self.demand_history: dict[str, list[float]] = {k: [] for k in POOLS}
         self.background_hours = {
             k: p["background_gpu_demand_share"] * sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS for k in POOLS
         }
         self.chip_market: dict[str, Any] = dict.fromkeys(POOLS)
+        self.award_compute_jpy_bn = 0.0
         self.pool_results = {k: markets.serve_pool(0.0, 0.0, 0.0) for k in POOLS}
         self.accelerator_spend_jpy_bn = 0.0
         self.domestic_user_spend_jpy_bn = 0.0  # last quarter's; sets the adoption subsidy rate
@@ -220,10 +222,13 @@ class SovereignAIModel(mesa.Model):
         gov = self.government
         weights = grant_weights(self.developers, self.p)
         budget = gov.allowance("rnd") if self.developers else 0.0
+        # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
+        award = gov.allowance(AWARD)
+        self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
         for d, w in zip(self.developers, weights, strict=False):
             d.raise_capital(gov.pay("rnd", budget * w, d.key))
             if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
-                gov.pay(AWARD, gov.allowance(AWARD) * (1 - self.p["champion_award_compute_share"]), d.key)
+                gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
 
     def _demand(self) -> tuple[np.ndarray, np.ndarray]:
         """Users' demand booked to each provider this quarter: spend and volume, (sectors, slices, providers)."""
@@ -276,11 +281,9 @@ class SovereignAIModel(mesa.Model):
         own = np.array([d.training_bid_jpy_bn for d in self.developers]).reshape(-1)
         weights = grant_weights(self.developers, p)
         grants = gov.allowance("compute_grants") * weights if self.developers else np.zeros(0)
-        award = np.array(
-            [gov.allowance(AWARD) * p["champion_award_compute_share"] * d.champion for d in self.developers]
-        )
+        award = np.array([self.award_compute_jpy_bn * d.champion for d in self.developers])
         prices = np.array([price[v] for v in markets.VENUES])
-        fills = np.array([self.fills["domestic"], self.fills["japan_region"], 1.0])
+        fills = np.array([self.training_fills["domestic"], self.training_fills["japan_region"], 1.0])
         caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
         for money, cap in caps.items():
             target = markets.venue_shares(prices, fills, p["training_venue_price_beta"], cap)
@@ -305,6 +308,7 @@ class SovereignAIModel(mesa.Model):
                 self.tightness[k], results[k].tightness, p["market_adjustment_per_quarter"]
             )
             self.fills[k] = results[k].inference_fill
+            self.training_fills[k] = results[k].other_fill
             self.demand_history[k].append(results[k].demand_hours * price[k] / self.base_price[k])
         self.pool_results = results
 
@@ -352,7 +356,9 @@ class SovereignAIModel(mesa.Model):
         gen = int(env.new_gen[t])
         allocation = {
             "domestic": env.gpu_supply_h100eq[t],
-            "japan_region": p["hyperscaler_supply_h100eq_per_year"] / 4,
+            "japan_region": p["hyperscaler_supply_h100eq_per_year"]
+            / 4
+            * (p["gpu_shock_supply_factor"] if env.gpu_shock[t] else 1.0),  # export controls cut every buyer
         }
         grid_room = self.grid_limit_mw[t] - self.committed_by_region()
         self.accelerator_spend_jpy_bn = 0.0
@@ -433,9 +439,9 @@ class SovereignAIModel(mesa.Model):
 
     @staticmethod
     def support_share(dcs: list[DataCentre]) -> float:
-        """Share of the sites' capex paid by subsidies and tax credits."""
-        capex = sum(c.capex_jpy_bn for c in dcs)
-        return sum(c.support_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
+        """Share of the capex behind the sites' working fleet that subsidies and tax credits paid."""
+        capex = sum(c.capex_book_jpy_bn for c in dcs)
+        return sum(c.support_book_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
 
     @property
     def domestic_eflops(self) -> float:

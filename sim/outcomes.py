@@ -222,3 +222,27 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
 
 def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole > 0 else 0.0
+
+
+#: Outcomes in the run summary: column, label, unit, format.
+SUMMARY: tuple[tuple[str, str, str, str], ...] = (
+    ("adoption_rate", "enterprises using AI", "share", "{:.1%}"),
+    ("domestic_share", "AI spend on domestic providers", "share", "{:.1%}"),
+    ("domestic_infra_share", "AI spend run on infrastructure in Japan", "share", "{:.1%}"),
+    ("sovereign_share_regulated", "regulated AI work run in Japan", "share", "{:.1%}"),
+    ("unmet_sensitive_share", "rule-bound sensitive work left unserved", "share", "{:.1%}"),
+    ("digital_deficit_ai_jpy_bn", "digital deficit, AI part", "¥bn/yr", "{:,.0f}"),
+    ("digital_deficit_total_jpy_bn", "digital deficit, total", "¥bn/yr", "{:,.0f}"),
+    ("best_domestic_capability", "best domestic capability", "points", "{:.1f}"),
+    ("capability_gap", "gap to the frontier", "points", "{:.1f}"),
+    ("domestic_ai_revenue_jpy_bn", "domestic AI revenue", "¥bn/yr", "{:,.0f}"),
+    ("offshore_compute_spend_jpy_bn", "training compute rented abroad", "¥bn/yr", "{:,.0f}"),
+    ("domestic_compute_eflops", "AI compute in Japan", "EFLOPS", "{:,.1f}"),
+    ("accelerator_imports_jpy_bn", "accelerators bought (goods)", "¥bn/yr", "{:,.0f}"),
+    ("dc_power_mw", "AI data-centre capacity", "MW", "{:,.0f}"),
+    ("electricity_gwh", "AI data-centre electricity", "GWh/yr", "{:,.0f}"),
+    ("unmet_compute_demand_share", "unmet GPU-hour demand", "share", "{:.1%}"),
+    ("budget_spent_jpy_bn", "public budget spent (cumulative)", "¥bn", "{:,.0f}"),
+    ("champion_award_jpy_bn", "champion award paid (cumulative)", "¥bn", "{:,.0f}"),
+    ("tax_expenditure_jpy_bn", "tax credit forgone (cumulative)", "¥bn", "{:,.0f}"),
+)

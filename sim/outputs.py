@@ -337,27 +337,19 @@ def _safe_name(name: str) -> str:
     return _UNSAFE.sub("_", name).strip("._") or "run"
 
 
-def toml_value(value: Any) -> str:
-    """One scalar as TOML."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 def params_toml(params: Mapping[str, Any], *, seed: int, scenario: str) -> str:
     """The fully resolved parameters of a run, readable by ``sovai run --params``."""
-    lines = [
-        "# Fully resolved parameters of a sovai run. Reproduce it with: sovai run --params params.toml",
-        f"seed = {int(seed)}",
-        f"scenario = {toml_value(scenario)}",
-        f"description = {toml_value(f'{scenario} with seed {seed}, all parameters resolved')}",
-        "",
-        "[parameters]",
-    ]
-    lines += [f"{name} = {toml_value(value)}" for name, value in params.items()]
-    return "\n".join(lines) + "\n"
+    import tomli_w
+
+    head = "# Fully resolved parameters of a sovai run. Reproduce it with: sovai run --params params.toml\n"
+    return head + tomli_w.dumps(
+        {
+            "seed": int(seed),
+            "scenario": scenario,
+            "description": f"{scenario} with seed {seed}, all parameters resolved",
+            "parameters": dict(params),
+        }
+    )
 
 
 def write_run(

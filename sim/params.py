@@ -7,13 +7,14 @@ validator all read it. Nothing else lists parameters.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import UserError
+import numpy as np
+
+from sim.errors import UserError, suggest
 
 #: Programme share parameters; they must sum to 1.
 SHARE_NAMES: tuple[str, ...] = (
@@ -78,14 +79,17 @@ class Param:
     def coerce(self, value: Any) -> Any:
         """Return ``value`` converted to this parameter's type and checked against its range.
 
-        Strings (from the command line) are parsed; numbers of the wrong kind are converted when
-        that loses nothing.
+        Strings (from the command line) are parsed; numpy scalars count as the Python values they
+        hold; numbers of the wrong kind are converted when that loses nothing.
 
         Raises:
             ParameterError: the value has the wrong type or lies outside the allowed range.
 
         """
         kind = self.kind
+        if isinstance(value, np.generic):
+            # numpy.bool_, numpy.int64, numpy.float32...: what samplers and data frames hand over.
+            value = value.item()
         try:
             if kind is bool:
                 value = _to_bool(value)
@@ -400,8 +404,6 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("build_lag_quarters", 8, "quarters", "time from the decision to build to capacity in use",
        "MODEL.md: about two years", 1, 24),
     _P("expansion_step_mw", 50.0, "MW", "size of one expansion decision", _A, 5.0, 500.0),
-    _P("expansion_utilisation_threshold", 0.7, "share", "utilisation above which operators plan expansion", _A,
-       0.2, 1.0),
     _P("dc_discount_rate", 0.08, "per year", "operators' discount rate for expansion NPV", _A, 0.0, 0.3),
     _P("pue", 1.3, "-", "power usage effectiveness of AI data centres",
        "ANRE benchmark ≤ 1.4 by FY2030; new AI data centres ~1.2 (estimate)", 1.0, 2.5),
@@ -442,7 +444,7 @@ PARAMS_LIST: tuple[Param, ...] = (
        "assumption, set so domestic providers start with ~7% of enterprises' AI spend (NTT and NEC target tens of ¥bn a year)", -5.0, 5.0),
     _P("sovereignty_penalty", 1.5, "utility", "penalty on foreign AI served from abroad for sensitive work (half if hosted in Japan)",
        _A, 0.0, 10.0),
-    _P("ai_spend_growth_per_year", 0.25, "share per year", "growth of AI demand per adopting enterprise at constant prices",
+    _P("ai_spend_growth_per_year", 0.3, "share per year", "growth of AI demand per adopting enterprise at constant prices",
        "assumption, set so enterprises' AI services spend (adoption and use together) reaches ~¥1.8-2tn by FY2030 "
        "(JEITA: generative-AI demand in Japan ~¥1.8tn by 2030, Weekly BCN, 11 Jan 2024)", 0.0, 1.5),
     _P("ai_demand_price_elasticity", 0.6, "-", "price elasticity of enterprises' AI service volume (spend = volume x price)",
@@ -481,9 +483,7 @@ def defaults() -> dict[str, Any]:
 
 def unknown_name_message(name: str, where: str = "") -> str:
     """Say that ``name`` is not a parameter, with the nearest names."""
-    near = difflib.get_close_matches(name, PARAMS.keys(), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else "; `sovai params` lists them all"
-    return f"{where}unknown parameter {name!r}{hint}"
+    return f"{where}unknown parameter {name!r}; {suggest(name, PARAMS, '`sovai params` lists them all')}"
 
 
 def check_shares(params: Mapping[str, Any]) -> None:
@@ -545,4 +545,18 @@ def normalise_shares(params: dict[str, Any], names: Iterable[str] = SHARE_NAMES)
     total = sum(float(out[n]) for n in names)
     for n in names:
         out[n] = float(out[n]) / total if total > 0 else 1.0 / len(names)
+    return out
+
+
+def parse_sets(items: list[str]) -> dict[str, str]:
+    """Parse ``KEY=VALUE`` strings (values are checked later, by the parameter registry)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"--set {item!r}: expected KEY=VALUE, e.g. --set budget_total_jpy_bn=2000")
+        if key not in PARAMS:
+            raise ParameterError(f"--set: {unknown_name_message(key)}")
+        out[key] = value.strip()
     return out

@@ -17,6 +17,8 @@ from sim.errors import ScenarioError
 from sim.params import ParameterError, checked, resolve
 from sim.tomlfiles import read_toml
 
+#: The scenario without public programmes, the counterfactual of a run with policy.
+NO_POLICY = "no_policy"
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,14 +25,21 @@ CUMULATIVE: dict[str, str] = {
 }
 
 
-def run(params: dict[str, Any] | None = None, *, seed: int, quarters: int = 40) -> dict[str, Any]:
+def run(
+    params: Mapping[str, Any] | None = None, /, *, seed: int, quarters: int = 40, **keywords: Any
+) -> dict[str, Any]:
     """Run the model once and return its outcomes.
+
+    Parameters come as a mapping, as keywords, or both (keywords win), so tools that call a
+    function with one keyword per parameter, such as EMA Workbench's ``Model(function=sim.run)``,
+    call it as it is (docs/interop.md).
 
     Args:
         params: Parameter overrides by name (defaults for the rest). ``quarters`` here is ignored in
             favour of the argument.
         seed: Seed of the run's random generator; the same seed and parameters give the same result.
         quarters: Quarters to simulate from FY2026Q1.
+        **keywords: More parameter overrides, by name.
 
     Returns:
         Scalar outcomes as floats — for every numeric time-series column ``C``: ``C_final`` (last
@@ -41,8 +49,11 @@ def run(params: dict[str, Any] | None = None, *, seed: int, quarters: int = 40) 
     Raises:
         ParameterError: bad parameter names or values.
 
+    Example:
+        >>> out = run(seed=1, quarters=4, n_user_agents=300, budget_total_jpy_bn=2000)  # doctest: +SKIP
     """
-    model = SovereignAIModel(rng=seed, **{**(params or {}), "quarters": quarters})
+    quarters = int(quarters)
+    model = SovereignAIModel(rng=int(seed), **{**(params or {}), **keywords, "quarters": quarters})
     model.run_for(quarters)
     ts = timeseries(model.datacollector.model_vars)
     return {**scalar_outcomes(ts), "timeseries": ts}

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.calibration import TARGETS, Target, band, evaluate, fy_mean
-from sim.cli import main
+from sovai.cli import main
 
 
 def test_baseline_meets_every_target(capsys):

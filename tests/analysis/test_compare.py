@@ -9,7 +9,7 @@ from scipy import stats
 
 from analysis import compare as cmp
 from analysis import testfunctions as tf
-from sim.cli import main
+from sovai.cli import main
 
 TOY = """[compare]
 name = "toy"

@@ -41,7 +41,7 @@ def test_problems_are_caught():
 
 
 def test_cli_prints_the_same_markdown(capsys):
-    from sim.cli import main
+    from sovai.cli import main
 
     assert main(["params", "--format", "markdown"]) == 0
     assert capsys.readouterr().out == parameters_markdown()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis import testfunctions as tf
-from sim.cli import main
+from sovai.cli import main
 
 SEED = 2027
 SLACK = 1e-3
@@ -101,7 +101,7 @@ def test_ishigami_report_figures_and_convergence(ishigami_dir, capsys):
     assert sorted(conv["N"].unique()) == [64, 128, 256]  # N/4, N/2, N in whole Saltelli blocks
     report = (folder / "report.md").read_text()
     assert "![overview](figures/overview.png)" in report and "Convergence" in report
-    assert '<img alt="overview" src="figures/overview.png">' in (folder / "report.html").read_text()
+    assert '<img src="figures/overview.png" alt="overview"' in (folder / "report.html").read_text()
 
 
 def test_ranked_table_is_printed(tmp_path, ishigami_dir, capsys):

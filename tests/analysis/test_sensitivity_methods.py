@@ -10,7 +10,7 @@ from SALib.sample import sobol as sobol_sample
 
 from analysis import sensitivity as sa
 from analysis import testfunctions as tf
-from sim.cli import main
+from sovai.cli import main
 
 PI = math.pi
 ISHIGAMI = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}
@@ -191,7 +191,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, message):
 
 @pytest.mark.parametrize(
     ("name", "design", "points"),
-    [("levers_sobol", "sobol", 2560), ("morris_screening", "morris", 2160), ("budget_size", "grid", 13)],
+    [("levers_sobol", "sobol", 2560), ("morris_screening", "morris", 2640), ("budget_size", "grid", 13)],
 )
 def test_shipped_experiment_files_build_their_designs(name, design, points):
     from experiments.design import build_design
@@ -217,4 +217,4 @@ def test_shipped_experiment_files_build_their_designs(name, design, points):
             1,
         )
     if name == "morris_screening":
-        assert exp.constants["n_user_agents"] == 300 and len(exp.parameters) == 107
+        assert exp.constants["n_user_agents"] == 300 and len(exp.parameters) == 131

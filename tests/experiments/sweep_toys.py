@@ -84,3 +84,15 @@ def dies_once_mid_batch(*, seed: int, flag: str = "", **params: float) -> dict:
         open(flag, "w").close()
         os.kill(os.getpid(), signal.SIGKILL)
     return hangs_when_high(seed=seed, **params)
+
+
+def paced(*, seed: int, **params: float) -> dict:
+    """:func:`with_series` after a pause of $SOVAI_TOY_PACE_S seconds (0 unless set): results never depend on it.
+
+    With $SOVAI_TOY_PACE_WHILE set to a path, it pauses only while that file exists. Lets a test keep
+    a sweep running until a batch system cuts it, then finish it at full speed.
+    """
+    gate = os.environ.get("SOVAI_TOY_PACE_WHILE")
+    if gate is None or os.path.exists(gate):
+        time.sleep(float(os.environ.get("SOVAI_TOY_PACE_S", "0")))
+    return with_series(seed=seed, **params)

@@ -13,8 +13,8 @@ import experiments
 from experiments.errors import ExperimentError, StoreError
 from experiments.store import Store
 from experiments.sweep import choose_batch_size
-from sim.cli import main
 from sim.outputs import OutputError
+from sovai.cli import main
 
 ISH = "sweep_toys:ishigami"
 

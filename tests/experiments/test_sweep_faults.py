@@ -21,7 +21,7 @@ import pytest
 import experiments
 from experiments.errors import StoreError
 from experiments.store import DAMAGED, SCALARS, TIMESERIES, Store
-from sim.cli import main
+from sovai.cli import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUTCOMES = ["y", "noise"]
@@ -40,7 +40,13 @@ def _same_runs(out, reference) -> pd.DataFrame:
 
 def _start(args, **popen):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-c", "import sys; from sim.cli import main; sys.exit(main())", "sweep", *map(str, args)]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from sovai.cli import main; sys.exit(main())",
+        "sweep",
+        *map(str, args),
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
 
 

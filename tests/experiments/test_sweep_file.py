@@ -6,7 +6,7 @@ import pytest
 
 from experiments.errors import ExperimentError
 from experiments.spec import load_experiment
-from sim.cli import main
+from sovai.cli import main
 
 HEADER = """
 [experiment]

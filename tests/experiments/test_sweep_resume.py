@@ -22,7 +22,7 @@ def _start(path, out, checkpoint_every="0.05"):
     command = [
         sys.executable,
         "-c",
-        "import sys; from sim.cli import main; sys.exit(main())",
+        "import sys; from sovai.cli import main; sys.exit(main())",
         "sweep",
         str(path),
         "--out",

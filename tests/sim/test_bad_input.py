@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.cli import main
+from sovai.cli import main
 
 
 def _one_line(capsys, code_expected, argv) -> str:

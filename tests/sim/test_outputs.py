@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
 from sim.outputs import MARKER, OutputError, check_output_dir, default_run_name, write_atomically
+from sovai.cli import main
 
 FAST = ["--set", "n_user_agents=100", "--quarters", "2", "--no-figures"]
 

@@ -117,13 +117,17 @@ def test_accounting_invariants_hold_every_quarter(params, seed):
 
     # Data centres: the power drawn stays within the capacity built.
     assert (ts["dc_power_draw_mw"] <= ts["dc_power_mw"] * (1 + EPS) + EPS).all()
+    # ... and so do the installed accelerators at full load (GPUs installed within capacity).
+    assert (ts["dc_power_used_mw"] <= ts["dc_power_mw"] * (1 + EPS) + EPS).all()
 
     # The AI deficit is foreign AI spend (Japan-hosted counted at its deficit share), plus compute
     # rented abroad, less exports: it lies between the two extremes of that share.
     foreign, imports, exports = ts["foreign_ai_spend_jpy_bn"], ts["compute_imports_jpy_bn"], ts["ai_exports_jpy_bn"]
     deficit = ts["digital_deficit_ai_jpy_bn"]
     assert (deficit <= foreign + imports - exports + EPS * (1 + foreign)).all()
-    share = params["hosted_in_japan_deficit_share"]
+    # The smallest foreign part is that of foreign models run in Japan (a Japan region or open weights).
+    p = resolve(params)
+    share = min(p["hosted_in_japan_deficit_share"], p["open_weight_deficit_share"])
     assert (deficit >= share * foreign + imports - exports - EPS * (1 + foreign)).all()
 
 
@@ -241,7 +245,7 @@ def test_fuzzed_experiment_files_give_one_line_errors_and_no_huge_allocation(dat
 @FUZZ
 @given(name=_NAMES, value=st.one_of(_SCALARS, st.text(max_size=40)))
 def test_fuzzed_parameter_values_are_checked_or_refused_in_one_line(name, value):
-    from sim.commands import parse_sets
+    from sim.params import parse_sets
 
     for attempt in (lambda: resolve({name: value}), lambda: resolve(parse_sets([f"{name}={value}"]))):
         try:

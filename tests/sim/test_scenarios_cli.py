@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
 from sim.scenarios import list_scenarios
+from sovai.cli import main
 
 REQUIRED = {
     "baseline",
@@ -83,7 +83,7 @@ def test_malformed_and_bad_scenario_files_name_file_and_line(tmp_path, capsys):
 
 
 def test_console_script_scenarios_and_params():
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "scenarios"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "sovai", "scenarios"], capture_output=True, text=True)
     assert done.returncode == 0 and "bass_check" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "sim.cli", "params"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "sovai", "params"], capture_output=True, text=True)
     assert done.returncode == 0 and "budget_total_jpy_bn" in done.stdout and "source:" in done.stdout

@@ -9,34 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserError
-from sim.params import PARAMS, PARAMS_LIST, resolve, unknown_name_message
-from sim.scenarios import list_scenarios, load_scenario, read_params_file
+from sim.params import PARAMS_LIST, parse_sets, resolve
+from sim.scenarios import NO_POLICY, list_scenarios, load_scenario, read_params_file
 
 DEFAULT_SEED = 42
-
-#: Outcomes in the run summary: column, label, unit, format.
-SUMMARY: tuple[tuple[str, str, str, str], ...] = (
-    ("adoption_rate", "enterprises using AI", "share", "{:.1%}"),
-    ("domestic_share", "AI spend on domestic providers", "share", "{:.1%}"),
-    ("domestic_infra_share", "AI spend run on infrastructure in Japan", "share", "{:.1%}"),
-    ("sovereign_share_regulated", "regulated AI work run in Japan", "share", "{:.1%}"),
-    ("unmet_sensitive_share", "rule-bound sensitive work left unserved", "share", "{:.1%}"),
-    ("digital_deficit_ai_jpy_bn", "digital deficit, AI part", "¥bn/yr", "{:,.0f}"),
-    ("digital_deficit_total_jpy_bn", "digital deficit, total", "¥bn/yr", "{:,.0f}"),
-    ("best_domestic_capability", "best domestic capability", "points", "{:.1f}"),
-    ("capability_gap", "gap to the frontier", "points", "{:.1f}"),
-    ("domestic_ai_revenue_jpy_bn", "domestic AI revenue", "¥bn/yr", "{:,.0f}"),
-    ("offshore_compute_spend_jpy_bn", "training compute rented abroad", "¥bn/yr", "{:,.0f}"),
-    ("domestic_compute_eflops", "AI compute in Japan", "EFLOPS", "{:,.1f}"),
-    ("accelerator_imports_jpy_bn", "accelerators bought (goods)", "¥bn/yr", "{:,.0f}"),
-    ("dc_power_mw", "AI data-centre capacity", "MW", "{:,.0f}"),
-    ("electricity_gwh", "AI data-centre electricity", "GWh/yr", "{:,.0f}"),
-    ("unmet_compute_demand_share", "unmet GPU-hour demand", "share", "{:.1%}"),
-    ("budget_spent_jpy_bn", "public budget spent (cumulative)", "¥bn", "{:,.0f}"),
-    ("champion_award_jpy_bn", "champion award paid (cumulative)", "¥bn", "{:,.0f}"),
-    ("tax_expenditure_jpy_bn", "tax credit forgone (cumulative)", "¥bn", "{:,.0f}"),
-)
-NO_POLICY = "no_policy"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -70,20 +46,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     par = sub.add_parser("params", help="list every parameter with unit, default, range, meaning and source")
     par.add_argument("--format", choices=("text", "markdown"), default="text")
     par.set_defaults(func=cmd_params)
-
-
-def parse_sets(items: list[str]) -> dict[str, str]:
-    """Parse ``KEY=VALUE`` strings (values are checked later, by the parameter registry)."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. --set budget_total_jpy_bn=2000")
-        if key not in PARAMS:
-            raise UserError(f"--set: {unknown_name_message(key)}")
-        out[key] = value.strip()
-    return out
 
 
 def resolve_run(args: argparse.Namespace) -> tuple[str, int, dict[str, Any]]:
@@ -163,19 +125,9 @@ def simulate(params: dict[str, Any], seed: int, *, label: str) -> Any:
 
 def summary_table(ts: Any, counterfactual: Any = None, *, scenario: str, seed: int) -> str:
     """The key outcomes at the end of FY2030 and of the run, with the no-policy run beside them."""
-    from sim.model import FY2030_LAST_QUARTER
+    from analysis.report import summary_rows
 
-    at = [i for i in (FY2030_LAST_QUARTER, len(ts) - 1) if i < len(ts)]
-    at = sorted(set(at))
-    heads = [ts["quarter"].iloc[i] for i in at]
-    cols = heads + ([f"no policy {h}" for h in heads] if counterfactual is not None else [])
-    rows = []
-    for col, label, unit, fmt in SUMMARY:
-        values = [fmt.format(ts[col].iloc[i]) for i in at]
-        if counterfactual is not None:
-            values += [fmt.format(counterfactual[col].iloc[i]) for i in at]
-        rows.append([label, unit, *values])
-    header = ["outcome", "unit", *cols]
+    header, rows = summary_rows(ts, counterfactual)
     widths = [max(len(str(r[k])) for r in [header, *rows]) for k in range(len(header))]
 
     def line(row: list[str]) -> str:  # labels left, numbers right

@@ -1,25 +1,19 @@
-"""The students' page without a browser: settings, clamping, shares, parameter assembly, the model behind
-the page, its figures, the page's wiring (rendered in-process) and the ``sovai ui`` command."""
+"""The student's controls without a browser: settings, clamping, shares, parameter assembly, run names,
+the model behind the page and the ``sovai ui`` command."""
 
 from __future__ import annotations
 
-import io
 import math
 import socket
-import statistics
-import time
-from types import SimpleNamespace
 
 import pytest
 
 pytest.importorskip("solara", reason="the UI extra (solara) is not installed: pip install -e '.[ui]'")
 
-import mesa.visualization.solara_viz as solara_viz  # noqa: E402
-
-from analysis import ui  # noqa: E402
-from sim.cli import main as sovai_main  # noqa: E402
+from app import levers as ui  # noqa: E402
 from sim.model import SovereignAIModel  # noqa: E402
 from sim.params import PARAMS, SHARE_NAMES, resolve  # noqa: E402
+from sovai.cli import main as sovai_main  # noqa: E402
 
 
 # --- settings ------------------------------------------------------------------------------------------
@@ -174,20 +168,6 @@ def test_extreme_settings_run_to_the_end_without_errors(case):
     assert math.isfinite(numbers.sum())
 
 
-def test_solaraviz_reset_rebuilds_the_model_from_the_current_settings():
-    holder = SimpleNamespace(value=ui.settings_for_scenario("baseline"))  # stands in for the reactive variable
-    model = ui.StudentModel(settings=holder)
-    solara_viz._check_model_params(model, {"settings": holder})  # what SolaraViz checks on start
-    holder.value = ui.with_value(holder.value, "budget_total_jpy_bn", 2500.0)
-    kwargs = solara_viz._build_model_init_kwargs(
-        model, {"settings": holder}, add_scenario_when_empty=True, require_model_accepts_scenario=True
-    )
-    assert "scenario" in kwargs  # Mesa passes its own Scenario object
-    rebuilt = type(model)(**kwargs)
-    assert rebuilt.p["budget_total_jpy_bn"] == 2500.0
-    assert rebuilt.settings == holder.value
-
-
 def test_same_seed_same_run():
     a, b = ui.StudentModel(), ui.StudentModel()
     for _ in range(3):
@@ -220,6 +200,7 @@ def test_stepping_past_the_last_quarter_does_nothing():
     assert model.steps == 40 and model.record["quarter"] == "FY2035Q4"
     assert ui.quarter_text(model) == "Quarter: FY2035Q4 (40 of 40 done)"
     assert len(model.datacollector.get_model_vars_dataframe()) == 40
+    assert len(model.records) == 40 and model.records[-1]["quarter"] == "FY2035Q4"
     assert model.time == 40  # Mesa's clock (shown by SolaraViz) stops too
 
 
@@ -231,30 +212,6 @@ def test_quarter_text():
     assert ui.quarter_text(model) == "Quarter: FY2026Q2 (2 of 40 done)"
 
 
-def test_one_step_at_the_default_size_is_well_under_100_ms():
-    model = ui.StudentModel()
-    model.step()
-    times = []
-    for _ in range(12):
-        start = time.perf_counter()
-        model.step()
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.1, f"median step {statistics.median(times) * 1000:.0f} ms"
-
-
-# --- figures ---------------------------------------------------------------------------------------------
-def test_figures_draw_at_any_point_of_a_run():
-    model = ui.StudentModel(settings=ui.settings_for_scenario("cheap_foreign"))
-    for _ in range(3):  # no data, a single quarter (drawn as a point), a line
-        for fig in (ui.adoption_figure(model), ui.compute_power_figure(model)):
-            fig.savefig(io.BytesIO(), **ui.FIGURE_OPTIONS)
-        model.step()
-    legend = [t.get_text() for t in ui.adoption_figure(model).axes[0].get_legend().texts]
-    assert "Chinese open-weight models" in legend
-    for view in ui.NETWORK_VIEWS:
-        ui.network_figure(model, view).savefig(io.BytesIO(), **ui.FIGURE_OPTIONS)
-
-
 def test_peer_view_is_a_connected_neighbourhood_or_none():
     g, pos = ui.StudentModel().peer_view()
     assert 2 < g.number_of_nodes() <= 40 and set(pos) == set(g.nodes)
@@ -264,24 +221,21 @@ def test_peer_view_is_a_connected_neighbourhood_or_none():
     assert ui.StudentModel(settings=ui.settings_for_scenario("bass_check")).peer_view() is None
 
 
-def test_short_quarter_ticks():
-    assert ui.short_quarter(0) == "FY26Q1"
-    assert ui.short_quarter(5) == "FY27Q2"
-    assert ui.short_quarter(2.5) == ui.short_quarter(-1) == ""
+# --- what students are offered, and how runs are named -------------------------------------------------------
+def test_test_scenarios_are_not_offered_to_students():
+    offered = ui.student_scenarios()
+    assert "bass_check" not in offered
+    assert {"baseline", "double_budget", "gpu_shock", "no_policy"} <= set(offered)
 
 
-# --- the page, rendered in-process ------------------------------------------------------------------------
-def test_page_renders_and_step_advances_the_quarter():
-    import ipyvuetify as v
-    import solara
-
-    assert ui.page is ui.Page
-    _box, rc = solara.render(solara.AppLayout(children=[ui.Page()]), handle_error=False)
-    rc.find(v.Html, children=["Time: 0.0"]).assert_single()  # Mesa's step counter
-    assert len(rc.find(v.Slider)) == 2 + len(ui.SLIDERS) + len(SHARE_NAMES)  # Mesa's two and ours
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    rc.find(v.Html, children=["Time: 1.0"]).assert_single()
-    rc.close()
+def test_runs_are_named_by_what_differs_from_their_scenario():
+    base = ui.settings_for_scenario("baseline")
+    assert ui.run_name(base) == "baseline"
+    assert ui.run_name(ui.with_value(base, "budget_total_jpy_bn", 2000.0)) == "baseline: budget ¥2,000bn"
+    moved = ui.with_weight(ui.with_value(base, "fx_jpy_per_usd", 1e9), "share_rnd", 100.0)
+    name = ui.run_name(ui.Settings(**{**moved.__dict__, "seed": "7"}))
+    assert name.startswith("baseline: yen ¥250 per $, ") and "R&D grants" in name and name.endswith("seed 7")
+    assert ui.run_name(ui.settings_for_scenario("double_budget")) == "double_budget"
 
 
 # --- the command --------------------------------------------------------------------------------------------
@@ -292,11 +246,17 @@ def test_ui_command_is_registered(capsys):
     assert "--port" in capsys.readouterr().out
 
 
+def test_ui_command_listens_on_this_machine_only_unless_told(capsys):
+    with pytest.raises(SystemExit):
+        sovai_main(["ui", "--help"])
+    assert "default 127.0.0.1" in capsys.readouterr().out
+
+
 def test_ui_command_refuses_bad_or_busy_ports(capsys):
     assert sovai_main(["ui", "--port", "70000"]) == 2
     assert "not a port number" in capsys.readouterr().err
     with socket.socket() as busy:
-        busy.bind(("localhost", 0))
+        busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         assert sovai_main(["ui", "--port", str(port), "--no-open"]) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -16,20 +17,23 @@ from sim.errors import UserError, environment_message
 
 #: Modules that contribute subcommands, in the order ``sovai --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "sim.commands",
+    "sovai.commands",
     "experiments.cli",
     "analysis.cli",
-    "analysis.ui_cli",
+    "app.cli",
     "analysis.calibration_cli",
 )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser with every available subcommand."""
+    from sovai import __version__
+
     parser = argparse.ArgumentParser(
         prog="sovai",
         description="The open simulator for national AI strategy (Japan's sovereign-AI ecosystem).",
     )
+    parser.add_argument("--version", action="version", version=f"sovai {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMAND_MODULES:
@@ -48,10 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that has gone away is noticed here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `sovai params | head`: the reader closed the pipe. Stop quietly; point stdout at devnull so
+        # the interpreter's last flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except UserError as err:
         print(f"sovai: error: {err}", file=sys.stderr)
-        return 2
+        return err.exit_code
     except OSError as err:  # the machine, not the input: disk full, read-only, permissions
         print(f"sovai: error: {environment_message(err)}", file=sys.stderr)
         return 1
