@@ -320,6 +320,8 @@ def _options(f: TomlFile, head: dict[str, Any], mixes: Any, notes: list[str]) ->
 
 def _mix(f: TomlFile, mix: str, shares: Any, notes: list[str]) -> Option:
     where = f"mixes.{mix}"
+    if isinstance(shares, dict) and "pareto" in shares:
+        shares = pareto_member_shares(f, where, shares, notes)
     if not isinstance(shares, dict) or not shares:
         raise f.error(where, None, "must be a table of programme shares, e.g. share_rnd = 0.5")
     values = {}
@@ -338,6 +340,52 @@ def _mix(f: TomlFile, mix: str, shares: Any, notes: list[str]) -> Option:
     return Option(name=mix, kind="mix", shares={s: values.get(s, 0.0) / total for s in SHARE_NAMES})
 
 
+def pareto_member_shares(f: TomlFile, where: str, table: dict[str, Any], notes: list[str]) -> dict[str, float]:
+    """The programme shares of a member of a ``sovai optimise`` Pareto set (``pareto = FILE``, ``member = N``).
+
+    ``FILE`` is the search's pareto.csv or its results folder, relative to the working directory or
+    to the compare file.
+    """
+    extra = sorted(set(table) - {"pareto", "member"})
+    if extra:
+        raise f.error(where, extra[0], "a mix taken from a Pareto set has only pareto and member")
+    raw, member = table["pareto"], table.get("member")
+    if not isinstance(raw, str):
+        raise f.error(where, "pareto", f"{raw!r} must be the path of a pareto.csv written by `sovai optimise`")
+    if not isinstance(member, int) or isinstance(member, bool):
+        raise f.error(where, "member", f"{member!r} must be the member number of a row of the Pareto set")
+    candidates = [Path(raw), f.path.parent / raw]
+    found = next((c / "pareto.csv" if c.is_dir() else c for c in candidates if c.exists()), None)
+    if found is None or not found.is_file():
+        raise f.error(where, "pareto", f"{raw!r} does not exist; give the pareto.csv of a `sovai optimise` run")
+    frame = pd.read_csv(found)
+    if "member" not in frame.columns:
+        raise f.error(where, "pareto", f"{str(found)!r} is not a Pareto set of `sovai optimise` (no member column)")
+    rows = frame[frame["member"] == member]
+    if rows.empty:
+        members = ", ".join(map(str, frame["member"].tolist()[:12]))
+        raise f.error(where, "member", f"{member} is not in {found}; its members are {members}")
+    shares = {name: float(rows.iloc[0][name]) for name in SHARE_NAMES if name in frame.columns}
+    if not shares:
+        raise f.error(where, "pareto", f"the Pareto set in {found} searched no programme shares")
+    levers = [c for c in frame.columns if c in _OTHER_LEVERS]
+    if levers:
+        notes.append(
+            f"[{where}]: member {member} of {found} also set {', '.join(levers)}; only its programme shares are "
+            "compared (every option shares the comparison's other parameters)"
+        )
+    return shares
+
+
+def _other_levers() -> tuple[str, ...]:
+    from sim.params import PARAMS_LIST
+
+    return tuple(p.name for p in PARAMS_LIST if p.group == "lever" and p.name not in SHARE_NAMES)
+
+
+_OTHER_LEVERS = _other_levers()
+
+
 # --- running --------------------------------------------------------------------------------------------
 
 
@@ -352,33 +400,81 @@ def run_comparison(comp: Comparison, *, workers: int | None = None, progress: bo
     Returns:
         One row per run: option, kind, replicate, seed, status, error and the outcomes.
     """
-    import sys
-
-    from experiments.pools import WorkerDied, open_pool
-    from experiments.runner import Batch, RunConfig, failed_result
     from sim.limits import check_fits_in_memory
 
     labels = [(COUNTERFACTUAL, "counterfactual", comp.counterfactual)]
     labels += [(o.name, o.kind, comp.option_params(o)) for o in comp.options]
-    reps = comp.replications
     check_fits_in_memory(
-        len(labels) * reps,
+        len(labels) * comp.replications,
         len(comp.wanted) + 8,
         what=f"comparison {comp.name!r}",
         hint="lower replications",
         error=CompareError,
     )
+    runs = run_common_seeds(
+        [params for _, _, params in labels],
+        model=comp.model,
+        master_seed=comp.seed,
+        replications=comp.replications,
+        outputs=comp.wanted,
+        workers=workers,
+        progress=progress,
+        desc="compare",
+    )
+    index = runs.pop("set").to_numpy()
+    runs.insert(1, "option", [labels[i][0] for i in index])
+    runs.insert(2, "kind", [labels[i][1] for i in index])
+    return runs
+
+
+def run_common_seeds(
+    parameter_sets: list[dict[str, Any]],
+    *,
+    model: str,
+    master_seed: int,
+    replications: int,
+    outputs: tuple[str, ...] | None = None,
+    workers: int | None = None,
+    progress: bool | None = None,
+    desc: str = "runs",
+) -> pd.DataFrame:
+    """Run every parameter set over the same replicate seeds (common random numbers), on the sweep's pools.
+
+    Replicate r of every set gets :func:`replicate_seed` (master_seed, r), so differences between sets
+    are paired on seeds. A run that raises is recorded as failed, not raised.
+
+    Args:
+        parameter_sets: Parameters of each set's runs.
+        model: Model spec (see :mod:`experiments.models`).
+        master_seed: Master seed.
+        replications: Seeds per set.
+        outputs: Scalar outcomes to keep (None: every number the model returns; missing ones are NaN).
+        workers: Worker processes (None: one per core; 1: in this process).
+        progress: Show a progress bar (default: when stderr is a terminal).
+        desc: Label of the progress bar.
+
+    Returns:
+        One row per run, ordered by run_id: run_id, set (index into ``parameter_sets``), replicate,
+        seed, status, error, elapsed_s and the outcomes.
+    """
+    import sys
+
+    from experiments.models import model_modules
+    from experiments.pools import WorkerDied, open_pool
+    from experiments.runner import Batch, RunConfig, failed_result
+
+    reps = replications
     configs, batches = [], []
-    for index, (_, _, params) in enumerate(labels):
-        # run_id = index * reps + r; with seed mode "common" every option's replicate r gets the same seed.
+    for index, params in enumerate(parameter_sets):
+        # run_id = index * reps + r; with seed mode "common" every set's replicate r gets the same seed.
         configs.append(
             RunConfig(
-                model=comp.model,
+                model=model,
                 base=params,
-                master_seed=comp.seed,
+                master_seed=master_seed,
                 replications=reps,
                 seed_mode="common",
-                outputs=comp.wanted,
+                outputs=outputs,
             )
         )
         batches.append(Batch(run_ids=[index * reps + r for r in range(reps)], params={}))
@@ -388,30 +484,27 @@ def run_comparison(comp: Comparison, *, workers: int | None = None, progress: bo
     if show:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(labels) * reps, unit="run", desc="compare", file=sys.stderr)
-    with open_pool(workers=workers) as pool:
+        bar = tqdm(total=len(parameter_sets) * reps, unit="run", desc=desc, file=sys.stderr)
+    with open_pool(workers=workers, preload=model_modules(model)) as pool:
         pending = 0
         for config, batch in zip(configs, batches, strict=True):
             for single in batch.split() if workers != 1 else [batch]:
                 pool.submit(config, single)
                 pending += 1
-        by_first = {b.run_ids[0] // reps: c for c, b in zip(configs, batches, strict=True)}
         while pending:
             batch, outcome = pool.next_done()
             pending -= 1
             if isinstance(outcome, WorkerDied):
-                outcome = failed_result(batch, by_first[batch.run_ids[0] // reps], outcome.message)
+                outcome = failed_result(batch, configs[batch.run_ids[0] // reps], outcome.message)
             results.append(outcome.scalars)
             if bar is not None:
                 bar.update(len(batch))
     if bar is not None:
         bar.close()
     runs = pd.concat(results, ignore_index=True).sort_values("run_id", kind="stable").reset_index(drop=True)
-    index = runs["run_id"].to_numpy() // reps
-    runs.insert(1, "option", [labels[i][0] for i in index])
-    runs.insert(2, "kind", [labels[i][1] for i in index])
-    runs.insert(3, "replicate", runs["run_id"].to_numpy() % reps)
-    for name in comp.wanted:
+    runs.insert(1, "set", runs["run_id"].to_numpy() // reps)
+    runs.insert(2, "replicate", runs["run_id"].to_numpy() % reps)
+    for name in outputs or ():
         if name not in runs:
             runs[name] = np.nan
     return runs
@@ -420,11 +513,16 @@ def run_comparison(comp: Comparison, *, workers: int | None = None, progress: bo
 # --- statistics -------------------------------------------------------------------------------------------
 
 
-def paired(runs: pd.DataFrame, option: str, outcome: str) -> np.ndarray:
-    """Per-replicate differences option − counterfactual of ``outcome`` (NaN where either run failed)."""
+def paired(
+    runs: pd.DataFrame, option: Any, outcome: str, *, base: Any = COUNTERFACTUAL, by: str = "option"
+) -> np.ndarray:
+    """Per-replicate differences option − base of ``outcome`` (NaN where either run failed).
+
+    ``by`` names the column that labels the runs (``option`` here; ``set`` for :func:`run_common_seeds`).
+    """
     ok = runs[runs["status"] == "ok"]
-    cf = ok[ok["option"] == COUNTERFACTUAL].set_index("replicate")[outcome]
-    opt = ok[ok["option"] == option].set_index("replicate")[outcome]
+    cf = ok[ok[by] == base].set_index("replicate")[outcome]
+    opt = ok[ok[by] == option].set_index("replicate")[outcome]
     reps = np.arange(int(runs["replicate"].max()) + 1)
     return (opt.reindex(reps) - cf.reindex(reps)).to_numpy(dtype=float)
 

@@ -2,14 +2,23 @@
 
 docs/parameters.md is generated from :data:`sim.params.PARAMS_LIST` (``sovai params --format markdown``,
 or ``make docs``) and never edited by hand. :func:`provenance_problems` lists every parameter that lacks
-a unit, an allowed range (or choices, or is a switch), a meaning or a source.
+a unit, an allowed range (or choices, or is a switch), a meaning or a source. docs/sources.md lists
+the public sources with short keys; :func:`cited_keys` finds the keys a source text names, the
+parameter table shows them, and :func:`uncited_parameters` lists sources that name none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from sim.params import PARAMS_LIST, Param
+
+#: The list of public sources (its tables: key | publisher | title | date | cited as | figures used).
+SOURCES_DOC = Path(__file__).resolve().parents[1] / "docs" / "sources.md"
 
 GROUP_TITLES: dict[str, str] = {
     "lever": "Policy levers",
@@ -24,12 +33,86 @@ HEADER = """# Parameters
 
 Every parameter of the model with its default, unit, allowed range, meaning and source, in the
 order of sim/params.py within each group. "assumption" in a source means no published figure
-pins the value: treat the allowed range as the plausible range and sweep it. Sources are cited as
-in the project's domain brief (MODEL.md); see docs/ODD.md for how each parameter enters the model.
+pins the value: treat the allowed range as the plausible range and sweep it. The keys after a
+source (sources.md: ...) name its entries in [sources.md](sources.md), with publisher, title and
+date; see docs/ODD.md for how each parameter enters the model.
 Data tables (rosters, enterprise counts, GPU generations, regions) are in sim/data/*.csv, each row
 with its own source.
 
 """
+
+
+@dataclass(frozen=True)
+class Source:
+    """One public source of docs/sources.md.
+
+    Attributes:
+        key: Short key.
+        publisher: Who published it.
+        title: Its title (or what it is).
+        date: When.
+        cited_as: Phrases by which a source text names it (matched as whole words, any case).
+    """
+
+    key: str
+    publisher: str
+    title: str
+    date: str
+    cited_as: tuple[str, ...]
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` names this source by one of its phrases."""
+        return any(_phrase(p).search(text) for p in self.cited_as)
+
+
+@cache
+def _phrase(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+
+
+def load_sources(path: Path = SOURCES_DOC) -> tuple[Source, ...]:
+    """The sources listed in docs/sources.md (empty when the file is absent, e.g. in an installed copy)."""
+    if not path.is_file():
+        return ()
+    sources = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+        if len(cells) < 5 or not line.lstrip().startswith("|") or cells[0] in ("key", "---"):
+            continue
+        key, publisher, title, date, cited = cells[:5]
+        names = tuple(n.strip() for n in cited.split(";") if n.strip())
+        sources.append(Source(key.strip("`"), publisher, title, date, names))
+    return tuple(sources)
+
+
+def cited_keys(text: str, sources: Sequence[Source] | None = None) -> list[str]:
+    """Keys of the sources ``text`` names."""
+    sources = load_sources() if sources is None else sources
+    return [s.key for s in sources if s.named_in(text)]
+
+
+def is_assumption(text: str) -> bool:
+    """Whether a source text declares an assumption rather than citing a publication."""
+    return text.strip().lower().startswith("assumption")
+
+
+def uncited_parameters(params: Iterable[Param] = PARAMS_LIST, sources: Sequence[Source] | None = None) -> list[str]:
+    """Parameters whose source is not an assumption yet names no entry of docs/sources.md ("name: source").
+
+    A source that cites the project's brief (MODEL.md) instead of the publication counts as uncited.
+    """
+    sources = load_sources() if sources is None else sources
+    return [
+        f"{p.name}: {p.source}"
+        for p in params
+        if not is_assumption(p.source) and ("MODEL.md" in p.source or not cited_keys(p.source, sources))
+    ]
+
+
+def source_cell(text: str, sources: Sequence[Source] | None = None) -> str:
+    """A source text followed by the sources.md keys it names."""
+    keys = cited_keys(text, sources)
+    return f"{text} (sources.md: {', '.join(keys)})" if keys else text
 
 
 def _cell(text: str) -> str:
@@ -70,6 +153,7 @@ def parameters_markdown(params: Iterable[Param] = PARAMS_LIST) -> str:
         + "."
     )
     lines.append("")
+    sources = load_sources()
     groups = list(GROUP_TITLES) + sorted({p.group for p in params} - set(GROUP_TITLES))
     for group in groups:
         members = [p for p in params if p.group == group]
@@ -82,7 +166,15 @@ def parameters_markdown(params: Iterable[Param] = PARAMS_LIST) -> str:
             lines.append(
                 "| "
                 + " | ".join(
-                    _cell(c) for c in (f"`{p.name}`", format_default(p), p.unit, p.allowed, p.meaning, p.source)
+                    _cell(c)
+                    for c in (
+                        f"`{p.name}`",
+                        format_default(p),
+                        p.unit,
+                        p.allowed,
+                        p.meaning,
+                        source_cell(p.source, sources),
+                    )
                 )
                 + " |"
             )

@@ -233,3 +233,72 @@ def toy_policy(
         "budget_spent_jpy_bn_final": sum(spent.values()),
         "tax_expenditure_jpy_bn_final": 0.0,
     }
+
+
+#: The box of :func:`box_outcome`: input → (low, high).
+TRUE_BOX: dict[str, tuple[float, float]] = {"x1": (0.2, 0.6), "x2": (0.3, 0.8)}
+
+
+def box_outcome(
+    *,
+    seed: int,
+    x1: float,
+    x2: float,
+    x3: float = 0.5,
+    x4: float = 0.5,
+    x5: float = 0.5,
+    x6: float = 0.5,
+    noise_share: float = 0.05,
+) -> dict[str, float]:
+    """A scenario-discovery check: ``y`` is 1 inside :data:`TRUE_BOX` (on x1 and x2 of six inputs).
+
+    Outside the box ``y`` is 1 for a random ``noise_share`` of the runs and 0 otherwise; x3..x6 do
+    nothing. PRIM on ``y > 0.5`` should find the box on x1 and x2 alone.
+
+    Args:
+        seed: Run seed (draws the noise).
+        x1: First input, on [0, 1].
+        x2: Second input, on [0, 1].
+        x3: Inert input.
+        x4: Inert input.
+        x5: Inert input.
+        x6: Inert input.
+        noise_share: Chance that a run outside the box has ``y = 1``.
+
+    Returns:
+        ``{"y": 0 or 1}``.
+    """
+    inside = all(low <= value <= high for value, (low, high) in zip((x1, x2), TRUE_BOX.values(), strict=True))
+    noisy = np.random.default_rng(seed).random() < noise_share
+    return {"y": float(inside or noisy)}
+
+
+def zdt1(*, seed: int, delay_s: float = 0.0, **x: float) -> dict[str, float]:
+    """ZDT1 (Zitzler, Deb & Thiele 2000) on inputs ``x1..xn`` in [0, 1]: two objectives, both minimised.
+
+    ``f1 = x1``, ``g = 1 + 9·Σ_{i≥2} x_i/(n−1)``, ``f2 = g·(1 − √(f1/g))``; the Pareto front is
+    ``f2 = 1 − √f1`` with every other input 0.
+
+    Args:
+        seed: Run seed (unused: ZDT1 is deterministic).
+        delay_s: Seconds to sleep per call, so tests can interrupt a search mid-way.
+        **x: The inputs ``x1``, ``x2``, ...
+
+    Returns:
+        ``{"f1": ..., "f2": ...}``.
+    """
+    import time
+
+    if delay_s > 0:
+        time.sleep(delay_s)
+    names = sorted(x, key=lambda n: int(n[1:]))
+    values = np.array([float(x[n]) for n in names])
+    f1 = values[0]
+    g = 1.0 + 9.0 * values[1:].sum() / max(len(values) - 1, 1)
+    return {"f1": float(f1), "f2": float(g * (1.0 - np.sqrt(f1 / g)))}
+
+
+def zdt1_front(n: int = 1001) -> np.ndarray:
+    """``n`` points on the true ZDT1 front, shape (n, 2)."""
+    f1 = np.linspace(0.0, 1.0, n)
+    return np.column_stack([f1, 1.0 - np.sqrt(f1)])

@@ -86,8 +86,11 @@ class Store:
     # --- writing -----------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, kind: str = "sweep") -> Iterator[None]:
         """Hold an exclusive lock on the folder (released when the process ends, however it ends).
+
+        Args:
+            kind: The kind of output the folder holds (``sovai optimise`` locks its folder too).
 
         Raises:
             OutputError: the folder is not one a sweep may write (a file, the current folder, a
@@ -95,7 +98,7 @@ class Store:
         """
         from sim.outputs import prepare_output_dir
 
-        prepare_output_dir(self.root, kind="sweep", label="--out")
+        prepare_output_dir(self.root, kind=kind, label="--out")
         with open(self.root / LOCK, "a+") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -103,7 +106,7 @@ class Store:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
                 raise StoreError(
-                    f"{self.root} is in use by a running sweep ({holder}); wait for it or choose another --out"
+                    f"{self.root} is in use by a running {kind} ({holder}); wait for it or choose another --out"
                 ) from None
             handle.seek(0)
             handle.truncate()

@@ -70,7 +70,30 @@ OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
         "timeseries",
         ".lock",
         "analysis",
+        "discovery",
         "damaged",
+    ),
+    "discovery": (
+        "boxes.csv",
+        "trajectory.csv",
+        "cart_leaves.csv",
+        "feature_scores.csv",
+        "figures",
+        "report.md",
+        "report.html",
+    ),
+    "optimise": (
+        "study.db",
+        "study.db-wal",
+        "study.db-shm",
+        "study.db-journal",
+        ".lock",
+        "pareto.csv",
+        "evaluations.csv",
+        "futures.csv",
+        "parallel_coordinates.png",
+        "report.md",
+        "report.html",
     ),
 }
 
@@ -91,12 +114,16 @@ def marker_kind(folder: Path) -> str | None:
 
 def write_marker(folder: Path, kind: str) -> None:
     """Mark ``folder`` as a sovai output of ``kind`` (what :func:`check_output_dir` recognises)."""
-    from sim import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:  # the installed package's version (the model layer does not import the sovai front door)
+        installed = version("sovai")
+    except PackageNotFoundError:
+        installed = "unknown"
     record = {
         "written_by": "sovai",
         "kind": kind,
-        "sovai_version": __version__,
+        "sovai_version": installed,
         "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "host": os.uname().nodename,  # the writer, so a killed write's leftovers are known (see _remove_leftovers)
         "pid": os.getpid(),

@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analysis.cli",
     "app.cli",
     "analysis.calibration_cli",
+    "analysis.decision_cli",
+    "analysis.validation_cli",
 )
 
 
