@@ -64,6 +64,7 @@ def main() -> None:
         path, out = study_file(folder, args.samples, args.users), folder / "levers-sobol"
         sweep_s = _timed([sovai, "sweep", str(path), "--out", str(out), "--workers", str(args.workers)])
         load_mid = common.load()
+        print(f"sweep: {sweep_s:.1f} s wall (load before {load_before})", flush=True)  # kept if the analysis fails
         analysis_s = _timed([sovai, "sensitivity", str(out), "--no-figures"])
         runs = experiments.load(out)
         model_s = float(runs["elapsed_s"].sum())
