@@ -8,7 +8,7 @@ PYTHON312 ?= $(shell for c in python3.12 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/
 SCENARIO ?= baseline
 ARGS ?=
 
-.PHONY: run test lint venv clean docs bench
+.PHONY: run test lint venv clean docs bench bench-sobol
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "python3.12 not found: install Python 3.12 or set PYTHON312=/path/to/python3.12" >&2; exit 2; }
@@ -32,9 +32,16 @@ lint: venv
 docs: venv
 	$(VENV)/bin/sovai params --format markdown > docs/parameters.md
 
+# Benchmarks (benchmarks/README.md): one script per line, each prints its table and writes
+# results/bench/<script>.json; tests/benchmarks runs each at a tiny size.
 bench: venv
+	$(PY) benchmarks/model_bench.py
 	$(PY) benchmarks/sweep_bench.py --real
 	$(PY) benchmarks/ui_bench.py
+
+# The 5,120-run levers Sobol' study end to end (longer than `make bench`).
+bench-sobol: venv
+	$(PY) benchmarks/sobol_bench.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.data import table
+from sim.data import rows
 from sim.environment import QUARTER_HOURS
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class DataCentre(mesa.Agent):
         self.on_order: list[
             tuple[int, int, float]
         ] = []  # accelerators bought, not yet delivered: (quarter, gen, chips)
-        for phase in table("dc_phases").query("site == @self.key").itertuples():
+        for phase in (row for row in rows("dc_phases") if row.site == self.key):
             if phase.committed:  # under construction before FY2026: its grid connection is already secured
                 self.pipeline.append((int(phase.earliest_quarter), float(phase.mw)))
             else:
@@ -69,7 +69,7 @@ class DataCentre(mesa.Agent):
 
     # --- capacity ------------------------------------------------------------------------------------
     def _per_gen(self, attr: str) -> np.ndarray:
-        return np.array([getattr(g, attr) for g in self.model.env.gens])
+        return self.model.env.per_gen[attr]
 
     @property
     def h100eq(self) -> float:

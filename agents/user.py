@@ -177,6 +177,15 @@ def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), cum.shape[1] - 1)
 
 
+def _skip(rng: np.random.Generator, k: int) -> None:
+    """Move ``rng`` past ``k`` uniforms without making them (each is one 64-bit draw)."""
+    advance = getattr(rng.bit_generator, "advance", None)
+    if advance is not None:
+        advance(k)
+    else:  # bit generators that cannot jump draw and discard
+        rng.random(k)
+
+
 class UserPopulation:
     """The state of every user agent as arrays, and the vectorised quarterly rules.
 
@@ -207,14 +216,15 @@ class UserPopulation:
         self._iv0: float | None = None
         self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
+        self._cell: tuple[int, np.ndarray] | None = None  # sector x slice part of spend_by's code
+        self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
 
     # The quarter, in the order the rules are listed at the top of this module.
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
         util = offer_utilities(offers, self.params)
-        self._nest = offers.nest
-        self._iv0 = inclusive_value(util[GENERAL], self._nest, self.params["nest_lambda"])
-        self._adopt(adopters, util, rng.random((3, self.n)))
+        probs, self._iv0 = self._choice_tables(util, offers.nest)
+        self._adopt(adopters, util, probs, rng.random((3, self.n)))
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -228,40 +238,57 @@ class UserPopulation:
         p = self.params
         # Every agent gets its random numbers whether it uses them or not, so two runs with the same
         # seed stay paired (common random numbers) when policies change who adopts or moves.
-        u_stranded, u_move, u_adopt = rng.random((3, 3, self.n))
-        u_reconsider, u_new = rng.random((2, self.n))
-        util = offer_utilities(offers, p)
-        self._nest = offers.nest
-        iv = inclusive_value(util[GENERAL], self._nest, p["nest_lambda"])
-        self._iv0 = iv if self._iv0 is None else self._iv0
-        self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
         offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
         stranded = self.adopted[:, None] & ~offered[self.provider]
-        for s in range(3):  # the provider went dark: choose again among the rest, no switching cost
-            self._choose(np.flatnonzero(stranded[:, s]), s, util[s], u_stranded[s])
+        # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
+        u_stranded = rng.random((3, self.n)) if stranded.any() else _skip(rng, 3 * self.n)
+        u_move, u_adopt = rng.random((2, 3, self.n))
+        u_reconsider, u_new = rng.random((2, self.n))
+        util = offer_utilities(offers, p)
+        probs, iv = self._choice_tables(util, offers.nest)
+        self._iv0 = iv if self._iv0 is None else self._iv0
+        self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
+        for s in range(3 if u_stranded is not None else 0):  # the provider went dark: choose again, no cost
+            self._choose(np.flatnonzero(stranded[:, s]), s, util, probs[s, 0], u_stranded[s])
         rate = 1 - np.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = np.flatnonzero(self.adopted & ~stranded.any(axis=1) & (u_reconsider < rate))
-        for s in range(3):
-            stay = np.zeros((movers.size, util.shape[1]))
-            stay[np.arange(movers.size), self.provider[movers, s]] = p["switching_cost"]
-            self._choose(movers, s, util[s] + stay, u_move[s])
+        settled = self.adopted & ~stranded.any(axis=1) if u_stranded is not None else self.adopted
+        movers = np.flatnonzero(settled & (u_reconsider < rate))
+        for s in range(3):  # a mover's row of the table is its current provider's (-1 wraps to the last)
+            self._choose(movers, s, util, probs[s, self.provider[movers, s] % util.shape[1] + 1], u_move[s])
         new = ~self.adopted & self.potential & (u_new < self.adoption_probabilities())
         if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
-            self._adopt(new, util, u_adopt)
+            self._adopt(new, util, probs, u_adopt)
         self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
 
-    def _adopt(self, new: np.ndarray, util: np.ndarray, u: np.ndarray) -> None:
+    def _choice_tables(self, util: np.ndarray, nest: np.ndarray) -> tuple[np.ndarray, float]:
+        """Every choice a user can face this quarter, from one evaluation of the nested logit.
+
+        Returns:
+            Choice probabilities, shape (slices, 1 + providers, providers): row 0 for a user with no
+            provider to leave, row ``1 + c`` for one leaving provider ``c`` (``switching_cost`` on
+            staying); and the inclusive value of general work, which sets the adoption speed-up.
+        """
+        self._nest = nest
+        n_providers = util.shape[1]
+        stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
+        probs, total = _nested_logit(util[:, None, :] + stay, nest, self.params["nest_lambda"])
+        return probs, float(total[GENERAL, 0])
+
+    def _adopt(self, new: np.ndarray, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
         idx = np.flatnonzero(new)
         self.adopted[idx] = True
         for s in range(3):
-            self._choose(idx, s, util[s], u[s])
+            self._choose(idx, s, util, probs[s, 0], u[s])
 
-    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, u: np.ndarray) -> None:
-        """Agents ``idx`` pick a provider for slice ``s`` with their uniforms ``u[idx]``; -1 if nothing is offered."""
-        if not np.isfinite(util).any():
+    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
+        """Agents ``idx`` pick a provider for slice ``s`` with their uniforms ``u[idx]``; -1 if nothing is offered.
+
+        ``probs`` is one row of choice probabilities for all of them, or one row each.
+        """
+        if not np.isfinite(util[s]).any():
             self.provider[idx, s] = -1
             return
-        self.provider[idx, s] = _draw(choice_probabilities(util, self._nest, self.params["nest_lambda"]), u[idx])
+        self.provider[idx, s] = _draw(probs, u[idx])
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
@@ -287,13 +314,34 @@ class UserPopulation:
 
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
-        out = np.zeros((n_sectors, 3, n_providers))
-        money = (self.weight * self.bill_jpy_bn)[:, None] * self.shares
-        for s in range(3):
-            live = self.adopted & (self.provider[:, s] >= 0)
-            idx = self.sector[live] * n_providers + self.provider[live, s]
-            out[:, s, :] = np.bincount(idx, money[live, s], n_sectors * n_providers).reshape(n_sectors, n_providers)
-        return out
+        # One bincount over a sector x slice x provider code; a slice with no provider adds zero.
+        money = (self.weight * self.bill_jpy_bn)[:, None] * self.shares * (self.provider >= 0)
+        if self._cell is None or self._cell[0] != n_providers:
+            self._cell = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * n_providers)
+        code = self._cell[1] + np.maximum(self.provider, 0)
+        out = np.bincount(code.ravel(), money.ravel(), n_sectors * 3 * n_providers)
+        return out.reshape(n_sectors, 3, n_providers)
+
+    def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
+        """Enterprises (weights) that have adopted, by provider of general work and by sector.
+
+        Returns:
+            By provider (length ``n_providers + 1``, the last for adopters with no provider) and by
+            sector, each from one bincount rather than a mask per provider or sector.
+        """
+        w = self.weight * self.adopted
+        general = self.provider[:, GENERAL]
+        by_provider = np.bincount(np.where(general < 0, n_providers, general), w, n_providers + 1)
+        return by_provider, np.bincount(self.sector, w, n_sectors)
+
+    def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
+        """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""
+        if self._sector_totals is None:
+            self._sector_totals = (
+                np.bincount(self.sector, self.weight, n_sectors),
+                np.bincount(self.sector, self.regulated, n_sectors) > 0,
+            )
+        return self._sector_totals
 
 
 class UserAgent(mesa.Agent):

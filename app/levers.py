@@ -24,6 +24,7 @@ import numpy as np
 import solara
 
 from app.charts import PROGRAMME_COLOURS, PROGRAMME_LABELS, page_record
+from sim import networks
 from sim.environment import quarter_label
 from sim.errors import UserError
 from sim.model import DOMESTIC, SovereignAIModel  # agents.* must not be imported before sim
@@ -398,19 +399,8 @@ class StudentModel(SovereignAIModel):
             return None
         if self._peer_view is None:
             adj = self.peer_adjacency
-            rng = np.random.default_rng(0)
-            start = int(rng.integers(adj.shape[0]))
-            nodes, frontier = [start], [start]
-            while frontier and len(nodes) < n_nodes:
-                nxt = []
-                for i in frontier:
-                    for j in adj.indices[adj.indptr[i] : adj.indptr[i + 1]]:
-                        if int(j) not in nodes and len(nodes) < n_nodes:
-                            nodes.append(int(j))
-                            nxt.append(int(j))
-                frontier = nxt
-            sub = adj[nodes][:, nodes]
-            g = nx.relabel_nodes(nx.from_scipy_sparse_array(sub), dict(enumerate(nodes)))
+            start = int(np.random.default_rng(0).integers(adj.shape[0]))
+            g = networks.peer_graph(adj, around=start, n_nodes=n_nodes)
             self._peer_view = (g, nx.spring_layout(g, seed=0))
         return self._peer_view
 

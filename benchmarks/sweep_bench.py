@@ -3,6 +3,7 @@
     python benchmarks/sweep_bench.py            # about 2 minutes on 2 cores
     python benchmarks/sweep_bench.py --quick    # smaller, about 30 s
     python benchmarks/sweep_bench.py --real     # also the built-in model (adds about 3 minutes)
+    python benchmarks/sweep_bench.py --tiny --real   # a few seconds: checks the script still works
 
 1. Engine overhead: a model that does nothing, run N times; overhead per run = (wall time - time
    inside the model) / N, for the in-process pool (with and without the per-run time limit, which
@@ -13,15 +14,21 @@
    A "hardware ceiling" row first runs the same function in 1 and in 2 bare processes (no sweep
    engine): the best speed-up the machine offers at that moment.
 The load average before each measurement is printed: other work on the machine lowers the speed-up.
+The tables and the machine (versions, command) are also written as JSON to ``--json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
 
 THIS = Path(__file__).resolve()
 
@@ -44,6 +51,7 @@ def cpu_bound(*, seed: int, x: float = 0.0, ms: float = 50.0, **params: float) -
 def _experiment(
     folder: Path, name: str, runs: int, outputs: str = '["y"]', parameter: str = "x", extra: str = ""
 ) -> Path:
+    """An LHS experiment file of ``runs`` runs over one parameter on [0, 1]."""
     path = folder / f"{name}.toml"
     path.write_text(
         f"[experiment]\ndesign = 'lhs'\nsamples = {runs}\nseed = 1\noutputs = {outputs}\n{extra}\n"
@@ -134,32 +142,50 @@ def ceiling(calls: int, ms: float) -> list[str]:
 
 
 def main() -> None:
-    """Run the benchmarks and print markdown tables."""
+    """Run the benchmarks, print markdown tables and write the JSON record."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs")
-    parser.add_argument("--real", action="store_true", help="also sweep the built-in model (200 runs)")
+    parser.add_argument("--tiny", action="store_true", help="a handful of runs: only checks that the script works")
+    parser.add_argument("--real", action="store_true", help="also sweep the built-in model")
+    parser.add_argument("--real-runs", type=int, default=200, help="runs of the built-in model")
+    parser.add_argument("--real-users", type=int, default=None, help="n_user_agents of the built-in model")
     parser.add_argument("--cpu-ms", type=float, default=50.0, help="work per run of the CPU-bound model")
+    parser.add_argument("--json", default="results/bench/sweep_bench.json", help="where to write the record")
     args = parser.parse_args()
-    trivial_runs = 5_000 if args.quick else 20_000
-    cpu_runs = 200 if args.quick else 800
+    trivial_runs = 50 if args.tiny else 5_000 if args.quick else 20_000
+    cpu_runs = 8 if args.tiny else 200 if args.quick else 800
+    cpu_ms = 5.0 if args.tiny else args.cpu_ms
+    real_runs = 4 if args.tiny else args.real_runs
+    real_users = 200 if args.tiny and args.real_users is None else args.real_users
+    started, load_before = time.perf_counter(), common.load()
+    tables: dict[str, list[str]] = {"overhead": [], "scaling": []}
     print(f"# sweep benchmark on {os.cpu_count()} cores ({time.strftime('%Y-%m-%d %H:%M')})\n")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print("| engine overhead | runs | wall | overhead per run | load avg |")
         print("|---|---|---|---|---|")
         for row in overhead(folder, trivial_runs):
+            tables["overhead"].append(row)
             print(row, flush=True)
         print("\n| scaling | runs | wall | model time per run | load avg |")
         print("|---|---|---|---|---|")
-        for row in ceiling(cpu_runs // 4, args.cpu_ms):
-            print(row, flush=True)
-        cpu = _experiment(folder, "cpu", cpu_runs, extra=f"[constants]\nms = {args.cpu_ms}")
-        for row in scaling(folder, cpu, f"{THIS}:cpu_bound", f"CPU-bound model ({args.cpu_ms:g} ms)"):
+        rows = ceiling(cpu_runs // 4, cpu_ms)
+        cpu = _experiment(folder, "cpu", cpu_runs, extra=f"[constants]\nms = {cpu_ms}")
+        rows += scaling(folder, cpu, f"{THIS}:cpu_bound", f"CPU-bound model ({cpu_ms:g} ms)")
+        for row in rows:
             print(row, flush=True)
         if args.real:
-            real = _experiment(folder, "real", 200, outputs='["domestic_share_final"]', parameter="sovereignty_rule")
-            for row in scaling(folder, real, "sovai", "sovai baseline (5,000 agents)"):
+            users = "" if real_users is None else f"[constants]\nn_user_agents = {real_users}"
+            real = _experiment(
+                folder, "real", real_runs, outputs='["domestic_share_final"]', parameter="sovereignty_rule", extra=users
+            )
+            label = f"sovai baseline ({'default' if real_users is None else f'{real_users:,}'} users)"
+            for row in scaling(folder, real, "sovai", label):
+                rows.append(row)
                 print(row, flush=True)
+        tables["scaling"] = rows
+    path = common.write_record(args.json, "sweep_bench", tables, started, load_before)
+    print(f"\nrecord: {path}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.data import table
+from sim.data import rows, table
 
 FIRST_FY = 2026
 QUARTER_HOURS = 24 * 365.25 / 4
@@ -53,7 +53,7 @@ class Generation:
 def generations(params: dict[str, Any]) -> list[Generation]:
     """Return the accelerator generations, with the domestic one's year and prices from ``params``."""
     gens = []
-    for row in table("gpu_generations").itertuples():
+    for row in rows("gpu_generations"):
         year = params["domestic_accelerator_year"] if not row.foreign else int(row.available_from_fy)
         gens.append(
             Generation(
@@ -110,6 +110,11 @@ class Environment:
         self.gpu_supply_h100eq[self.gpu_shock] *= params["gpu_shock_supply_factor"]
         self.foreign_outage = self._outages(n, params, rng)
         self.gens = generations(params)
+        #: Each generation's figures as arrays (read-only), for sums over a site's chips.
+        figures = ("h100_eq", "watts", "tflops", "price_usd")
+        self.per_gen = {attr: np.array([getattr(g, attr) for g in self.gens]) for attr in figures}
+        for values in self.per_gen.values():
+            values.flags.writeable = False
         foreign = [i for i, g in enumerate(self.gens) if g.foreign]
         self.new_gen = np.array(
             [

@@ -26,7 +26,7 @@ from agents.user import (
     offer_utilities,
 )
 from sim import investment, markets, networks, population, service
-from sim.data import table
+from sim.data import rows, table
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
 from sim.outcomes import quarter_outcomes
 from sim.params import resolve
@@ -63,9 +63,7 @@ class SovereignAIModel(mesa.Model):
         self.events: list[tuple[int, str]] = []
         self.env = Environment(p, self.streams["environment"])
         self.government = Government(self)
-        self.developers = (
-            [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in table("developers").itertuples()]
-        )
+        self.developers = [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in rows("developers")]
         roster = table("foreign_providers")
         enabled = roster["enabled_by_default"].astype(bool) | (
             (roster["id"] == "cn_open") & p["chinese_provider_enabled"]
@@ -73,9 +71,7 @@ class SovereignAIModel(mesa.Model):
         if p["single_provider"]:
             enabled = roster["id"] == "us_frontier"
         self.foreign = [ForeignProvider(self, row) for row in roster[enabled].itertuples()]
-        self.datacentres = [
-            DataCentre(self, row, self.env.regions.index(row.region)) for row in table("datacentres").itertuples()
-        ]
+        self.datacentres = [DataCentre(self, row, self.env.regions.index(row.region)) for row in rows("datacentres")]
         self.pools = {
             "domestic": [c for c in self.datacentres if not c.foreign_owned],
             "japan_region": [c for c in self.datacentres if c.foreign_owned],
@@ -91,8 +87,7 @@ class SovereignAIModel(mesa.Model):
         adjacency = networks.peer_adjacency(arrays["sector"], arrays["region"], p, self.streams["network"])
         self.peer_adjacency = adjacency
         self.population = UserPopulation(arrays, networks.row_normalised(adjacency), p, self.streams["users"])
-        for i in range(self.population.n):
-            UserAgent(self, i)
+        population.create_agents(self, UserAgent, self.population.n)
 
         self.talent_pool = p["researchers_initial"]
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
@@ -455,7 +450,7 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        tflops = np.array([g.tflops for g in self.env.gens])
+        tflops = self.env.per_gen["tflops"]
         return sum(float(c.gpus @ tflops) for c in dcs) / 1e6
 
     @property

@@ -4,45 +4,65 @@ The peer network joins users of the same sector in a Watts–Strogatz small worl
 few shortcuts) and adds links across sectors within a region, as firm adoption spreads through
 industry ties and co-location (Dahlke et al. 2024). The "complete" network is handled as its exact
 mean field by the population, so no graph is built. All generators are seeded from the model's rng.
+
+The peer network is built directly as a sparse matrix with array operations, since at hundreds of
+thousands of users a graph object per run costs more than the whole simulation; networkx serves
+the supply network and the views of the peer network (:func:`peer_graph`, :func:`peer_sample`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
 
 
 def peer_adjacency(
-    sector: np.ndarray, region: np.ndarray, p: dict[str, Any], rng: np.random.Generator
+    sector: np.ndarray,
+    region: np.ndarray,
+    p: dict[str, Any],
+    rng: np.random.Generator,
+    small_world: Callable[[int, int, float, np.random.Generator], np.ndarray] | None = None,
 ) -> sp.csr_matrix | None:
-    """Symmetric 0/1 adjacency of the peer network (CSR), or None for the complete graph."""
+    """Symmetric 0/1 adjacency of the peer network (CSR), or None for the complete graph.
+
+    Args:
+        sector: Sector index per user.
+        region: Region index per user.
+        p: Model parameters (``peer_network``, ``peer_degree``, ``peer_rewire_prob``,
+            ``peer_cross_sector_share``).
+        rng: The model's random generator.
+        small_world: Builder of one sector's block, ``(n, k, rewire_prob, rng) -> edges (m, 2)``;
+            default :func:`ring_small_world`. Another generator of the same graph family can be
+            passed to compare the two.
+
+    """
     if p["peer_network"] == "complete":
         return None
+    small_world = small_world or ring_small_world
     n = len(sector)
     k_in = max(2, int(round(p["peer_degree"] * (1 - p["peer_cross_sector_share"]) / 2)) * 2)
     rows, cols = [], []
     for s in np.unique(sector):
-        members = np.flatnonzero(sector == s)
+        members = np.flatnonzero(sector == s).astype(np.int32)  # half the memory of int64 at 1M users
         if len(members) < 2:
             continue
         if len(members) > k_in + 1:
-            g = nx.connected_watts_strogatz_graph(
-                len(members), k_in, p["peer_rewire_prob"], seed=int(rng.integers(2**31))
-            )
+            edges = small_world(len(members), k_in, p["peer_rewire_prob"], rng)
         else:
-            g = nx.complete_graph(len(members))
-        edges = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+            edges = np.column_stack(np.triu_indices(len(members), 1))
         rows.append(members[edges[:, 0]])
         cols.append(members[edges[:, 1]])
     n_cross = int(round(n * p["peer_degree"] * p["peer_cross_sector_share"] / 2))
     for r in np.unique(region):  # cross-sector links, within a region
-        members = np.flatnonzero(region == r)
+        members = np.flatnonzero(region == r).astype(np.int32)
         m = int(round(n_cross * len(members) / n))
         if len(members) < 2 or m == 0:
             continue
@@ -50,20 +70,102 @@ def peer_adjacency(
         keep = sector[a] != sector[b]
         rows.append(a[keep])
         cols.append(b[keep])
-    i, j = np.concatenate(rows or [np.zeros(0, int)]), np.concatenate(cols or [np.zeros(0, int)])
-    adj = sp.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n)).tocsr()
-    adj = ((adj + adj.T) > 0).astype(float)
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    return adj.tocsr()
+    i, j = np.concatenate(rows or [np.zeros(0, np.int32)]), np.concatenate(cols or [np.zeros(0, np.int32)])
+    # Both directions at once; duplicate links sum on conversion and are reset to 1.
+    adj = sp.csr_matrix((np.ones(2 * len(i)), (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n))
+    adj.data[:] = 1.0
+    return adj
+
+
+def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generator, tries: int = 10) -> np.ndarray:
+    """Edges ``(m, 2)`` of a connected Watts–Strogatz small world, built with array operations.
+
+    The same graph family as ``networkx.connected_watts_strogatz_graph``: a ring where every node
+    links to its ``k`` nearest neighbours (``k // 2`` on each side), then each link ``(u, v)`` is
+    replaced with probability ``rewire_prob`` by ``(u, w)`` with ``w`` uniform, never a self-loop
+    or a second link between the same pair. The rewired ends are drawn all at once and only the
+    few that collide are drawn again, where networkx decides link by link in Python. A draw that
+    leaves the graph in pieces is redrawn, up to ``tries`` times; after that the last draw is kept
+    (networkx raises instead), which happens only when rewiring nearly everything at a low degree.
+
+    Args:
+        n: Nodes, more than ``k + 1``.
+        k: Nearest neighbours in the ring (even).
+        rewire_prob: Chance that a link is rewired.
+        rng: Random generator.
+        tries: Draws allowed to find a connected graph.
+
+    """
+    half = k // 2
+    src = np.repeat(np.arange(n), half)
+    lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
+    edges = np.zeros((0, 2), dtype=np.int64)
+    for _ in range(tries):
+        rewired = rng.random(len(src)) < rewire_prob
+        dst = lattice.copy()
+        dst[rewired] = rng.integers(n, size=int(rewired.sum()))
+        keep = np.ones(len(src), dtype=bool)
+        for _ in range(100):  # draw again the ends that collide; a few rounds suffice
+            bad = rewired & (_repeated_pairs(src, dst, n, rewired) | (src == dst))
+            if not bad.any():
+                break
+            dst[bad] = rng.integers(n, size=int(bad.sum()))
+        else:  # a node already linked to nearly everyone: skip its rewiring, as networkx does
+            keep = ~bad
+        edges = np.column_stack([src[keep], dst[keep]])
+        graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        if connected_components(graph, directed=False, return_labels=False) == 1:
+            break
+    return edges
+
+
+def _repeated_pairs(src: np.ndarray, dst: np.ndarray, n: int, rewired: np.ndarray) -> np.ndarray:
+    """Mark every link whose node pair an earlier link already has (ring links count as earliest)."""
+    key = np.minimum(src, dst) * n + np.maximum(src, dst)
+    order = np.argsort(key * 2 + rewired, kind="stable")
+    repeat = np.zeros(len(key), dtype=bool)
+    repeat[order[1:]] = key[order[1:]] == key[order[:-1]]
+    return repeat
 
 
 def row_normalised(adj: sp.csr_matrix | None) -> sp.csr_matrix | None:
     """Divide each row by its degree, so ``A @ x`` is the mean of ``x`` over a node's peers."""
     if adj is None:
         return None
+    counts = np.diff(adj.indptr)
     deg = np.asarray(adj.sum(axis=1)).ravel()
-    return (sp.diags(np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)) @ adj).tocsr()
+    scale = np.repeat(np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0), counts)
+    # the same sparsity as ``adj``: share its index arrays rather than copy them (1M users: ~30 MB)
+    return sp.csr_matrix((scale * adj.data, adj.indices, adj.indptr), shape=adj.shape, copy=False)
+
+
+def peer_graph(adj: sp.csr_matrix, around: int | None = None, n_nodes: int | None = None) -> nx.Graph:
+    """Export the peer network, or a connected neighbourhood of it, as a networkx graph.
+
+    Args:
+        adj: Peer adjacency (CSR).
+        around: Start of a neighbourhood: the user, then its peers, their peers and so on
+            (breadth first, in index order) until ``n_nodes`` users. None: the whole network.
+        n_nodes: Size of the neighbourhood.
+
+    Returns:
+        A graph whose nodes are the users' indices.
+
+    """
+    if around is None:
+        return nx.from_scipy_sparse_array(adj)
+    nodes, seen, frontier = [around], {around}, [around]
+    while frontier and len(nodes) < (n_nodes or 1):
+        nxt = []
+        for i in frontier:
+            for j in adj.indices[adj.indptr[i] : adj.indptr[i + 1]].tolist():
+                if j not in seen and len(nodes) < (n_nodes or 1):
+                    seen.add(j)
+                    nodes.append(j)
+                    nxt.append(j)
+        frontier = nxt
+    g = nx.from_scipy_sparse_array(adj[nodes][:, nodes])
+    return nx.relabel_nodes(g, dict(enumerate(nodes)))
 
 
 def peer_sample(adj: sp.csr_matrix | None, n_nodes: int, rng: np.random.Generator) -> nx.Graph:

@@ -110,7 +110,8 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     done = where_abroad + where_japan
     total = done.sum()
     by_provider = served.sum(axis=(0, 1))
-    regulated = np.array([pop.regulated[pop.sector == s].any() for s in range(len(m.sector_names))])
+    n_sectors = len(m.sector_names)
+    sector_weight, regulated = pop.sector_totals(n_sectors)
     sensitive = [SENSITIVE_FREE, SENSITIVE_BOUND]
     exports = flows.get("exports", 0.0)
     compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
@@ -208,12 +209,13 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
         "fx_jpy_per_usd": float(env.fx[t]),
     }
+    # One bincount each rather than a mask per provider and per sector (equal to those sums to ~1e-13).
+    users_by_provider, adopters_by_sector = pop.adopter_weights(len(m.provider_names), n_sectors)
+    everyone = w.sum()
     for k, name in enumerate(m.provider_names):
-        uses = adopters & (pop.provider[:, GENERAL] == k)
-        out[f"users_{name}"] = _share(w[uses].sum(), w.sum())
+        out[f"users_{name}"] = _share(users_by_provider[k], everyone)
     for s, sector in enumerate(m.sector_names):
-        in_sector = pop.sector == s
-        out[f"adoption_{sector}"] = _share(w[in_sector & adopters].sum(), w[in_sector].sum())
+        out[f"adoption_{sector}"] = _share(adopters_by_sector[s], sector_weight[s])
         out[f"domestic_share_{sector}"] = _share(served[s][:, hosting == DOMESTIC].sum(), done[s].sum())
     return {k: float(v) for k, v in out.items()}
 

@@ -1,0 +1,92 @@
+"""The peer network built with array operations matches the networkx Watts–Strogatz builder it replaced."""
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from sim import networks, population
+from sim.params import resolve
+
+
+def networkx_small_world(n, k, rewire_prob, rng):
+    """The block builder the model used before: networkx's connected Watts–Strogatz graph."""
+    g = nx.connected_watts_strogatz_graph(n, k, rewire_prob, seed=int(rng.integers(2**31)))
+    return np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+
+
+def _population(n, seed=0):
+    p = resolve({"n_user_agents": n})
+    arrays, _ = population.build(p, np.random.default_rng(seed))
+    return arrays, p
+
+
+def _clustering(adj):
+    """Local clustering coefficient of every node (0 for degree < 2)."""
+    deg = np.asarray(adj.sum(axis=1)).ravel()
+    triangles = np.asarray((adj @ adj).multiply(adj).sum(axis=1)).ravel() / 2
+    pairs = deg * (deg - 1) / 2
+    return np.divide(triangles, pairs, out=np.zeros_like(pairs), where=pairs > 0)
+
+
+def _stats(builder, arrays, p, seeds):
+    degrees, clustering = [], []
+    for seed in seeds:
+        adj = networks.peer_adjacency(arrays["sector"], arrays["region"], p, np.random.default_rng(seed), builder)
+        degrees.append(np.asarray(adj.sum(axis=1)).ravel().astype(int))
+        clustering.append(_clustering(adj).mean())
+    deg = np.concatenate(degrees)
+    return np.bincount(deg, minlength=60)[:60] / len(deg), deg.mean(), float(np.mean(clustering))
+
+
+@pytest.mark.parametrize("overrides", [{}, {"peer_degree": 16, "peer_rewire_prob": 0.3}])
+def test_same_degree_distribution_and_clustering_as_networkx(overrides):
+    arrays, p = _population(6000)
+    p = {**p, **overrides}
+    new_hist, new_mean, new_clust = _stats(None, arrays, p, range(3))
+    old_hist, old_mean, old_clust = _stats(networkx_small_world, arrays, p, range(100, 103))
+    assert new_mean == pytest.approx(old_mean, rel=0.01)
+    assert 0.5 * np.abs(new_hist - old_hist).sum() < 0.02  # total variation distance of the degree distributions
+    assert new_clust == pytest.approx(old_clust, rel=0.05)
+    assert new_clust > 0.1  # clustered: a random graph of this degree would have about 0.003
+
+
+def test_ring_small_world_is_a_connected_simple_graph():
+    rng = np.random.default_rng(1)
+    for n, k, prob in [(10, 4, 0.5), (300, 6, 0.1), (300, 2, 0.0), (40, 8, 1.0)]:
+        edges = networks.ring_small_world(n, k, prob, rng)
+        assert len(edges) == n * (k // 2)  # rewiring moves links, never drops them
+        assert (edges[:, 0] != edges[:, 1]).all()
+        key = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
+        assert len(np.unique(key)) == len(key)
+        g = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        assert connected_components(g, directed=False, return_labels=False) == 1
+    ring = networks.ring_small_world(50, 4, 0.0, rng)
+    assert set(map(tuple, ring)) == {(u, (u + j) % 50) for u in range(50) for j in (1, 2)}
+
+
+def test_peer_adjacency_is_symmetric_seeded_and_keeps_sector_blocks():
+    arrays, p = _population(3000)
+    a = networks.peer_adjacency(arrays["sector"], arrays["region"], p, np.random.default_rng(5))
+    b = networks.peer_adjacency(arrays["sector"], arrays["region"], p, np.random.default_rng(5))
+    assert (a != b).nnz == 0
+    assert (a != a.T).nnz == 0 and a.diagonal().sum() == 0 and set(np.unique(a.data)) == {1.0}
+    i, j = a.nonzero()
+    cross = arrays["sector"][i] != arrays["sector"][j]
+    assert (arrays["region"][i][cross] == arrays["region"][j][cross]).all()  # cross-sector links stay in a region
+    assert 0.1 < cross.mean() < 0.3  # peer_cross_sector_share = 0.2
+    for s in np.unique(arrays["sector"]):
+        members = np.flatnonzero(arrays["sector"] == s)
+        block = a[members][:, members]
+        assert connected_components(block, directed=False, return_labels=False) == 1
+
+
+def test_peer_graph_exports_the_network_or_a_neighbourhood():
+    arrays, p = _population(2000)
+    adj = networks.peer_adjacency(arrays["sector"], arrays["region"], p, np.random.default_rng(0))
+    g = networks.peer_graph(adj)
+    assert g.number_of_nodes() == 2000 and g.number_of_edges() == adj.nnz // 2
+    hood = networks.peer_graph(adj, around=17, n_nodes=30)
+    assert 17 in hood and hood.number_of_nodes() == 30 and nx.is_connected(hood)
+    assert set(hood.neighbors(17)) <= set(adj.indices[adj.indptr[17] : adj.indptr[18]].tolist())
