@@ -149,7 +149,7 @@ class DaskPool:
 
         try:
             yield
-        except (CancelledError, CommClosedError) as err:
+        except (CancelledError, CommClosedError, ConnectionError) as err:
             address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
             raise ClusterError(
                 f"lost the Dask scheduler ({address}: {type(err).__name__}); the runs finished so far "
@@ -201,7 +201,9 @@ class DaskPool:
 
     def _check_workers(self) -> None:
         """Fail rather than hang when a local cluster has lost every worker; say so when waiting on a remote one."""
-        if self.client.nthreads():
+        with self._scheduler_lost():
+            connected = self.client.nthreads()
+        if connected:
             self._no_workers_since = None
             return
         now = time.monotonic()

@@ -16,12 +16,20 @@ from sim.errors import UserError, suggest
 SHIPPED_DIR = Path(__file__).resolve().parent
 
 
+#: A shipped file's main table and the command that runs it.
+FILE_KINDS = {"experiment": "sweep", "compare": "compare", "optimise": "optimise"}
+
+
 def shipped_files() -> dict[str, tuple[str, str]]:
     """Name -> (command that runs it, one-line description) of every shipped file, by name."""
     out = {}
     for path in sorted(SHIPPED_DIR.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        command, table = ("compare", data.get("compare", {})) if "compare" in data else ("sweep", data["experiment"])
+        # Which command reads a file follows from its main table.
+        command, table = next(
+            ((command, data[key]) for key, command in FILE_KINDS.items() if isinstance(data.get(key), dict)),
+            ("?", {}),
+        )
         out[path.stem] = (command, table.get("description", ""))
     return out
 

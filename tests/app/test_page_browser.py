@@ -308,7 +308,7 @@ def _session(page, url: str) -> None:
     page.locator(".sovai-notes", has_text="The run reached FY2035Q4").wait_for(timeout=UPDATE_TIMEOUT_MS)
     assert _button(page, ".sovai-step").is_disabled() and _button(page, ".sovai-play").is_disabled()
     events = page.inner_text(".sovai-events")
-    assert "FY2026Q1: budget tranche: +¥" in events
+    assert "FY2026Q1: FY2026 plan budget appropriated: ¥" in events  # the model's own event records
     assert page.locator(".sovai-error").count() == 0
 
 

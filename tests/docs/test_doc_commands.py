@@ -79,8 +79,16 @@ def small(argv: list[str], cwd: Path) -> list[str] | str:
     else:
         raise AssertionError(f"the docs show a command this test does not know how to run: {line}")
     command = argv[1] if len(argv) > 1 else ""
-    if command == "run":
+    if command == "run" and "--params" not in argv:  # a params file from an earlier command is small already
+        # Keep the folder the command names as shown, so a later `--params results/…/params.toml` finds it.
+        from sim.outputs import default_run_folder
+        from sovai.cli import build_parser
+        from sovai.commands import resolve_run
+
+        args = build_parser().parse_args(argv[1:])
+        shown = default_run_folder(*resolve_run(args), source=args.scenario)
         argv = [*argv, "--set", "n_user_agents=300", "--quarters", "8"]
+        argv += [] if "--out" in argv else ["--out", str(shown)]
     elif command == "sweep" and argv[2] != "status":
         samples, reps = _option(argv, "--samples"), _option(argv, "--replications")
         exp = load_experiment(
