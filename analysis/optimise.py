@@ -224,7 +224,9 @@ def load_problem(path: str | Path, *, model: str | None = None, evaluations: int
     Raises:
         OptimiseError, ExperimentError: a missing, malformed or invalid file.
     """
-    path = Path(path)
+    from experiments.shipped import find_file
+
+    path = find_file(path, kind="optimise", error=OptimiseError)  # a path, or a shipped file's name
     text, data = read_toml(path, OptimiseError, "optimise file")
     where = _SectionWhere(path, text, "levers")
     if "optimise" not in data:

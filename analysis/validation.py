@@ -187,26 +187,27 @@ LEVERS: dict[str, Lever] = {
 }
 
 _P = Probe
-# Mechanisms: measured on Model v2 (commit 98f9329; 2,000 agents, 8–20 common seeds, FY2030Q4 unless said).
+# Mechanisms: measured on the merged model v2 (`sovai validate`, 20 common seeds, 2,000 agents, FY2030Q4 unless said).
 # Rerun `sovai validate` and revise them when the model changes; the page shows them only for rows that
 # do not agree.
 BUDGET_DEFICIT = (
-    "public money raises compute rented abroad as well as the domestic share: at ¥3tn offshore training "
-    "+¥36bn a year and compute imports +¥56bn, while enterprises' foreign AI spend falls ¥79bn; with no budget "
-    "compute imports −¥26bn, foreign AI spend +¥36bn. Grants are spent in Japan; the offshore part is developers' "
-    "own and crowded-in cash. Net: no significant change, which meets the issue's weaker expectation (public money "
-    "does not by itself raise imports) but not a fall"
+    "public money raises compute rented abroad as well as the domestic share: at ¥3tn developers' offshore "
+    "training rises ¥36bn a year [33, 39] (their own and crowded-in cash goes where GPU-hours are cheapest while "
+    "grants tighten Japan's pools) while the domestic share of AI spend rises 5.5 points; the AI deficit moves "
+    "−¥4bn [−13, 4], n.s. Without any budget it rises ¥22bn [4, 39]: public money lowers the deficit only until "
+    "the crowding-out of developers' own training abroad offsets it"
 )
 CAPEX = (
-    "the capex programme pays out its whole pot by FY2030 at either rate (¥200bn spent at ⅓ and at ½), so a higher "
-    "rate subsidises fewer chips with the same money. A bigger pot (share +0.2: ¥346bn spent) adds domestic "
-    "operators' compute (+11.4 [1.7, 21.0] EFLOPS) and lowers their GPU-hour price (¥249 → ¥234), which draws "
-    "demand from the hyperscalers' Japan regions, whose compute falls ~10 EFLOPS: all of Japan +1.4 EFLOPS, n.s."
+    "the capex programme is a pot (¥200bn at the default share) paid at the subsidy rate while it lasts, so a "
+    "higher rate (½ instead of ⅓) spends the same money on fewer chips sooner: compute −4.1 [−9.7, 1.6] EFLOPS, "
+    "n.s., while accelerator imports at FY2030Q4 rise ¥62bn (the timing moves). More money in the pot does add "
+    "compute: share +0.2 gives +10.3 [2.8, 17.7] EFLOPS"
 )
 GRID = (
-    "the grid does not bind by FY2030: at ×0.3 new connections still open fall from 1,706 MW to 440 MW, but no build "
-    "asks for more (no 'grid has no room' event in any seed, nothing in the build pipeline); builds follow money "
-    "and demand (543 MW built). At ×3 nothing changes at all"
+    "the grid does not bind by FY2030: built power (645 MW at FY2030Q4) runs ahead of what the installed chips draw "
+    "at full load (~290 MW at seed 1), because the AI halls the model covers came with plant power (SoftBank Sakai "
+    "150 MW) and announced phases are built ahead of demand. Compute at ×0.3: +1.2 [−0.9, 3.4] EFLOPS, n.s.; "
+    "chips, not halls, are what demand is short of"
 )
 #: The validation table: one row per lever × outcome.
 PROBES: tuple[Probe, ...] = (
@@ -219,7 +220,14 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_0", "domestic_share", "-", pinned=True),
     _P("budget_0", "sovereign_share_regulated", "-"),
     _P("budget_0", "adoption_rate", "-"),
-    _P("budget_0", "accelerator_imports_jpy_bn", "-"),
+    _P(
+        "budget_0",
+        "accelerator_imports_jpy_bn",
+        "-",
+        mechanism="a flow read in one quarter, so it measures timing: with the budget the fleet is built early "
+        "(FY2026–FY2027 surge); without it operators are still catching up with demand at FY2030Q4 (compute −57 "
+        "EFLOPS, built power −195 MW), so that quarter's purchases are higher (+¥196bn a year [133, 260])",
+    ),
     _P("budget_0", "champion_award_jpy_bn", "0"),
     _P("budget_3tn", "domestic_compute_eflops", "+", pinned=True),
     _P(
@@ -227,9 +235,11 @@ PROBES: tuple[Probe, ...] = (
         "domestic_compute_eflops",
         "+",
         when="fy2035",
-        mechanism="at FY2035 ¥3tn leaves 406 MW more built but 13,300 fewer accelerators (domestic operators −46 "
-        "EFLOPS) at 99% utilisation against 87%: the FY2026–FY2030 subsidised fleet wears out (5-year life) after the "
-        "money stops, and operators do not refill the halls although they are full; for the model's owner to check",
+        mechanism="at FY2035 ¥3tn leaves more power built but fewer accelerators (−80 EFLOPS [−88, −72]): the "
+        "FY2026–FY2030 fleet it bought wears out (5-year life) after the money stops, and operators forecast "
+        "demand from its trend, which falls as the grants end (sim/investment.py extrapolates down to −8% a "
+        "quarter), so they do not refill full halls. A model artefact to fix: forecasts should not fall below "
+        "what is being served",
     ),
     _P("budget_3tn", "dc_power_mw", "+"),
     _P("budget_3tn", "best_domestic_capability", "+", pinned=True),
@@ -242,19 +252,41 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0", mechanism=BUDGET_DEFICIT),
     # --- the budget's split ----------------------------------------------------------------------------
     _P("share_compute_capex", "domestic_compute_eflops", "+", pinned=True, mechanism=CAPEX),
-    _P("share_compute_capex", "dc_power_mw", "+"),
+    _P(
+        "share_compute_capex",
+        "dc_power_mw",
+        "+",
+        mechanism="the +0.2 comes out of the programmes that create GPU-hour demand (compute grants −0.075, R&D "
+        "−0.05 of the budget), and builds follow the demand forecast, so fewer halls are built ahead of demand "
+        "(−70 MW) while the subsidised, cheaper GPU-hours fill more chips into the halls there are (compute +10.3 "
+        "EFLOPS): more compute in less built power",
+    ),
     _P(
         "share_compute_grants",
         "best_domestic_capability",
         "+",
         pinned=True,
-        mechanism="the shift adds ¥200bn of grant GPU-hours bought in Japan's pools but takes ¥57bn of R&D cash, "
-        "which developers spend where compute is cheapest; the domestic GPU-hour price rises (¥249 → ¥255), and the "
-        "net effective compute is about 2% lower (−0.08 points). The split between grants and R&D barely matters "
-        "(share_rnd: −0.05)",
+        mechanism="the shift adds ¥200bn of grant GPU-hours bought in Japan's pools but takes R&D cash (−0.057 of "
+        "the budget) that developers would spend where compute is cheapest, and it tightens the domestic pools "
+        "(offshore training +¥0.38bn a year): −0.13 points [−0.16, −0.11], against −3.5 for the whole budget. "
+        "The split between grants and R&D barely matters (share_rnd +0.2: −0.17)",
     ),
-    _P("share_compute_grants", "offshore_compute_spend_jpy_bn", "0"),
-    _P("share_rnd", "best_domestic_capability", "+"),
+    _P(
+        "share_compute_grants",
+        "offshore_compute_spend_jpy_bn",
+        "0",
+        mechanism="grant GPU-hours stay in Japan, but they tighten the domestic pools, so at the margin developers' "
+        "own training moves abroad: +¥0.38bn a year [0.13, 0.63] on a base of ¥30bn (+1%)",
+    ),
+    _P(
+        "share_rnd",
+        "best_domestic_capability",
+        "+",
+        mechanism="R&D cash pays salaries first and buys compute at 15% of cash a quarter, where the compute grants "
+        "it is taken from (−0.075 of the budget) buy GPU-hours outright; the net is −0.17 points [−0.21, −0.13], as "
+        "small as the opposite shift (grants +0.2: −0.13). The split between grants and R&D barely matters against "
+        "the budget's size (¥0: −3.5 points)",
+    ),
     _P("share_data", "best_domestic_capability", "+"),
     _P("share_talent", "best_domestic_capability", "+"),
     _P("share_adoption", "adoption_rate", "+", pinned=True),
@@ -263,9 +295,9 @@ PROBES: tuple[Probe, ...] = (
         "share_procurement",
         "domestic_share",
         "+",
-        mechanism="procurement pays domestic developers directly (their revenue +¥27bn a year), but `domestic_share` "
-        "is of enterprises' spend, and the money partly comes from the adoption subsidy (−¥17bn; the subsidy rate on "
-        "domestic bills 0.127 → 0.108)",
+        mechanism="procurement pays domestic developers directly, but `domestic_share` is of enterprises' spend, "
+        "and the +0.2 comes partly out of the adoption subsidy (share 0.08 → 0.063), so enterprises pay "
+        "more for domestic AI: −0.006 [−0.007, −0.005]",
     ),
     _P("champion_award_0", "champion_award_jpy_bn", "-", pinned=True),
     _P("champion_award_0", "best_domestic_capability", "-", pinned=True),
@@ -290,7 +322,15 @@ PROBES: tuple[Probe, ...] = (
         mechanism="Japan's pools serve all rule-bound sensitive work even at rule 1 (unmet 0 in every seed), so the "
         "rule moves work to Japan without leaving any unserved",
     ),
-    _P("sovereignty_rule", "domestic_share", "+"),
+    _P(
+        "sovereignty_rule",
+        "domestic_share",
+        "+",
+        mechanism="the rule moves regulated sensitive work into Japan (sovereign share +0.025 [0.018, 0.032]), but "
+        "it allows foreign models in a Japan region and foreign open-weight models on domestic infrastructure, "
+        "which take that work at least as well as domestic models; the domestic share of all spend moves +0.0001, "
+        "n.s.",
+    ),
     _P("sovereignty_rule", "digital_deficit_ai_jpy_bn", "-"),
     # --- power -------------------------------------------------------------------------------------------
     _P("grid_x0.3", "domestic_compute_eflops", "-", pinned=True, mechanism=GRID),
@@ -299,7 +339,15 @@ PROBES: tuple[Probe, ...] = (
     _P("grid_x0.3", "events_grid_full", "+", mechanism=GRID),
     _P("grid_x3", "domestic_compute_eflops", "+", mechanism=GRID),
     _P("grid_x3", "dc_power_mw", "+", mechanism=GRID),
-    _P("power_price", "domestic_compute_eflops", "-"),
+    _P(
+        "power_price",
+        "domestic_compute_eflops",
+        "-",
+        mechanism="¥35 instead of ¥25/kWh adds ~¥8 an H100-hour on a ~¥250 price (next-generation chips draw ~0.8 kW "
+        "per H100-equivalent with servers and cooling), ~3%; with other AI work's price elasticity of 1 demand "
+        "falls by about that much, within the noise at FY2030 (−1.6 [−6.2, 3.1] EFLOPS), while built power falls "
+        "significantly (−12.5 MW)",
+    ),
     _P("power_price", "dc_power_mw", "-"),
     _P("power_price", "domestic_share", "-"),
     # --- the world -----------------------------------------------------------------------------------------
@@ -316,10 +364,9 @@ PROBES: tuple[Probe, ...] = (
         "domestic_share",
         "-",
         pinned=True,
-        mechanism="cheaper foreign AI does take volume from domestic models (−¥763bn a year at FY2026 prices, −59%), "
-        "but it also cuts what the foreign volume costs: with `ai_demand_price_elasticity` 0.6 (< 1) enterprises' "
-        "foreign AI spend falls ¥736bn, so the domestic share of spend barely moves (−0.005, n.s.). The volume "
-        "columns are the measure to read",
+        mechanism="cheaper foreign AI takes volume from domestic models (foreign volume +359%, see below), but it "
+        "also cuts what that volume costs: with `ai_demand_price_elasticity` 0.6 (< 1) enterprises' AI spend falls "
+        "(−55%), so the domestic share of spend barely moves. `domestic_volume_share` is the measure to read",
     ),
     _P("cheaper_foreign_ai", "foreign_ai_volume_jpy26_bn", "+", pinned=True),
     _P("cheaper_foreign_ai", "adoption_rate", "+", pinned=True),
@@ -332,7 +379,13 @@ PROBES: tuple[Probe, ...] = (
         "elasticity above 1 (an estimate), so this parameter decides the sign",
     ),
     _P("export_partnership", "digital_deficit_ai_jpy_bn", "-", pinned=True),
-    _P("export_partnership", "best_domestic_capability", "+"),
+    _P(
+        "export_partnership",
+        "best_domestic_capability",
+        "+",
+        mechanism="the partner market is small (¥50bn a year by default; the AI deficit falls ¥7bn a year), so the "
+        "extra revenue buys little training compute: −0.009 points [−0.019, 0.001], n.s.",
+    ),
 )
 
 

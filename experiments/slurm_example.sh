@@ -41,6 +41,9 @@ export DASK_LOGGING__DISTRIBUTED=warning   # Dask's warnings and errors only, in
 # The scheduler file must be on a filesystem that every node sees (the submit directory usually is).
 SCHEDULER_FILE="${SLURM_SUBMIT_DIR:-$PWD}/.dask-scheduler-${SLURM_JOB_ID:-$$}.json"
 rm -f "$SCHEDULER_FILE"
+# Dask's own messages (connections, and the noise of workers stopping) go to a log of their own, so
+# the job's log is the sweep's.
+DASK_LOG="${SLURM_SUBMIT_DIR:-$PWD}/sovai-dask-${SLURM_JOB_ID:-$$}.log"
 PIDS=()
 cleanup() {
     # Stop workers and scheduler through the scheduler (a clean shutdown); their job steps then end
@@ -65,7 +68,7 @@ trap cleanup EXIT
 
 # One task runs the scheduler (random port, no dashboard)...
 srun --ntasks=1 --nodes=1 --cpus-per-task=1 \
-    dask scheduler --scheduler-file "$SCHEDULER_FILE" --port 0 --no-dashboard &
+    dask scheduler --scheduler-file "$SCHEDULER_FILE" --port 0 --no-dashboard 2>>"$DASK_LOG" &
 PIDS+=($!)
 for _ in $(seq 300); do
     [[ -s $SCHEDULER_FILE ]] && break
@@ -77,7 +80,7 @@ done
 MEMORY_LIMIT=${SLURM_MEM_PER_CPU:+${SLURM_MEM_PER_CPU}MB}
 srun --ntasks=$(( NTASKS - 1 )) --cpus-per-task=1 \
     dask worker --scheduler-file "$SCHEDULER_FILE" --nthreads 1 --nworkers 1 --no-dashboard \
-    --memory-limit "${MEMORY_LIMIT:-auto}" &
+    --memory-limit "${MEMORY_LIMIT:-auto}" 2>>"$DASK_LOG" &
 PIDS+=($!)
 
 # The sweep waits for workers, runs what is missing and streams results to OUT.

@@ -35,6 +35,7 @@ NOT_RUN = {"make test": "the test suite itself", "sbatch": "run on a real Slurm 
 NOT_RUN_COMMANDS = {
     "ui": "a server that runs until stopped: started for real by tests/app/test_page_browser.py",
     "discover": "needs a full sweep to find any box: run on a sweep by tests/analysis/test_discovery.py",
+    "optimise": "a search of minutes: run on ZDT1 and a tiny ensemble by tests/analysis/test_optimise.py",
 }
 #: Design sizes for the trial of each design (Sobol' N is rounded up to a power of two anyway).
 TRIAL_SAMPLES = {"sobol": 2, "morris": 2, "fast": 65}
