@@ -9,16 +9,9 @@ import pytest
 from analysis.calibration import TARGETS, Target, band, evaluate, format_table, fy_mean
 from sovai.cli import main
 
-#: Targets Model v2 misses without an explanation in the target (5 seeds, seed means): the check fails honestly.
-KNOWN_MISSES = (
-    "champion_fy2026 (¥359bn of the ¥387.3bn award paid by FY2026Q4), deficit_2035 (¥13.0tn, below 25% under "
-    "METI's ¥18tn base), gpus_fy2027 (~88,000 chips, against at most 76,000), "
-    "dc_load_fy2030 (0.41 of built power drawn)"
-)
 
-
-@pytest.mark.xfail(reason=f"issue 9: Model v2 misses {KNOWN_MISSES}", strict=False)
 def test_baseline_meets_every_target(capsys):
+    """Every target is met or a known miss explained in the target (printed as MISS); none fails."""
     code = main(["calibrate", "--check", "--seeds", "3"])
     out = capsys.readouterr().out
     for t in TARGETS:
