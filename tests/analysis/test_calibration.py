@@ -4,7 +4,6 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analysis.calibration import TARGETS, Target, band, evaluate, format_table, fy_mean
 from sovai.cli import main
