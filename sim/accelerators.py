@@ -6,18 +6,24 @@ price rises along a supply curve ``P(Q) = P_list · (Q / A)^(1/ε)`` for ``Q > A
 ``gpu_supply_price_elasticity``). Export controls and shortages are shocks that cut ``A``: the
 same orders then meet a higher price.
 
-Buyers order what their demand forecast asks for, but only as long as a chip still pays for itself
-at the price: an order book that would push the price past what the marginal chip is worth is cut
-to the quantity at which the price equals that break-even price. So the market clears — orders go
-unfilled only because they stop paying, never by a quota — and a capex subsidy or tax credit, which
-raises the break-even price, buys more chips when supply is tight.
+Buyers order what their demand forecast asks for, but only as long as the marginal chip still pays
+for itself: an order book that would push the price past what the marginal chip is worth is cut to
+the quantity at which the two meet. What a chip is worth can itself fall with the quantity (the
+more Japan installs, the lower the GPU-hour price each chip will fetch), so the break-even price may
+be a function of the quantity. So the market clears — orders go unfilled only because they stop
+paying, never by a quota — and a capex subsidy or tax credit, which raises the break-even price,
+buys more chips when supply is tight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+#: Bisection steps when the break-even price depends on the quantity (relative precision ~1e-9).
+_BISECTION_STEPS = 30
 
 
 @dataclass(frozen=True)
@@ -57,20 +63,33 @@ def quantity_at(ratio: float, allocation: float, elasticity: float) -> float:
     return allocation * ratio**elasticity if elasticity > 0 else allocation
 
 
-def clear(wanted: float, allocation: float, elasticity: float, breakeven_ratio: float) -> Clearing:
+def clear(
+    wanted: float, allocation: float, elasticity: float, breakeven_ratio: float | Callable[[float], float]
+) -> Clearing:
     """Clear the market for ``wanted`` accelerators.
 
     Args:
         wanted: H100-equivalents buyers' forecasts ask for.
         allocation: What the world sells Japan this quarter at list price.
         elasticity: Supply elasticity beyond the allocation.
-        breakeven_ratio: Price over list at which the marginal chip just pays for itself.
+        breakeven_ratio: Price over list at which the marginal chip just pays for itself: a number,
+            or a non-increasing function of the quantity bought.
     """
     wanted = max(wanted, 0.0)
-    if wanted == 0 or breakeven_ratio < 1:
+    worth = breakeven_ratio if callable(breakeven_ratio) else lambda _q: breakeven_ratio
+    if wanted == 0 or worth(0.0) < 1:
         return Clearing(0.0, 1.0, wanted)
-    ratio = price_ratio(wanted, allocation, elasticity)
-    if ratio <= breakeven_ratio:
-        return Clearing(wanted, ratio, wanted)
-    quantity = min(wanted, quantity_at(breakeven_ratio, allocation, elasticity))
-    return Clearing(quantity, max(1.0, min(breakeven_ratio, price_ratio(quantity, allocation, elasticity))), wanted)
+    if price_ratio(wanted, allocation, elasticity) <= worth(wanted):
+        return Clearing(wanted, price_ratio(wanted, allocation, elasticity), wanted)
+    if not callable(breakeven_ratio):
+        quantity = min(wanted, quantity_at(breakeven_ratio, allocation, elasticity))
+        return Clearing(quantity, max(1.0, min(breakeven_ratio, price_ratio(quantity, allocation, elasticity))), wanted)
+    # The marginal chip's worth falls and the world's price rises with the quantity: find where they meet.
+    low, high = 0.0, wanted
+    for _ in range(_BISECTION_STEPS):
+        mid = (low + high) / 2
+        if price_ratio(mid, allocation, elasticity) <= worth(mid):
+            low = mid
+        else:
+            high = mid
+    return Clearing(low, price_ratio(low, allocation, elasticity), wanted)

@@ -3,10 +3,12 @@
 Operators plan from their pool's demand for GPU-hours, counted at the pool's base price so a price
 spike does not hide demand: last quarter's demand grown at its trend over the past year.
 
-- **Accelerators.** Enough to serve the demand expected :data:`CHIP_LEAD_QUARTERS` on at the target
-  utilisation, within the pool's empty built power, bought in the world market
-  (sim/accelerators.py) up to the price at which the marginal chip still pays for itself — so a
-  capex subsidy or tax credit buys more chips when supply is tight.
+- **Accelerators.** At most enough to serve the demand expected :data:`CHIP_LEAD_QUARTERS` on at the
+  target utilisation, within the pool's empty built power, bought in the world market
+  (sim/accelerators.py) as long as the marginal chip still pays for itself. A chip is valued at the
+  price the pool is expected to fetch when it arrives (:func:`expected_price`: the demand forecast
+  over the fleet with it), so a pool whose forecast outgrows its fleet buys at once, while a glut
+  — its price low — buys nothing; a capex subsidy or tax credit buys more chips when supply is tight.
 - **Power.** When the demand expected a build lag on needs more power than is built and committed,
   operators build it — announced phases first (SoftBank Tomakomai and Sakai, ...), then expansions —
   where the NPV of a MW filled with today's chips is positive and the region's grid has room.
@@ -15,12 +17,12 @@ spike does not hide demand: last quarter's demand grown at its trend over the pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import accelerators
+from sim import accelerators, markets
 from sim.environment import QUARTER_HOURS
 
 if TYPE_CHECKING:
@@ -47,18 +49,51 @@ def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
     return expected_hours / (QUARTER_HOURS * target_utilisation)
 
 
+def expected_price(
+    base_jpy_per_hour: float, demand_hours: float, fleet_h100eq: float, target: float, elasticity: float
+) -> Callable[[float], float]:
+    """The GPU-hour price a pool is expected to fetch with ``q`` more H100-eq than ``fleet_h100eq``.
+
+    The pool's price rule (:func:`sim.markets.gpu_hour_price`) applied to the demand expected over
+    the fleet that will serve it: the more chips are added, the lower the price each one fetches.
+
+    Args:
+        base_jpy_per_hour: The pool's base price (¥ per H100-hour).
+        demand_hours: H100-hours a quarter the pool expects to be asked for (at its base price).
+        fleet_h100eq: H100-equivalents installed and on order.
+        target: Utilisation at which the price is at its base.
+        elasticity: How steeply the price rises with utilisation.
+    """
+
+    def price(q_h100eq: float) -> float:
+        hours = (fleet_h100eq + q_h100eq) * QUARTER_HOURS
+        tightness = demand_hours / hours if hours > 0 else markets.PRICE_RATIO_BOUNDS[1] * target
+        return markets.gpu_hour_price(base_jpy_per_hour, tightness, target, elasticity)
+
+    return price
+
+
 def buy_accelerators(
     dcs: Sequence[DataCentre],
     wanted_h100eq: float,
     gen: int,
     allocation_h100eq: float,
     elasticity: float,
-    price_jpy_per_hour: float,
+    price_jpy_per_hour: float | Callable[[float], float],
 ) -> tuple[accelerators.Clearing, float]:
-    """Buy up to ``wanted_h100eq`` of generation ``gen`` for the sites ``dcs`` at the market's price.
+    """Buy up to ``wanted_h100eq`` of generation ``gen`` for the sites ``dcs`` while the marginal chip pays.
 
     The order is capped by the sites' empty built power; what is bought goes to the sites in
     proportion to their room.
+
+    Args:
+        dcs: The pool's sites.
+        wanted_h100eq: H100-equivalents the demand forecast asks for.
+        gen: Generation bought.
+        allocation_h100eq: What the world sells Japan this quarter at list price.
+        elasticity: Supply elasticity beyond the allocation.
+        price_jpy_per_hour: The GPU-hour price a new chip is expected to earn: a number, or a
+            function of the H100-eq bought (:func:`expected_price`).
 
     Returns:
         The market's clearing and the money spent (¥bn, before subsidy and tax credit).
@@ -68,8 +103,14 @@ def buy_accelerators(
     wanted = min(max(wanted_h100eq, 0.0), float(room.sum()))
     if wanted <= 0:
         return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
-    breakeven = float(np.average([c.breakeven_price_ratio(gen, price_jpy_per_hour) for c in dcs], weights=room))
-    result = accelerators.clear(wanted, allocation_h100eq, elasticity, breakeven)
+    # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
+    at_zero, at_one = (
+        float(np.average([c.breakeven_price_ratio(gen, price) for c in dcs], weights=room)) for price in (0.0, 1.0)
+    )
+    price_with = price_jpy_per_hour if callable(price_jpy_per_hour) else lambda _q: price_jpy_per_hour
+    result = accelerators.clear(
+        wanted, allocation_h100eq, elasticity, lambda q: at_zero + (at_one - at_zero) * price_with(q)
+    )
     spent = 0.0
     if result.quantity_h100eq > 0:
         for c, r in zip(dcs, room, strict=True):

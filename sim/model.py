@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -363,35 +364,47 @@ class SovereignAIModel(mesa.Model):
         grid_room = self.grid_limit_mw[t] - self.committed_by_region()
         self.accelerator_spend_jpy_bn = 0.0
         for k in POOLS:
-            # Operators value a chip at a price between today's and the base price: they expect a
-            # shortage premium to fade over the chip's life.
-            dcs, price = self.pools[k], float(np.sqrt(self.price_jpy_per_hour[k] * self.base_price[k]))
-            soon = investment.capacity_h100eq(
-                investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS), p["target_utilisation"]
+            dcs = self.pools[k]
+
+            soon_hours = investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS)
+            wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - sum(
+                c.h100eq_with_orders for c in dcs
             )
-            wanted = soon - sum(c.h100eq_with_orders for c in dcs)
             if k == "domestic" and env.domestic_accelerator[t] and p["domestic_accelerator_share"] > 0:
                 share = p["domestic_accelerator_share"]
                 _, spent = investment.buy_accelerators(
-                    dcs, share * wanted, env.domestic_gen, env.domestic_accelerator_supply_h100eq, 0.0, price
+                    dcs,
+                    share * wanted,
+                    env.domestic_gen,
+                    env.domestic_accelerator_supply_h100eq,
+                    0.0,
+                    self._expected_price(k, soon_hours),
                 )
                 self.accelerator_spend_jpy_bn += spent
                 wanted *= 1 - share
+            # A new chip is worth the price the pool is expected to fetch when it arrives, with it installed.
             market, spent = investment.buy_accelerators(
-                dcs, wanted, gen, allocation[k], p["gpu_supply_price_elasticity"], price
+                dcs, wanted, gen, allocation[k], p["gpu_supply_price_elasticity"], self._expected_price(k, soon_hours)
             )
             self.chip_market[k] = market
             self.accelerator_spend_jpy_bn += spent
             if market.price_ratio > 1.2:
                 self.event(f"accelerators for the {k} pool cost {market.price_ratio:.1f}x list")
-            later = investment.capacity_h100eq(
-                investment.forecast(self.demand_history[k], p["build_lag_quarters"]), p["target_utilisation"]
-            )
+            later_hours = investment.forecast(self.demand_history[k], p["build_lag_quarters"])
+            later = investment.capacity_h100eq(later_hours, p["target_utilisation"])
             need = investment.power_needed_mw(dcs, later, gen)
-            for c, mw in investment.build_power(dcs, need, grid_room, price, p["expansion_step_mw"]):
+            # A MW is worth what its chips will fetch when it is built, with the fleet as ordered.
+            build_price = self._expected_price(k, later_hours)(0.0)
+            for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
             if need > 0 and grid_room[[c.region for c in dcs]].max(initial=0.0) < 1.0:
                 self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
+
+    def _expected_price(self, pool: str, demand_hours: float) -> Callable[[float], float]:
+        """What ``pool``'s GPU-hours will fetch with ``demand_hours`` a quarter and its fleet as ordered."""
+        fleet = sum(c.h100eq_with_orders for c in self.pools[pool])
+        target, elasticity = self.p["target_utilisation"], self.p["gpu_price_utilisation_elasticity"]
+        return investment.expected_price(self.base_price[pool], demand_hours, fleet, target, elasticity)
 
     def _release_models(self) -> None:
         released = [f"{d.key} {d.capability:.1f}" for d in self.developers if d.release_model()]

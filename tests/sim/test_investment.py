@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from sim import investment
+from sim.environment import QUARTER_HOURS
 
 
 def test_forecast_extrapolates_last_years_trend_within_bounds():
@@ -57,3 +58,24 @@ def test_power_needed_counts_spare_built_and_committed_power(small_model):
     installed = sum(c.h100eq for c in dcs)
     assert investment.power_needed_mw(dcs, installed, gen) == 0.0
     assert investment.power_needed_mw(dcs, installed * 100, gen) > 0
+
+
+def test_expected_price_falls_as_the_fleet_grows():
+    price = investment.expected_price(
+        200.0, demand_hours=0.8 * 1000 * QUARTER_HOURS, fleet_h100eq=1000, target=0.8, elasticity=0.5
+    )
+    assert price(0.0) == pytest.approx(200.0)  # demand at the target utilisation: the base price
+    assert price(-500.0) > price(0.0) > price(1000.0)  # a shortage fetches more, a glut less
+
+
+def test_a_glut_buys_no_chips_and_a_shortage_buys_at_once(small_model):
+    """Operators value a chip at what the pool will fetch with it: nothing in a glut, a premium in a shortage."""
+    m = small_model(capex_subsidy_rate=0.0, investment_tax_credit_rate=0.0)
+    dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
+    fleet = sum(c.h100eq_with_orders for c in dcs)
+    target, base = 0.8, m.base_price["domestic"]
+    glut = investment.expected_price(base, 0.3 * fleet * QUARTER_HOURS, fleet, target, 0.5)
+    assert investment.buy_accelerators(dcs, 1000.0, gen, 1e9, 1.0, glut)[0].quantity_h100eq == 0.0
+    shortage = investment.expected_price(base, 3.0 * fleet * QUARTER_HOURS, fleet, target, 0.5)
+    bought = investment.buy_accelerators(dcs, 1000.0, gen, 1e9, 1.0, shortage)[0].quantity_h100eq
+    assert bought == pytest.approx(1000.0)

@@ -92,3 +92,20 @@ def test_no_way_abroad_leaves_the_overflow_unmet():
     fill = service.pool_fill(HOSTING, {"domestic": 0.0, "japan_region": 0.0})
     d = service.deliver(spend, HOSTING, fill, abroad_open=False)
     assert d.rerouted.sum() == 0 and d.unmet.sum() == pytest.approx(9.0)
+
+
+def test_accelerator_market_stops_where_the_marginal_chip_no_longer_pays():
+    """With a worth that falls with the quantity, the market stops where worth meets the world's price."""
+
+    def worth(q: float) -> float:  # each extra chip earns less as the fleet grows
+        return 2.0 - q / 200.0
+
+    c = accelerators.clear(wanted=400.0, allocation=100.0, elasticity=1.0, breakeven_ratio=worth)
+    # Price ratio q/100 beyond the allocation meets 2 - q/200 at q = 133.3.
+    assert c.quantity_h100eq == pytest.approx(400 / 3, rel=1e-6)
+    assert c.price_ratio == pytest.approx(worth(c.quantity_h100eq), rel=1e-6)
+    # Within the allocation the price is list, so buyers stop where a chip's worth falls to list.
+    glut = accelerators.clear(wanted=400.0, allocation=1000.0, elasticity=1.0, breakeven_ratio=worth)
+    assert glut.quantity_h100eq == pytest.approx(200.0, rel=1e-6) and glut.price_ratio == 1.0
+    # A constant worth gives the closed form.
+    assert accelerators.clear(400.0, 100.0, 1.0, lambda q: 1.5).quantity_h100eq == pytest.approx(150.0, rel=1e-6)
