@@ -1,8 +1,8 @@
 """Calibration targets: what the baseline must reproduce, each with a tolerance and its source.
 
 Each :class:`Target` names a model quantity (a function of one run's quarterly record), the value it
-should land on, how far off it may be, and where the value comes from (cited as in MODEL.md). Two
-kinds:
+should land on, how far off it may be, and where the value comes from (the publication itself, listed
+in docs/sources.md). Two kinds:
 
 - ``calibration``: an observed or legislated figure the model is set up to reproduce (the FY2026
   budget, the digital deficit at the start, firms' generative-AI use, installed compute);
@@ -41,7 +41,7 @@ class Target:
         target: The value the model should land on.
         tolerance: Largest accepted absolute difference between the model's seed mean and ``target``.
         unit: Unit of ``target`` and the model value.
-        source: Where the value comes from (as cited in MODEL.md).
+        source: Where the value comes from (the publication itself, as listed in docs/sources.md).
         measure: Function of one run's quarterly record (:func:`simulate`) giving the model value.
         kind: "calibration" (an observed figure) or "plausibility" (a projection or a bound).
         note: How the comparison was chosen.

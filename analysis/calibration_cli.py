@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` subcommand."""
     cal = sub.add_parser(
         "calibrate",
-        help="compare the model with its calibration targets (MODEL.md figures)",
+        help="compare the model with its calibration targets (figures from the public sources in docs/sources.md)",
         description="Run the model over several seeds and compare the seed means with the calibration "
         "targets: target, model value, tolerance, pass/fail and source.",
     )

@@ -157,7 +157,7 @@ _A = "assumption"
 PARAMS_LIST: tuple[Param, ...] = (
     # --- run set-up -----------------------------------------------------------------------------
     _P("quarters", 40, "quarters", "simulated fiscal quarters from FY2026Q1 (40 = to FY2035Q4)",
-       "MODEL.md: default horizon FY2026Q1–FY2035Q4", 1, 200, group="structure"),
+       "assumption: the AI Basic Plan's five budget years (FY2026–FY2030) and five more to see what they leave", 1, 200, group="structure"),
     _P("n_user_agents", 5000, "agents", "user agents (super-individuals) standing for Japan's enterprises",
        "assumption: resolution, not a real quantity; results converge above ~2,000", 60, 1_000_000,
        group="structure"),
@@ -226,7 +226,8 @@ PARAMS_LIST: tuple[Param, ...] = (
        "FY2026 tax reform outline: 7% credit or immediate write-off for plans ≥ ¥3.5bn", 0.0, 0.5,
        group="lever"),
     _P("export_partnership", False, "-", "open partner markets (e.g. Japan–ASEAN local-language models)",
-       "MODEL.md seed 002: Japan–ASEAN joint development (a Khmer LLM first)", group="lever"),
+       "ASEAN: Japan–ASEAN digital ministers' meeting, Hanoi, Jan 2026, as reported: joint development of "
+       "local-language models (a Khmer LLM first)", group="lever"),
     _P("export_market_jpy_bn_per_year", 50.0, "¥bn/year", "size of the partner AI market open to domestic firms",
        _A, 0.0, 2000.0),
     # --- talent and data ---------------------------------------------------------------------------
@@ -274,7 +275,8 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("algorithmic_efficiency_growth_per_year", 3.0, "x per year", "growth of algorithmic efficiency (all models)",
        "Epoch AI (Ho et al. 2024): compute to reach a given performance halves every ~8 months", 1.0, 10.0),
     _P("mfu", 0.4, "share", "model FLOP utilisation of training runs",
-       "MODEL.md estimate: 1T dense model ~1.2e26 FLOP, ~8e7 H100-hours at 40% utilisation", 0.1, 0.7),
+       "assumption: 30–50% is usual for large dense training runs; at 40% a 1T dense model (~1.2e26 FLOP) "
+       "takes ~8e7 H100-hours", 0.1, 0.7),
     _P("compute_spend_share", 0.15, "share per quarter", "share of a developer's cash bid for training compute",
        _A, 0.05, 1.0),
     _P("offshore_compute_share", 0.8, "share", "largest share of a developer's own training compute it may rent abroad",
@@ -402,7 +404,8 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("dc_capex_jpy_bn_per_mw", 1.5, "¥bn per MW", "construction cost of data-centre shell and power per MW",
        "assumption; SoftBank ~¥150bn for its subsidised build (METI)", 0.3, 6.0),
     _P("build_lag_quarters", 8, "quarters", "time from the decision to build to capacity in use",
-       "MODEL.md: about two years", 1, 24),
+       "assumption: about two years from decision to halls in use (a fast-tracked Tokyo substation took ~4 "
+       "years, ITmedia Smart Japan, 30 Sep 2025; KDDI converted a factory in ~6 months, Yomiuri, 24 Jan 2026)", 1, 24),
     _P("expansion_step_mw", 50.0, "MW", "size of one expansion decision", _A, 5.0, 500.0),
     _P("dc_discount_rate", 0.08, "per year", "operators' discount rate for expansion NPV", _A, 0.0, 0.3),
     _P("pue", 1.3, "-", "power usage effectiveness of AI data centres",
@@ -460,7 +463,7 @@ PARAMS_LIST: tuple[Param, ...] = (
     _P("homogeneous_users", False, "-", "one kind of user (all alike, equal weights): for the Bass check",
        "validation set-up (Rand & Rust 2011)", group="structure"),
     _P("single_provider", False, "-", "offer only one foreign provider and no domestic ones: for the Bass check",
-       "validation set-up", group="structure"),
+       "assumption: a validation set-up, not a real quantity", group="structure"),
     _P("peer_network", "small_world", "-", "user peer network: sector small-world blocks, or complete (mean field)",
        "Rand & Rust 2011; Dahlke et al. 2024 (adoption spreads through networks and co-location)",
        choices=("small_world", "complete"), group="structure"),

@@ -3,8 +3,6 @@
 import re
 from pathlib import Path
 
-import pytest
-
 from analysis.provenance import (
     Source,
     cited_keys,
@@ -58,11 +56,6 @@ def test_cli_prints_the_same_markdown(capsys):
 
 
 # --- docs/sources.md: the public sources the parameters and targets cite -----------------------------------
-#: Parameters whose source names no entry of docs/sources.md (or cites MODEL.md) before issue 9's rebuild.
-#: The model's owner rewrites these source texts in sim/params.py; then delete the names here.
-KNOWN_UNCITED = {"quarters", "export_partnership", "mfu", "build_lag_quarters", "single_provider"}
-
-
 def test_sources_doc_lists_publisher_title_date_and_phrases():
     sources = load_sources()
     assert len(sources) >= 50, "docs/sources.md is missing or its tables did not parse"
@@ -73,16 +66,8 @@ def test_sources_doc_lists_publisher_title_date_and_phrases():
         assert re.fullmatch(r"[a-z0-9][a-z0-9.-]*", s.key), s.key
 
 
-def test_no_new_parameter_source_goes_uncited():
-    new = [m for m in uncited_parameters() if m.split(":")[0] not in KNOWN_UNCITED]
-    assert not new, "parameter sources that name no entry of docs/sources.md: " + "; ".join(new)
-
-
-@pytest.mark.xfail(
-    reason="issue 9: sources of " + ", ".join(sorted(KNOWN_UNCITED)) + " cite MODEL.md or no publication",
-    strict=False,
-)
 def test_every_cited_parameter_source_is_in_sources_md():
+    """A parameter's source is an assumption or names a publication listed in docs/sources.md."""
     misses = uncited_parameters()
     assert not misses, "parameter sources that name no entry of docs/sources.md: " + "; ".join(misses)
 
