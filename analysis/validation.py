@@ -163,6 +163,7 @@ LEVERS: dict[str, Lever] = {
         Lever("sovereignty_rule", {"sovereignty_rule": 1.0}, _default("sovereignty_rule"), "1 (all sensitive work)"),
         Lever("grid_x0.3", {"grid_headroom_scale": 0.3}, "grid headroom ×1", "×0.3"),
         Lever("grid_x3", {"grid_headroom_scale": 3.0}, "grid headroom ×1", "×3"),
+        Lever("grid_0", {"grid_headroom_scale": 0.0}, "grid headroom ×1", "×0 (no connections beyond those committed)"),
         Lever(
             "power_price",
             {"electricity_price_jpy_per_kwh": 35.0},
@@ -337,6 +338,9 @@ PROBES: tuple[Probe, ...] = (
     _P("grid_x0.3", "dc_power_mw", "-", pinned=True, mechanism=GRID),
     _P("grid_x0.3", "grid_headroom_mw", "-"),
     _P("grid_x0.3", "events_grid_full", "+", mechanism=GRID),
+    _P("grid_0", "domestic_compute_eflops", "-", mechanism=GRID),
+    _P("grid_0", "domestic_compute_eflops", "-", when="fy2035"),
+    _P("grid_0", "dc_power_mw", "-", when="fy2035"),
     _P("grid_x3", "domestic_compute_eflops", "+", mechanism=GRID),
     _P("grid_x3", "dc_power_mw", "+", mechanism=GRID),
     _P(

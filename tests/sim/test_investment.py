@@ -79,3 +79,14 @@ def test_a_glut_buys_no_chips_and_a_shortage_buys_at_once(small_model):
     shortage = investment.expected_price(base, 3.0 * fleet * QUARTER_HOURS, fleet, target, 0.5)
     bought = investment.buy_accelerators(dcs, 1000.0, gen, 1e9, 1.0, shortage)[0].quantity_h100eq
     assert bought == pytest.approx(1000.0)
+
+
+def test_power_binds_when_builds_hit_the_grid():
+    """With no new grid connections, compute falls behind once demand outgrows the power already built."""
+    import sim
+
+    for seed in range(3):
+        base = sim.run(seed=seed, n_user_agents=300)
+        capped = sim.run(seed=seed, n_user_agents=300, grid_headroom_scale=0.0)
+        assert capped["dc_power_mw_final"] < base["dc_power_mw_final"]
+        assert capped["domestic_compute_eflops_final"] < base["domestic_compute_eflops_final"] - 5
