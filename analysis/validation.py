@@ -193,22 +193,28 @@ _P = Probe
 # do not agree.
 BUDGET_DEFICIT = (
     "public money raises compute rented abroad as well as the domestic share: at ¥3tn developers' offshore "
-    "training rises ¥36bn a year [33, 39] (their own and crowded-in cash goes where GPU-hours are cheapest while "
+    "training rises ¥36bn a year [34, 37] (their own and crowded-in cash goes where GPU-hours are cheapest while "
     "grants tighten Japan's pools) while the domestic share of AI spend rises 5.5 points; the AI deficit moves "
-    "−¥4bn [−13, 4], n.s. Without any budget it rises ¥22bn [4, 39]: public money lowers the deficit only until "
-    "the crowding-out of developers' own training abroad offsets it"
+    "−¥4.5bn [−12.8, 3.7], n.s. Without any budget it rises ¥23bn [6, 40]: public money lowers the deficit only "
+    "until the crowding-out of developers' own training abroad offsets it"
 )
 CAPEX = (
-    "the capex programme is a pot (¥200bn at the default share) paid at the subsidy rate while it lasts, so a "
-    "higher rate (½ instead of ⅓) spends the same money on fewer chips sooner: compute −4.1 [−9.7, 1.6] EFLOPS, "
-    "n.s., while accelerator imports at FY2030Q4 rise ¥62bn (the timing moves). More money in the pot does add "
-    "compute: share +0.2 gives +10.3 [2.8, 17.7] EFLOPS"
+    "the capex programme is a pot (¥200bn over five years at the default share) that operators use up as it "
+    "arrives, every quarter, at either rate (seeds 0–3), so a higher rate (½ instead of ⅓) adds no money "
+    "(support paid by FY2030: ¥394bn against ¥385bn, tax credit included) and only moves purchases earlier: "
+    "compute +4 EFLOPS at FY2027Q4, −6 at FY2030Q4 (seeds 0–3, 1,000 agents), −9.6 [−14.2, −5.1] over 20 seeds, "
+    "as the earlier chips are an older generation and wear out sooner. Chips are bought up to what the demand "
+    "forecast needs at the target utilisation, so support adds compute only where chips would not otherwise pay "
+    "or the world's supply is tight: +0.2 to the pot, taken partly from the compute grants that create demand, "
+    "gives +4.3 [−0.3, 8.9], n.s.; the tax credit, which has no pot and outlasts FY2030, +30 [25, 35]"
 )
 GRID = (
-    "the grid does not bind by FY2030: built power (645 MW at FY2030Q4) runs ahead of what the installed chips draw "
-    "at full load (~290 MW at seed 1), because the AI halls the model covers came with plant power (SoftBank Sakai "
-    "150 MW) and announced phases are built ahead of demand. Compute at ×0.3: +1.2 [−0.9, 3.4] EFLOPS, n.s.; "
-    "chips, not halls, are what demand is short of"
+    "the grid does not bind by FY2030: built power (~590 MW at FY2030Q4) runs ahead of what the installed chips "
+    "draw at full load (~255 MW, seeds 0–2), because the AI halls the model covers came with plant power "
+    "(303 MW at the start, SoftBank Sakai 150 MW of it) and the phases under construction add 130 MW, while "
+    "~1,600 MW of the AI share of the grid outlook is still open. Compute at ×0.3: +0.06 [−0.09, 0.21] EFLOPS, "
+    "n.s.; ×3 changes nothing. The grid binds once demand outgrows the power built: with no new connections "
+    "at all (×0) compute is −5 [−9, −1] EFLOPS at FY2030Q4 and −84 [−113, −55] at FY2035Q4"
 )
 #: The validation table: one row per lever × outcome.
 PROBES: tuple[Probe, ...] = (
@@ -221,14 +227,7 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_0", "domestic_share", "-", pinned=True),
     _P("budget_0", "sovereign_share_regulated", "-"),
     _P("budget_0", "adoption_rate", "-"),
-    _P(
-        "budget_0",
-        "accelerator_imports_jpy_bn",
-        "-",
-        mechanism="a flow read in one quarter, so it measures timing: with the budget the fleet is built early "
-        "(FY2026–FY2027 surge); without it operators are still catching up with demand at FY2030Q4 (compute −57 "
-        "EFLOPS, built power −195 MW), so that quarter's purchases are higher (+¥196bn a year [133, 260])",
-    ),
+    _P("budget_0", "accelerator_imports_jpy_bn", "-"),
     _P("budget_0", "champion_award_jpy_bn", "0"),
     _P("budget_3tn", "domestic_compute_eflops", "+", pinned=True),
     _P(
@@ -236,11 +235,8 @@ PROBES: tuple[Probe, ...] = (
         "domestic_compute_eflops",
         "+",
         when="fy2035",
-        mechanism="at FY2035 ¥3tn leaves more power built but fewer accelerators (−80 EFLOPS [−88, −72]): the "
-        "FY2026–FY2030 fleet it bought wears out (5-year life) after the money stops, and operators forecast "
-        "demand from its trend, which falls as the grants end (sim/investment.py extrapolates down to −8% a "
-        "quarter), so they do not refill full halls. A model artefact to fix: forecasts should not fall below "
-        "what is being served",
+        mechanism="the lead is temporary (+136 EFLOPS at FY2030Q4, +6 at FY2035Q4): the fleet ¥3tn buys is a glut "
+        "once the grants end, so operators buy nothing until demand catches up, and the fleets converge",
     ),
     _P("budget_3tn", "dc_power_mw", "+"),
     _P("budget_3tn", "best_domestic_capability", "+", pinned=True),
@@ -258,9 +254,8 @@ PROBES: tuple[Probe, ...] = (
         "dc_power_mw",
         "+",
         mechanism="the +0.2 comes out of the programmes that create GPU-hour demand (compute grants −0.075, R&D "
-        "−0.05 of the budget), and builds follow the demand forecast, so fewer halls are built ahead of demand "
-        "(−70 MW) while the subsidised, cheaper GPU-hours fill more chips into the halls there are (compute +10.3 "
-        "EFLOPS): more compute in less built power",
+        "−0.05 of the budget), and builds follow the demand forecast, so no more halls are built: −5 MW [−12, 2], "
+        "n.s. (compute +4.3 [−0.3, 8.9], n.s.)",
     ),
     _P(
         "share_compute_grants",
@@ -269,24 +264,24 @@ PROBES: tuple[Probe, ...] = (
         pinned=True,
         mechanism="the shift adds ¥200bn of grant GPU-hours bought in Japan's pools but takes R&D cash (−0.057 of "
         "the budget) that developers would spend where compute is cheapest, and it tightens the domestic pools "
-        "(offshore training +¥0.38bn a year): −0.13 points [−0.16, −0.11], against −3.5 for the whole budget. "
-        "The split between grants and R&D barely matters (share_rnd +0.2: −0.17)",
+        "(offshore training +¥0.76bn a year): −0.16 points [−0.17, −0.14], against −3.6 for the whole budget. "
+        "The split between grants and R&D barely matters (share_rnd +0.2: −0.12)",
     ),
     _P(
         "share_compute_grants",
         "offshore_compute_spend_jpy_bn",
         "0",
         mechanism="grant GPU-hours stay in Japan, but they tighten the domestic pools, so at the margin developers' "
-        "own training moves abroad: +¥0.38bn a year [0.13, 0.63] on a base of ¥30bn (+1%)",
+        "own training moves abroad: +¥0.76bn a year [0.58, 0.94] on a base of ¥30bn (+2.5%)",
     ),
     _P(
         "share_rnd",
         "best_domestic_capability",
         "+",
         mechanism="R&D cash pays salaries first and buys compute at 15% of cash a quarter, where the compute grants "
-        "it is taken from (−0.075 of the budget) buy GPU-hours outright; the net is −0.17 points [−0.21, −0.13], as "
-        "small as the opposite shift (grants +0.2: −0.13). The split between grants and R&D barely matters against "
-        "the budget's size (¥0: −3.5 points)",
+        "it is taken from (−0.075 of the budget) buy GPU-hours outright; the net is −0.12 points [−0.13, −0.11], as "
+        "small as the opposite shift (grants +0.2: −0.16). The split between grants and R&D barely matters against "
+        "the budget's size (¥0: −3.6 points)",
     ),
     _P("share_data", "best_domestic_capability", "+"),
     _P("share_talent", "best_domestic_capability", "+"),
@@ -307,7 +302,7 @@ PROBES: tuple[Probe, ...] = (
         "offshore_compute_spend_jpy_bn",
         "0",
         mechanism="the award's compute part is spent in Japan, but the champion's own and crowded-in cash also rents "
-        "compute abroad: without the award offshore training falls ¥3.2bn a year",
+        "compute abroad: without the award offshore training falls ¥4.1bn a year [3.9, 4.4]",
     ),
     # --- instruments and rules -------------------------------------------------------------------------
     _P("capex_subsidy", "domestic_compute_eflops", "+", pinned=True, mechanism=CAPEX),
@@ -347,18 +342,32 @@ PROBES: tuple[Probe, ...] = (
         "power_price",
         "domestic_compute_eflops",
         "-",
-        mechanism="¥35 instead of ¥25/kWh adds ~¥8 an H100-hour on a ~¥250 price (next-generation chips draw ~0.8 kW "
-        "per H100-equivalent with servers and cooling), ~3%; with other AI work's price elasticity of 1 demand "
-        "falls by about that much, within the noise at FY2030 (−1.6 [−6.2, 3.1] EFLOPS), while built power falls "
-        "significantly (−12.5 MW)",
     ),
-    _P("power_price", "dc_power_mw", "-"),
+    _P(
+        "power_price",
+        "dc_power_mw",
+        "-",
+        mechanism="¥35 instead of ¥25/kWh adds ~¥8 an H100-hour on a ~¥250 price, ~3%, so demand and compute fall "
+        "about that much (−7 EFLOPS [−11, −3]); the halls already built have room for the chips, so built power "
+        "moves −2.5 MW [−7.7, 2.7], n.s.",
+    ),
     _P("power_price", "domestic_share", "-"),
     # --- the world -----------------------------------------------------------------------------------------
     _P("gpu_shock", "domestic_compute_eflops", "-", pinned=True),
     _P("gpu_shock", "best_domestic_capability", "-"),
     _P("gpu_shock", "events_gpu_shock", "+", pinned=True),
-    _P("yen", "digital_deficit_ai_jpy_bn", "+", pinned=True),
+    _P(
+        "yen",
+        "digital_deficit_ai_jpy_bn",
+        "+",
+        pinned=True,
+        mechanism="dollar-priced foreign AI costs a third more yen, so enterprises buy less of it (volume −860 "
+        "[−914, −806] ¥bn at 2026 prices) and pay more for what they buy (foreign AI spend +¥120bn a year, seeds "
+        "0–5 at 1,000 agents), but they also move to models run in Japan, whose staff and power are paid in yen: "
+        "the share of AI spend run on infrastructure in Japan rises from 21% to 26% (domestic models +0.3 points, "
+        "the rest foreign open-weight models on domestic GPU-hours, of which only the licence part is an import). "
+        "The import substitution nearly cancels the price effect: +¥5.9bn a year [−5.0, 16.8], n.s.",
+    ),
     _P("yen", "accelerator_imports_jpy_bn", "+"),
     _P("yen", "domestic_compute_eflops", "-"),
     _P("yen", "domestic_share", "+"),
@@ -370,7 +379,8 @@ PROBES: tuple[Probe, ...] = (
         pinned=True,
         mechanism="cheaper foreign AI takes volume from domestic models (foreign volume +359%, see below), but it "
         "also cuts what that volume costs: with `ai_demand_price_elasticity` 0.6 (< 1) enterprises' AI spend falls "
-        "(−55%), so the domestic share of spend barely moves. `domestic_volume_share` is the measure to read",
+        "(−55%), so the domestic share of spend moves −0.005 [−0.011, 0.001], n.s. `domestic_volume_share` is the "
+        "measure to read",
     ),
     _P("cheaper_foreign_ai", "foreign_ai_volume_jpy26_bn", "+", pinned=True),
     _P("cheaper_foreign_ai", "adoption_rate", "+", pinned=True),
@@ -387,8 +397,9 @@ PROBES: tuple[Probe, ...] = (
         "export_partnership",
         "best_domestic_capability",
         "+",
-        mechanism="the partner market is small (¥50bn a year by default; the AI deficit falls ¥7bn a year), so the "
-        "extra revenue buys little training compute: −0.009 points [−0.019, 0.001], n.s.",
+        mechanism="the partner market is small (¥50bn a year by default; the AI deficit falls ¥7.3bn a year), so "
+        "the extra revenue buys little training compute, bid into the same domestic pools: −0.005 points "
+        "[−0.007, −0.003] on 131, a negligible effect",
     ),
 )
 

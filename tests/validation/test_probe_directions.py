@@ -4,8 +4,8 @@ The same probe table as ``sovai validate`` (analysis/validation.py), run at 300 
 20 quarters (FY2030Q4 is the last quarter). A pinned direction holds when the mean paired effect has the
 expected sign and its 95% interval does not lie wholly on the other side. Significance at full size is
 judged in docs/validation.md (2,000 agents, 20 seeds); this test guards the directions cheaply. Directions
-Model v2 misses are expected failures (not strict) naming issue 9, so they turn into passes when the model
-is fixed; then delete them from ``KNOWN_MISSES``.
+the model does not follow are expected failures (not strict), each explained with numbers in
+docs/validation.md.
 """
 
 import math
@@ -18,16 +18,17 @@ from analysis.validation import MISSING, OPPOSITE, PROBES, Probe, validate
 SMALL = {"seeds": 8, "agents": 300, "quarters": 20, "workers": 1, "progress": False}
 PINNED = tuple(p for p in PROBES if p.pinned)
 
-#: Pinned directions Model v2 misses at this size, and why (docs/validation.md gives the mechanisms with numbers).
+#: Pinned directions the model does not follow, each a finding whose mechanism docs/validation.md gives with
+#: numbers (a row that starts to pass shows as XPASS: then check the mechanism and delete it here).
 KNOWN_MISSES: dict[str, str] = {
-    "budget_3tn:digital_deficit_ai_jpy_bn@fy2030": "issue 9: public money also raises training rented abroad, so "
-    "a bigger budget does not lower the AI deficit",
-    "share_compute_grants:best_domestic_capability@fy2030": "issue 9: grant GPU-hours replace R&D cash at a higher "
-    "domestic GPU-hour price; capability is flat",
-    "capex_subsidy:domestic_compute_eflops@fy2030": "issue 9: the capex pot is spent at either rate, so a higher "
-    "rate buys no more compute",
-    "grid_x0.3:domestic_compute_eflops@fy2030": "issue 9: the grid does not bind by FY2030 even at ×0.3",
-    "grid_x0.3:dc_power_mw@fy2030": "issue 9: the grid does not bind by FY2030 even at ×0.3",
+    "budget_3tn:digital_deficit_ai_jpy_bn@fy2030": "public money also raises training rented abroad, so a bigger "
+    "budget does not lower the AI deficit",
+    "share_compute_grants:best_domestic_capability@fy2030": "grant GPU-hours replace R&D cash at a higher domestic "
+    "GPU-hour price; capability is flat",
+    "capex_subsidy:domestic_compute_eflops@fy2030": "the capex pot is used up at either rate, so a higher rate only "
+    "moves purchases earlier",
+    "grid_x0.3:domestic_compute_eflops@fy2030": "the grid does not bind by FY2030 even at ×0.3 (it does at ×0 by FY2035)",
+    "grid_x0.3:dc_power_mw@fy2030": "the grid does not bind by FY2030 even at ×0.3 (it does at ×0 by FY2035)",
 }
 
 
