@@ -272,10 +272,11 @@ TARGETS: tuple[Target, ...] = (
         source=METI_60,
         note="the target does not state its precision (dense and sparse half precision differ 2x), so the model's "
         "dense BF16 figure lies between 30 and 60 if on track; up to 25% ahead of target allowed: 30–75",
-        miss_explained="the model builds ~190 EFLOPS by end FY2027 because demand for GPU-hours in FY2026Q1 is "
+        miss_explained="the model builds ~200 EFLOPS by end FY2027 because demand for GPU-hours in FY2026Q1 is "
         "~2.5x the 42k H100-eq installed: at ¥381 an hour the champion award's compute part (¥29bn a quarter) "
         "asks 35k H100-eq fully used, the plan's compute grants 27k, developers' own training 28k, other AI "
-        "work 17k, before inference; operators buy chips for it at up to 1.7x list price. METI's 60 EFLOPS "
+        "work 17k, before inference; operators buy chips for it at up to 1.8x list price (2.6x for the Japan "
+        "regions) in FY2026Q1. METI's 60 EFLOPS "
         "target (2024) predates the award (Jun 2026); `champion_award_compute_share` and "
         "`compute_spend_share` (assumptions) are the levers to check",
         **band(30.0, 75.0),
@@ -290,8 +291,9 @@ TARGETS: tuple[Target, ...] = (
         "30 Oct 2024: Sakura Internet ~10,800 GPUs at Ishikari by 2027; " + METI_60,
         note="low: the named fleets by 2027 (6,128 + 10,000 + 10,800 ≈ 27,000; KDDI's and the hyperscalers' come on "
         "top); high: 60 EFLOPS of H100s (≈ 60,700 chips) with up to 25% ahead of target: 76,000",
-        miss_explained="~97,700 chips by end FY2027, for the same reason as compute_fy2027: 68,000 of them are "
-        "installed by FY2026Q4, bought in the FY2026 demand surge (¥1.19tn of accelerators a year that quarter)",
+        miss_explained="~96,000 chips by end FY2027, for the same reason as compute_fy2027: 69,000 of them are "
+        "installed by FY2026Q4, bought in the FY2026 demand surge (¥1.05tn a year of accelerators in FY2026Q4, "
+        "seed 1)",
         **band(27000.0, 76000.0),
     ),
     Target(
@@ -330,10 +332,10 @@ TARGETS: tuple[Target, ...] = (
         source="OCCTO electricity demand outlook, Jan 2025 (ITmedia, 29 Jan 2025): data-centre load factor ~80%; "
         "Bloomberg, 30 Oct 2024: Sakura Internet utilisation 80–90%",
         note="halls are built for the load they will carry: at most 90%, at least 50% while new halls ramp up",
-        miss_explained="0.41 in FY2030Q4: 633 MW built against 286 MW that the installed chips draw at full load "
-        "(utilisation 0.95, so the chips are busy): the halls are empty, not idle. Sakai came with 150 MW of "
-        "plant power and the announced phases are built ahead of demand, which grows ~10% a year in chips after "
-        "the FY2026 surge (99,800 chips in FY2030Q4 against 97,700 in FY2027Q4)",
+        miss_explained="0.44 in FY2030Q4: 583 MW built against 257 MW that the installed chips draw at full load "
+        "(domestic pool utilisation 0.85, so the chips are busy): the halls are empty, not idle. Sakai came with "
+        "150 MW of plant power and the phases under construction add 130 MW, while demand grows ~3% a year in "
+        "chips after the FY2026 surge (105,000 chips in FY2030Q4 against 96,000 in FY2027Q4, seed 1)",
         **band(0.5, 0.9),
     ),
     # --- adoption ------------------------------------------------------------------------------------------------
