@@ -130,6 +130,17 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def default_compare_folder(name: str, args: argparse.Namespace) -> str:
+    """``compare-<name>``, or a trial's own folder when the command line scales the file down.
+
+    A trial (``--replications`` or ``--quarters``) never shares the full study's folder, as with sweeps.
+    """
+    trial = "".join(
+        f"-{tag}{value}" for tag, value in (("R", args.replications), ("Q", args.quarters)) if value is not None
+    )
+    return f"compare-{name}" + (f"-trial{trial}" if trial else "")
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """``sovai compare FILE``."""
     from analysis.compare import CompareError, compare, load_comparison, summary_text, write_result
@@ -143,7 +154,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.outputs import check_output_dir
 
     comp = load_comparison(args.file, model=args.model, replications=args.replications, quarters=args.quarters)
-    out = check_output_dir(args.out or Path("results") / f"compare-{comp.name}", kind="compare", label="--out")
+    out = check_output_dir(
+        args.out or Path("results") / default_compare_folder(comp.name, args), kind="compare", label="--out"
+    )
     result = compare(comp, workers=args.workers)
     out = write_result(result, out)
     print(summary_text(result))

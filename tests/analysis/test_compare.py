@@ -207,3 +207,16 @@ def test_shipped_comparison_runs_on_the_model(tmp_path, capsys):
     )
     table = pd.read_csv(tmp_path / "o" / "cost_effectiveness.csv")
     assert len(table) == 11 and table["cost_jpy_bn"].gt(0).all()
+
+
+def test_a_trial_comparison_never_writes_into_the_full_studys_folder(tmp_path, monkeypatch):
+    """--replications or --quarters scale the file down: the result goes to its own default folder."""
+    path = tmp_path / "toy.toml"
+    path.write_text(TOY)
+    monkeypatch.chdir(tmp_path)
+    assert main(["compare", str(path), "--workers", "1"]) == 0
+    full = tmp_path / "results" / "compare-toy"
+    before = (full / "runs.csv").read_bytes()
+    assert main(["compare", str(path), "--workers", "1", "--replications", "2"]) == 0
+    assert (tmp_path / "results" / "compare-toy-trial-R2" / "runs.csv").exists()
+    assert (full / "runs.csv").read_bytes() == before
