@@ -151,6 +151,7 @@ LEVERS: dict[str, Lever] = {
     for lever in (
         Lever("budget_0", {"budget_total_jpy_bn": 0.0}, "¥1tn (AI Basic Plan)", "¥0"),
         Lever("budget_3tn", {"budget_total_jpy_bn": 3000.0}, "¥1tn (AI Basic Plan)", "¥3tn"),
+        Lever("budget_10tn", {"budget_total_jpy_bn": 10000.0}, "¥1tn (AI Basic Plan)", "¥10tn"),
         *(_share_lever(n.removeprefix("share_")) for n in SHARE_NAMES),
         Lever(
             "champion_award_0",
@@ -216,6 +217,14 @@ GRID = (
     "n.s.; ×3 changes nothing. The grid binds once demand outgrows the power built: with no new connections "
     "at all (×0) compute is −5 [−9, −1] EFLOPS at FY2030Q4 and −84 [−113, −55] at FY2035Q4"
 )
+ABSORPTION = (
+    "Japan cannot absorb ¥10tn by FY2030: chips beyond its world allocation cost 1.5× list (+0.53 on the price "
+    "ratio, seeds 0–3) and the domestic pools leave 12% of GPU-hour demand unmet (+0.119 [0.104, 0.133]), so "
+    "developers' own and crowded-in cash trains abroad: offshore compute +¥302bn a year, against foreign AI "
+    "spend −¥193bn as the domestic share rises 18 points. The AI deficit rises ¥253bn a year [230, 277] while "
+    "compute (+364 EFLOPS) and capability (+9.7 points) keep rising: more money still buys more, but from "
+    "about ¥3tn on part of it leaks abroad"
+)
 #: The validation table: one row per lever × outcome.
 PROBES: tuple[Probe, ...] = (
     # --- the budget's size ---------------------------------------------------------------------------
@@ -247,6 +256,10 @@ PROBES: tuple[Probe, ...] = (
     _P("budget_3tn", "accelerator_imports_jpy_bn", "+"),
     _P("budget_3tn", "events_builds", "+"),
     _P("budget_3tn", "offshore_compute_spend_jpy_bn", "0", mechanism=BUDGET_DEFICIT),
+    _P("budget_10tn", "domestic_compute_eflops", "+"),
+    _P("budget_10tn", "best_domestic_capability", "+"),
+    _P("budget_10tn", "digital_deficit_ai_jpy_bn", "-", mechanism=ABSORPTION),
+    _P("budget_10tn", "unmet_compute_demand_share", "0", mechanism=ABSORPTION),
     # --- the budget's split ----------------------------------------------------------------------------
     _P("share_compute_capex", "domestic_compute_eflops", "+", pinned=True, mechanism=CAPEX),
     _P(
