@@ -8,6 +8,7 @@ the next, as for a reader following the page), with these changes, all about siz
   folder the command as shown would use, in this process (``--workers 1``);
 - ``sovai compare FILE``: 2 replications of 4 quarters, in this process;
 - ``sovai sensitivity``: without figures;
+- ``sovai validate``: 2 seeds of 200 user agents over 20 quarters (the shortest it allows), in this process;
 - ``make run`` is what the Makefile runs, ``sovai run --scenario baseline``.
 
 ``make test`` (this suite) and ``sbatch ...`` (tests/experiments/test_sweep_slurm_real.py runs the
@@ -39,6 +40,8 @@ NOT_RUN_COMMANDS = {
 }
 #: Design sizes for the trial of each design (Sobol' N is rounded up to a power of two anyway).
 TRIAL_SAMPLES = {"sobol": 2, "morris": 2, "fast": 65}
+#: `sovai validate` as a trial: two seeds (the fewest a t interval needs), small runs, to FY2030Q4.
+VALIDATE_TRIAL = ["--seeds", "2", "--agents", "200", "--quarters", "20", "--workers", "1"]
 
 
 def shell_commands(page: Path) -> list[list[str]]:
@@ -112,6 +115,8 @@ def small(argv: list[str], cwd: Path) -> list[str] | str:
         argv += ["--workers", "1"]
     elif command == "sensitivity":
         argv = [*argv, "--no-figures"]
+    elif command == "validate":  # every probe still runs and the page is still written, from fewer, smaller runs
+        argv = [*_without(argv, "--seeds", "--agents", "--quarters", "--workers"), *VALIDATE_TRIAL]
     return [sys.executable, "-m", *argv]
 
 

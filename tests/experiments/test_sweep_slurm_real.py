@@ -9,8 +9,9 @@ socket, so nothing of the machine's own Slurm or munge is touched. It then runs
 (b) ``sovai sweep --slurm``: workers started as Slurm jobs by dask-jobqueue; the worker job is cut
     by its time limit and the sweep submits another;
 
-and checks both results against the same sweep run in this process. Where Slurm cannot be started
-(not root, packages missing) the test is skipped with the reason, never silently.
+side by side (the test partition lets two jobs share a CPU, so one of Slurm's 30-s time-limit checks
+cuts both first jobs), and checks both results against the same sweep run in this process. Where
+Slurm cannot be started (not root, packages missing) the test is skipped with the reason, never silently.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def slurm(tmp_path_factory) -> Iterator[Slurm]:
         KillWait=10
         MinJobAge=3600
         NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory_mb} State=UNKNOWN
-        PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+        PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:2
         """)
     )
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"], "/usr/sbin"])
@@ -237,6 +238,10 @@ def _same_results(out: Path, reference: Path) -> None:
     pd.testing.assert_frame_equal(experiments.load_timeseries(out), experiments.load_timeseries(reference))
 
 
+def _jobs(slurm: Slurm, *args: str) -> set[str]:
+    return set(slurm.command("squeue", "-h", "-o", "%i", *args).split())
+
+
 @pytest.mark.slow
 def test_real_slurm_runs_sweeps_as_workers_1_does(slurm, sweep, tmp_path):
     work = tmp_path
@@ -254,61 +259,62 @@ def test_real_slurm_runs_sweeps_as_workers_1_does(slurm, sweep, tmp_path):
     submit += [str(ROOT / "experiments" / "slurm_example.sh"), path.name, "out-a", "--checkpoint-every", "0.5"]
     base_env = {**slurm.env, "SOVAI_VENV": sys.prefix}
 
-    # The first job runs slowly (1.5 s a run while the file `slow` exists) and is cut by Slurm's
-    # time limit part way.
-    slow = work / "slow"
-    slow.touch()
-    paced = {"SOVAI_TOY_PACE_S": "1.5", "SOVAI_TOY_PACE_WHILE": str(slow)}
-    first = slurm.command(*submit, cwd=work, env={**base_env, **paced}).strip()
-    store = Store(work / "out-a")
-    _wait(lambda: len(store.batch_files()) >= 1 or not slurm.running(first), 120, "the first results")
-    # A limit already passed: Slurm's own time-limit check (every 30 s) ends the job.
-    slurm.command("scontrol", "update", f"JobId={first}", "TimeLimit=0")
-    assert slurm.wait_job(first) == "TIMEOUT"
-    slow.unlink()
-    first_log = (work / f"sovai-sweep-{first}.log").read_text()
-    assert "DUE TO TIME LIMIT" in first_log, first_log
-    done_first = len(store.done_run_ids())
-    assert 0 < done_first < 48, first_log
-
-    # The same command again (at full speed) runs only what is missing.
-    second = slurm.command(*submit, cwd=work, env={**base_env, **paced}).strip()
-    assert slurm.wait_job(second) == "COMPLETED", (work / f"sovai-sweep-{second}.log").read_text()
-    log = (work / f"sovai-sweep-{second}.log").read_text()
-    ending = log.strip().splitlines()[-2:]
-    assert re.match(
-        rf"sweep 'slurm-check': 48 of 48 runs done \(48 ok, 0 failed\); {48 - done_first} run now", ending[0]
+    # (b) sovai sweep --slurm: one dask-jobqueue job with one single-threaded worker, on a copy of the
+    # experiment with a [cluster] table.
+    path_b = work / "slurm-check-b.toml"
+    path_b.write_text(
+        EXPERIMENT + '\n[cluster]\njobs = 1\ncores = 1\nmemory = "1GB"\nwalltime = "00:10:00"\n'
+        f'log_directory = "{work / "jobqueue-logs"}"\n'
     )
-    assert ending[1].startswith("load them with: experiments.load(")
-    assert not re.search(r"srun: error|Killed|CANCELLED|Traceback", log), log
-    _same_results(work / "out-a", reference)
 
-    # (b) sovai sweep --slurm: one dask-jobqueue job with one single-threaded worker. Its job is cut
-    # by the time limit part way; the sweep submits a new one and finishes.
-    with path.open("a") as f:
-        f.write(
-            '\n[cluster]\njobs = 1\ncores = 1\nmemory = "1GB"\nwalltime = "00:10:00"\n'
-            f'log_directory = "{work / "jobqueue-logs"}"\n'
-        )
-    before = set(slurm.command("squeue", "-h", "-t", "all", "-o", "%i").split())
-    slow.touch()
+    # The first jobs of both run slowly (3 s a run while their file `slow-*` exists: (a) must not finish
+    # while (b) starts) and are cut by Slurm's time limit part way.
+    slow = {part: work / f"slow-{part}" for part in "ab"}
+    paced = {part: {"SOVAI_TOY_PACE_S": "3", "SOVAI_TOY_PACE_WHILE": str(file)} for part, file in slow.items()}
+    for file in slow.values():
+        file.touch()
+    before = _jobs(slurm, "-t", "all")
+    first = slurm.command(*submit, cwd=work, env={**base_env, **paced["a"]}).strip()
     driver = subprocess.Popen(
-        [sys.executable, "-m", "sovai", "sweep", str(path), "--slurm", "--out", str(work / "out-b")],
-        env={**slurm.env, **paced},
+        [sys.executable, "-m", "sovai", "sweep", str(path_b), "--slurm", "--out", str(work / "out-b")],
+        env={**slurm.env, **paced["b"]},
         cwd=work,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        store_b = Store(work / "out-b")
+        store, store_b = Store(work / "out-a"), Store(work / "out-b")
+        _wait(lambda: len(store.batch_files()) >= 1 or not slurm.running(first), 120, "the first results of (a)")
         _wait(lambda: len(store_b.batch_files()) >= 1 or driver.poll() is not None, 180, "the --slurm sweep's results")
-        worker_jobs = set(slurm.command("squeue", "-h", "-o", "%i").split()) - before
+        worker_jobs = _jobs(slurm, "--name", "dask-worker") - before
         assert len(worker_jobs) == 1, worker_jobs
         cut = worker_jobs.pop()
-        slurm.command("scontrol", "update", f"JobId={cut}", "TimeLimit=0")
+        # A limit already passed: Slurm's own time-limit check (every 30 s) ends both jobs.
+        for job in (first, cut):
+            slurm.command("scontrol", "update", f"JobId={job}", "TimeLimit=0")
+        assert slurm.wait_job(first) == "TIMEOUT"
         assert slurm.wait_job(cut) == "TIMEOUT"
-        slow.unlink()  # the replacement job runs at full speed
+        for file in slow.values():
+            file.unlink()  # the next jobs run at full speed
+
+        # (a) The first job's log says why it ended; the same command again runs only what is missing.
+        first_log = (work / f"sovai-sweep-{first}.log").read_text()
+        assert "DUE TO TIME LIMIT" in first_log, first_log
+        done_first = len(store.done_run_ids())
+        assert 0 < done_first < 48, first_log
+        second = slurm.command(*submit, cwd=work, env={**base_env, **paced["a"]}).strip()
+        assert slurm.wait_job(second) == "COMPLETED", (work / f"sovai-sweep-{second}.log").read_text()
+        log = (work / f"sovai-sweep-{second}.log").read_text()
+        ending = log.strip().splitlines()[-2:]
+        assert re.match(
+            rf"sweep 'slurm-check': 48 of 48 runs done \(48 ok, 0 failed\); {48 - done_first} run now", ending[0]
+        )
+        assert ending[1].startswith("load them with: experiments.load(")
+        assert not re.search(r"srun: error|Killed|CANCELLED|Traceback", log), log
+        _same_results(work / "out-a", reference)
+
+        # (b) The sweep submits a new worker job for the one cut and finishes.
         out, err = driver.communicate(timeout=300)
     finally:
         if driver.poll() is None:
@@ -316,7 +322,7 @@ def test_real_slurm_runs_sweeps_as_workers_1_does(slurm, sweep, tmp_path):
             driver.wait()
     assert driver.returncode == 0, out + err
     assert "48 of 48 runs done (48 ok, 0 failed)" in out
-    replacements = set(slurm.command("squeue", "-h", "-t", "all", "-o", "%i").split()) - before - {cut}
+    replacements = _jobs(slurm, "-t", "all", "--name", "dask-worker") - before - {cut}
     assert replacements, "no new worker job was submitted after the first was cut"
     _same_results(work / "out-b", reference)
     assert slurm.command("squeue", "-h").strip() == ""  # the worker jobs are gone with the sweep
