@@ -31,7 +31,13 @@ def annuity_factor(rate: float, years: float) -> float:
 
 
 class DataCentre(mesa.Agent):
-    """A data-centre site of one operator."""
+    """A data-centre site of one operator.
+
+    The accelerators installed (``gpus``, by generation) change only when deliveries arrive, chips
+    wear out or the site installs some (:meth:`complete_builds`, :meth:`retire`, :meth:`install`);
+    each of those refreshes the fleet's totals, which the markets and the records read ~100 times
+    a quarter.
+    """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
         super().__init__(model)
@@ -55,6 +61,7 @@ class DataCentre(mesa.Agent):
         names = [g.name for g in gens]
         self.gpus[names.index("h100")] = row.gpus_h100
         self.gpus[names.index("b200")] = row.gpus_b200
+        self._refresh_fleet()
         fx0 = model.p["fx_jpy_per_usd"]
         self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
@@ -71,10 +78,15 @@ class DataCentre(mesa.Agent):
     def _per_gen(self, attr: str) -> np.ndarray:
         return self.model.env.per_gen[attr]
 
+    def _refresh_fleet(self) -> None:
+        """Recompute the installed fleet's totals after ``gpus`` changed."""
+        self._h100eq = float(self.gpus @ self._per_gen("h100_eq"))
+        self._power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+
     @property
     def h100eq(self) -> float:
         """Installed compute in H100 equivalents."""
-        return float(self.gpus @ self._per_gen("h100_eq"))
+        return self._h100eq
 
     @property
     def h100eq_with_orders(self) -> float:
@@ -85,7 +97,7 @@ class DataCentre(mesa.Agent):
     @property
     def power_used_mw(self) -> float:
         """Power the installed accelerators need at full load: servers, network and cooling included."""
-        return float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        return self._power_used_mw
 
     @property
     def power_reserved_mw(self) -> float:
@@ -118,6 +130,7 @@ class DataCentre(mesa.Agent):
         for _, gen, chips in (o for o in self.on_order if o[0] <= t):
             self.gpus[gen] += chips
         self.on_order = [o for o in self.on_order if o[0] > t]
+        self._refresh_fleet()
         return done
 
     def retire(self) -> None:
@@ -126,6 +139,7 @@ class DataCentre(mesa.Agent):
         self.gpus *= wear
         self.capex_book_jpy_bn *= wear
         self.support_book_jpy_bn *= wear
+        self._refresh_fleet()
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
         """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
@@ -198,6 +212,7 @@ class DataCentre(mesa.Agent):
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
         else:
             self.gpus[gen] += chips
+            self._refresh_fleet()
         cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
         self._pay_capex(cost)
         return cost
