@@ -18,7 +18,6 @@ from agents.user import (
     DOMESTIC,
     GENERAL,
     IN_JAPAN,
-    OPEN_DOMESTIC,
     Offers,
     UserAgent,
     UserPopulation,
@@ -99,6 +98,7 @@ class SovereignAIModel(mesa.Model):
         self.providers = [*self.developers, *self.foreign]
         self.provider_names = [a.key for a in self.providers]
         self.hosting = np.array([DOMESTIC] * len(self.developers) + [f.hosting for f in self.foreign])
+        self.domestic_infra = service.hosted(self.hosting, service.DOMESTIC_INFRA)  # served by domestic operators
 
         arrays, names = population.build(p, self.streams["population"])
         initial = arrays.pop("initial_adopter")
@@ -292,8 +292,7 @@ class SovereignAIModel(mesa.Model):
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
-            "domestic": compute_share
-            * (by_provider[np.isin(self.hosting, (DOMESTIC, OPEN_DOMESTIC))].sum() + procurement.sum() + exports.sum()),
+            "domestic": compute_share * (by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum()),
             "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.

@@ -11,6 +11,7 @@ from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENS
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
+from sim.service import DOMESTIC_INFRA, hosted
 
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
@@ -117,11 +118,13 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
         "region_training", 0.0
     )
-    foreign_part = np.select(
-        [hosting == IN_JAPAN, hosting == OPEN_DOMESTIC, hosting == DOMESTIC],
-        [p["hosted_in_japan_deficit_share"], p["open_weight_deficit_share"], 0.0],
-        1.0,
-    )
+    deficit_share = {
+        IN_JAPAN: p["hosted_in_japan_deficit_share"],
+        OPEN_DOMESTIC: p["open_weight_deficit_share"],
+        DOMESTIC: 0.0,
+        ABROAD: 1.0,
+    }
+    foreign_part = np.array([deficit_share[h] for h in hosting])
     rerouted = delivery.rerouted.sum()
     deficit_ai = 4 * (by_provider @ foreign_part + rerouted + compute_imports - exports)
     w = pop.weight
@@ -194,7 +197,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         if demand[dom].sum() > 0
         else 0.0,
         "domestic_volume_share": _share(volume_served[hosting == DOMESTIC].sum(), volume_served.sum()),
-        "domestic_infra_share": _share(by_provider[np.isin(hosting, (DOMESTIC, OPEN_DOMESTIC))].sum(), total),
+        "domestic_infra_share": _share(by_provider[hosted(hosting, DOMESTIC_INFRA)].sum(), total),
         "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
         "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
         "unmet_sensitive_share": _share(delivery.unmet[regulated][:, SENSITIVE_BOUND].sum(), bound),
