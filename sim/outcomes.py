@@ -111,6 +111,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     done = where_abroad + where_japan
     total = done.sum()
     by_provider = served.sum(axis=(0, 1))
+    dom = hosting == DOMESTIC
     n_sectors = len(m.sector_names)
     sector_weight, regulated = pop.sector_totals(n_sectors)
     sensitive = [SENSITIVE_FREE, SENSITIVE_BOUND]
@@ -133,7 +134,6 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
     )
     demand = m.demand.sum(axis=(0, 1))
-    dom = hosting == DOMESTIC
     fill = np.divide(by_provider, demand, out=np.zeros_like(by_provider), where=demand > 0)
     volume_served = m.volume.sum(axis=(0, 1)) * fill
     bound = (delivery.served + delivery.rerouted + delivery.unmet)[regulated][:, SENSITIVE_BOUND].sum()
@@ -143,16 +143,16 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     market = m.chip_market["domestic"]
     out = {
         "adoption_rate": _share(w[adopters].sum(), w.sum()),
-        "domestic_share": _share(by_provider[hosting == DOMESTIC].sum(), total),
+        "domestic_share": _share(by_provider[dom].sum(), total),
         "domestic_user_share": _share(w[dom_user].sum(), w[adopters].sum()),
         "sovereign_share_regulated": _share(where_japan[regulated].sum(), done[regulated].sum()),
-        "domestic_share_regulated": _share(served[regulated][:, :, hosting == DOMESTIC].sum(), done[regulated].sum()),
+        "domestic_share_regulated": _share(served[regulated][:, :, dom].sum(), done[regulated].sum()),
         "abroad_share_sensitive": _share(
             where_abroad[regulated][:, sensitive].sum(), done[regulated][:, sensitive].sum()
         ),
         "digital_deficit_ai_jpy_bn": deficit_ai,
         "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
-        "foreign_ai_spend_jpy_bn": 4 * (by_provider[hosting != DOMESTIC].sum() + rerouted),
+        "foreign_ai_spend_jpy_bn": 4 * (by_provider[~dom].sum() + rerouted),
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
         "domestic_compute_eflops": m.domestic_eflops,
@@ -188,15 +188,15 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "compute_hhi": concentration(np.array([c.h100eq for c in m.datacentres])),
         "foreign_outage": float(env.foreign_outage[t]),
         "ai_spend_jpy_bn": 4 * demand.sum(),
-        "domestic_ai_volume_jpy26_bn": 4 * volume_served[hosting == DOMESTIC].sum(),
-        "foreign_ai_volume_jpy26_bn": 4 * volume_served[hosting != DOMESTIC].sum(),
+        "domestic_ai_volume_jpy26_bn": 4 * volume_served[dom].sum(),
+        "foreign_ai_volume_jpy26_bn": 4 * volume_served[~dom].sum(),
         "foreign_price_index": float(m.offers.list_price[hosting == ABROAD].min(initial=np.inf))
         if (hosting == ABROAD).any()
         else 0.0,
         "domestic_price_index": float(np.average(m.offers.price[dom], weights=demand[dom]))
         if demand[dom].sum() > 0
         else 0.0,
-        "domestic_volume_share": _share(volume_served[hosting == DOMESTIC].sum(), volume_served.sum()),
+        "domestic_volume_share": _share(volume_served[dom].sum(), volume_served.sum()),
         "domestic_infra_share": _share(by_provider[hosted(hosting, DOMESTIC_INFRA)].sum(), total),
         "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
         "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
@@ -219,7 +219,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         out[f"users_{name}"] = _share(users_by_provider[k], everyone)
     for s, sector in enumerate(m.sector_names):
         out[f"adoption_{sector}"] = _share(adopters_by_sector[s], sector_weight[s])
-        out[f"domestic_share_{sector}"] = _share(served[s][:, hosting == DOMESTIC].sum(), done[s].sum())
+        out[f"domestic_share_{sector}"] = _share(served[s][:, dom].sum(), done[s].sum())
     return {k: float(v) for k, v in out.items()}
 
 
