@@ -339,6 +339,7 @@ class SovereignAIModel(mesa.Model):
         train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
         train_fill["abroad"] = 1.0
         offshore = region_rent = 0.0
+        site_split = self._site_split("domestic")  # the sites' capacity is fixed for the rest of the quarter
         for i, d in enumerate(self.developers):
             revenue = served[i] + gov.pay("procurement", fill[i] * procurement[i], d.key) + fill[i] * exports[i]
             gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
@@ -355,7 +356,7 @@ class SovereignAIModel(mesa.Model):
                 elif v == "japan_region":
                     region_rent += own_v + grant_v + award_v
                 else:
-                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * self._site_split("domestic")
+                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * site_split
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
         return {
