@@ -33,10 +33,10 @@ def annuity_factor(rate: float, years: float) -> float:
 class DataCentre(mesa.Agent):
     """A data-centre site of one operator.
 
-    The accelerators installed (``gpus``, by generation) change only when deliveries arrive, chips
-    wear out or the site installs some (:meth:`complete_builds`, :meth:`retire`, :meth:`install`);
-    each of those refreshes the fleet's totals, which the markets and the records read ~100 times
-    a quarter.
+    The accelerators installed (``gpus``, by generation) and on order (``on_order``) change only
+    when deliveries arrive, chips wear out or the site buys some (:meth:`complete_builds`,
+    :meth:`retire`, :meth:`install`); each of those refreshes the fleet's totals, which the markets
+    and the records read ~150 times a quarter.
     """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
@@ -79,9 +79,14 @@ class DataCentre(mesa.Agent):
         return self.model.env.per_gen[attr]
 
     def _refresh_fleet(self) -> None:
-        """Recompute the installed fleet's totals after ``gpus`` changed."""
-        self._h100eq = float(self.gpus @ self._per_gen("h100_eq"))
-        self._power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        """Recompute the fleet's totals after ``gpus`` or ``on_order`` changed."""
+        eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
+        self._h100eq = float(self.gpus @ eq)
+        self._power_used_mw = float(self.gpus @ watts) * self.watts_factor / 1e6
+        self._h100eq_with_orders = self._h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
+        self._power_reserved_mw = (
+            self._power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+        )
 
     @property
     def h100eq(self) -> float:
@@ -91,8 +96,7 @@ class DataCentre(mesa.Agent):
     @property
     def h100eq_with_orders(self) -> float:
         """Installed compute plus accelerators on order, in H100 equivalents."""
-        eq = self._per_gen("h100_eq")
-        return self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
+        return self._h100eq_with_orders
 
     @property
     def power_used_mw(self) -> float:
@@ -102,8 +106,7 @@ class DataCentre(mesa.Agent):
     @property
     def power_reserved_mw(self) -> float:
         """Power of the installed accelerators and of those on order."""
-        watts = self._per_gen("watts")
-        return self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+        return self._power_reserved_mw
 
     @property
     def watts_factor(self) -> float:
@@ -212,7 +215,7 @@ class DataCentre(mesa.Agent):
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
         else:
             self.gpus[gen] += chips
-            self._refresh_fleet()
+        self._refresh_fleet()
         cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
         self._pay_capex(cost)
         return cost
