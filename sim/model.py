@@ -26,7 +26,7 @@ from agents.user import (
     offer_utilities,
 )
 from sim import investment, markets, networks, population, service
-from sim.data import rows, table
+from sim.data import rows
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
 from sim.outcomes import quarter_outcomes
 from sim.params import resolve
@@ -41,6 +41,13 @@ POOLS = ("domestic", "japan_region")
 def _recorded(model: SovereignAIModel, key: str) -> Any:
     """DataCollector reporter: one entry of the quarter's record (used through a picklable partial)."""
     return model.record[key]
+
+
+def _offered(row: Any, p: dict[str, Any]) -> bool:
+    """Whether the foreign provider of roster ``row`` takes part in a run with parameters ``p``."""
+    if p["single_provider"]:
+        return row.id == "us_frontier"
+    return bool(row.enabled_by_default) or (row.id == "cn_open" and bool(p["chinese_provider_enabled"]))
 
 
 class QuarterRecords(mesa.DataCollector):
@@ -82,13 +89,7 @@ class SovereignAIModel(mesa.Model):
         self.env = Environment(p, self.streams["environment"])
         self.government = Government(self)
         self.developers = [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in rows("developers")]
-        roster = table("foreign_providers")
-        enabled = roster["enabled_by_default"].astype(bool) | (
-            (roster["id"] == "cn_open") & p["chinese_provider_enabled"]
-        )
-        if p["single_provider"]:
-            enabled = roster["id"] == "us_frontier"
-        self.foreign = [ForeignProvider(self, row) for row in roster[enabled].itertuples()]
+        self.foreign = [ForeignProvider(self, row) for row in rows("foreign_providers") if _offered(row, p)]
         self.datacentres = [DataCentre(self, row, self.env.regions.index(row.region)) for row in rows("datacentres")]
         self.pools = {
             "domestic": [c for c in self.datacentres if not c.foreign_owned],

@@ -77,7 +77,8 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.nda
     sizes = ["large", "medium", "small"]
     regions = table("regions")
     n = len(row)
-    col = {c: df[c].to_numpy()[row] for c in df.columns if c not in ("sector", "size")}
+    needed = ("adoption_ceiling", "initial_adoption", "regulated", "sensitive_share", "spend_jpy_mn_per_year")
+    col = {c: df[c].to_numpy()[row] for c in needed}  # not every column: spreading `source` text cost most of build
     ceiling = np.clip(col["adoption_ceiling"].astype(float), 0, 1)
     start = np.minimum(col["initial_adoption"].astype(float) * p["initial_adoption_scale"], ceiling)
     u = rng.random(n)
