@@ -43,7 +43,8 @@ def cells(p: dict[str, Any]) -> pd.DataFrame:
                 }
             ]
         )
-    df["spend_jpy_mn_per_year"] = [p[SIZE_SPEND[s]] for s in df["size"]] * df["ai_intensity"]
+    spend = np.array([p[SIZE_SPEND[s]] for s in df["size"]], dtype=float)
+    df["spend_jpy_mn_per_year"] = spend * df["ai_intensity"].to_numpy(float)  # numpy: pandas took 1 ms for this
     return df
 
 
