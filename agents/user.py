@@ -218,6 +218,7 @@ class UserPopulation:
         self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
         self._cell: tuple[int, np.ndarray] | None = None  # sector x slice part of spend_by's code
+        self._stay = np.zeros((0, 0))  # utility of staying with the current provider, for _choice_tables
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
 
     # The quarter, in the order the rules are listed at the top of this module.
@@ -271,8 +272,9 @@ class UserPopulation:
         """
         self._nest = nest
         n_providers = util.shape[1]
-        stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
-        probs, total = _nested_logit(util[:, None, :] + stay, nest, self.params["nest_lambda"])
+        if self._stay.shape[1] != n_providers:  # fixed over a run: made once
+            self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
+        probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
         return probs, float(total[GENERAL, 0])
 
     def _adopt(self, new: np.ndarray, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:

@@ -161,7 +161,7 @@ class SovereignAIModel(mesa.Model):
     @property
     def t(self) -> int:
         """Index of the current quarter (0 = FY2026Q1; also 0 before the first step)."""
-        return max(self.steps - 1, 0)
+        return self.steps - 1 if self.steps > 0 else 0  # read ~180 times a quarter: no call to max()
 
     def event(self, text: str) -> None:
         """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
