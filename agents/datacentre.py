@@ -82,6 +82,8 @@ class DataCentre(mesa.Agent):
         """Recompute the fleet's totals after ``gpus`` or ``on_order`` changed."""
         eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
         self._h100eq = float(self.gpus @ eq)
+        self._tflops = float(self.gpus @ self._per_gen("tflops"))
+        self._chips = self.gpus.sum()
         self._power_used_mw = float(self.gpus @ watts) * self.watts_factor / 1e6
         self._h100eq_with_orders = self._h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
         self._power_reserved_mw = (
@@ -92,6 +94,16 @@ class DataCentre(mesa.Agent):
     def h100eq(self) -> float:
         """Installed compute in H100 equivalents."""
         return self._h100eq
+
+    @property
+    def tflops(self) -> float:
+        """Installed compute in dense BF16 TFLOPS."""
+        return self._tflops
+
+    @property
+    def chips(self) -> float:
+        """Accelerators installed, all generations."""
+        return self._chips
 
     @property
     def h100eq_with_orders(self) -> float:

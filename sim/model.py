@@ -470,8 +470,7 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        tflops = self.env.per_gen["tflops"]
-        return sum(float(c.gpus @ tflops) for c in dcs) / 1e6
+        return sum(c.tflops for c in dcs) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:

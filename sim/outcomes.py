@@ -157,7 +157,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "compute_imports_jpy_bn": 4 * compute_imports,
         "domestic_compute_eflops": m.domestic_eflops,
         "domestic_operator_eflops": m.eflops(m.domestic_dcs),
-        "gpus_installed": float(sum(c.gpus.sum() for c in m.datacentres)),
+        "gpus_installed": float(sum(c.chips for c in m.datacentres)),
         "dc_power_mw": sum(c.built_mw for c in m.datacentres),
         "dc_power_pipeline_mw": committed - sum(c.built_mw for c in m.datacentres),
         "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
