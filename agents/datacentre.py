@@ -142,10 +142,12 @@ class DataCentre(mesa.Agent):
         done = sum(mw for q, mw in self.pipeline if q <= t)
         self.built_mw += done
         self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
-        for _, gen, chips in (o for o in self.on_order if o[0] <= t):
+        arrived = [o for o in self.on_order if o[0] <= t]
+        for _, gen, chips in arrived:
             self.gpus[gen] += chips
-        self.on_order = [o for o in self.on_order if o[0] > t]
-        self._refresh_fleet()
+        if arrived:  # the fleet and its orders are as they were otherwise
+            self.on_order = [o for o in self.on_order if o[0] > t]
+            self._refresh_fleet()
         return done
 
     def retire(self) -> None:
