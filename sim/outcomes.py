@@ -130,6 +130,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     deficit_ai = 4 * (by_provider @ foreign_part + rerouted + compute_imports - exports)
     w = pop.weight
     adopters = pop.adopted
+    everyone, adopting = w.sum(), w[adopters].sum()  # each once: they cost a pass over every agent
     dom_user = (
         adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
     )
@@ -142,9 +143,9 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     committed = sum(c.committed_mw for c in m.datacentres)
     market = m.chip_market["domestic"]
     out = {
-        "adoption_rate": _share(w[adopters].sum(), w.sum()),
+        "adoption_rate": _share(adopting, everyone),
         "domestic_share": _share(by_provider[dom].sum(), total),
-        "domestic_user_share": _share(w[dom_user].sum(), w[adopters].sum()),
+        "domestic_user_share": _share(w[dom_user].sum(), adopting),
         "sovereign_share_regulated": _share(where_japan[regulated].sum(), done[regulated].sum()),
         "domestic_share_regulated": _share(served[regulated][:, :, dom].sum(), done[regulated].sum()),
         "abroad_share_sensitive": _share(
@@ -214,7 +215,6 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     }
     # One bincount each rather than a mask per provider and per sector (equal to those sums to ~1e-13).
     users_by_provider, adopters_by_sector = pop.adopter_weights(len(m.provider_names), n_sectors)
-    everyone = w.sum()
     for k, name in enumerate(m.provider_names):
         out[f"users_{name}"] = _share(users_by_provider[k], everyone)
     for s, sector in enumerate(m.sector_names):
