@@ -79,12 +79,16 @@ class DataCentre(mesa.Agent):
         return self.model.env.per_gen[attr]
 
     def _refresh_fleet(self) -> None:
-        """Recompute the fleet's totals after ``gpus`` or ``on_order`` changed."""
-        eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
-        self._h100eq = float(self.gpus @ eq)
+        """Recompute the fleet's totals after ``gpus`` changed."""
+        self._h100eq = float(self.gpus @ self._per_gen("h100_eq"))
         self._tflops = float(self.gpus @ self._per_gen("tflops"))
         self._chips = self.gpus.sum()
-        self._power_used_mw = float(self.gpus @ watts) * self.watts_factor / 1e6
+        self._power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        self._refresh_orders()
+
+    def _refresh_orders(self) -> None:
+        """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
+        eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
         self._h100eq_with_orders = self._h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
         self._power_reserved_mw = (
             self._power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
@@ -227,9 +231,10 @@ class DataCentre(mesa.Agent):
         g, env = self.model.env.gens[gen], self.model.env
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
+            self._refresh_orders()
         else:
             self.gpus[gen] += chips
-        self._refresh_fleet()
+            self._refresh_fleet()
         cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
         self._pay_capex(cost)
         return cost
