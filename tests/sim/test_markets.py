@@ -92,3 +92,9 @@ def test_no_way_abroad_leaves_the_overflow_unmet():
     fill = service.pool_fill(HOSTING, {"domestic": 0.0, "japan_region": 0.0})
     d = service.deliver(spend, HOSTING, fill, abroad_open=False)
     assert d.rerouted.sum() == 0 and d.unmet.sum() == pytest.approx(9.0)
+
+
+def test_hosted_is_isin_over_the_hosting_modes():
+    hosting = np.array([DOMESTIC, OPEN_DOMESTIC, IN_JAPAN, ABROAD, DOMESTIC])
+    for modes in (service.RUNS_IN_JAPAN, service.DOMESTIC_INFRA, (ABROAD,), ()):
+        np.testing.assert_array_equal(service.hosted(hosting, modes), np.isin(hosting, modes))
