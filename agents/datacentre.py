@@ -35,8 +35,17 @@ class DataCentre(mesa.Agent):
 
     The accelerators installed (``gpus``, by generation) and on order (``on_order``) change only
     when deliveries arrive, chips wear out or the site buys some (:meth:`complete_builds`,
-    :meth:`retire`, :meth:`install`); each of those refreshes the fleet's totals, which the markets
-    and the records read ~150 times a quarter.
+    :meth:`retire`, :meth:`install`); each of those refreshes the fleet's totals below, which the
+    markets and the records read ~150 times a quarter.
+
+    Attributes:
+        h100eq: Installed compute in H100 equivalents.
+        tflops: Installed compute in dense BF16 TFLOPS.
+        chips: Accelerators installed, all generations.
+        power_used_mw: Power the installed accelerators need at full load: servers, network and
+            cooling included.
+        h100eq_with_orders: Installed compute plus accelerators on order, in H100 equivalents.
+        power_reserved_mw: Power of the installed accelerators and of those on order.
     """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
@@ -80,49 +89,19 @@ class DataCentre(mesa.Agent):
 
     def _refresh_fleet(self) -> None:
         """Recompute the fleet's totals after ``gpus`` changed."""
-        self._h100eq = float(self.gpus @ self._per_gen("h100_eq"))
-        self._tflops = float(self.gpus @ self._per_gen("tflops"))
-        self._chips = self.gpus.sum()
-        self._power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        self.h100eq = float(self.gpus @ self._per_gen("h100_eq"))
+        self.tflops = float(self.gpus @ self._per_gen("tflops"))
+        self.chips = self.gpus.sum()
+        self.power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
         self._refresh_orders()
 
     def _refresh_orders(self) -> None:
         """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
         eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
-        self._h100eq_with_orders = self._h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
-        self._power_reserved_mw = (
-            self._power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+        self.h100eq_with_orders = self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
+        self.power_reserved_mw = (
+            self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
         )
-
-    @property
-    def h100eq(self) -> float:
-        """Installed compute in H100 equivalents."""
-        return self._h100eq
-
-    @property
-    def tflops(self) -> float:
-        """Installed compute in dense BF16 TFLOPS."""
-        return self._tflops
-
-    @property
-    def chips(self) -> float:
-        """Accelerators installed, all generations."""
-        return self._chips
-
-    @property
-    def h100eq_with_orders(self) -> float:
-        """Installed compute plus accelerators on order, in H100 equivalents."""
-        return self._h100eq_with_orders
-
-    @property
-    def power_used_mw(self) -> float:
-        """Power the installed accelerators need at full load: servers, network and cooling included."""
-        return self._power_used_mw
-
-    @property
-    def power_reserved_mw(self) -> float:
-        """Power of the installed accelerators and of those on order."""
-        return self._power_reserved_mw
 
     @property
     def watts_factor(self) -> float:
