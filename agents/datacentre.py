@@ -31,7 +31,22 @@ def annuity_factor(rate: float, years: float) -> float:
 
 
 class DataCentre(mesa.Agent):
-    """A data-centre site of one operator."""
+    """A data-centre site of one operator.
+
+    The accelerators installed (``gpus``, by generation) and on order (``on_order``) change only
+    when deliveries arrive, chips wear out or the site buys some (:meth:`complete_builds`,
+    :meth:`retire`, :meth:`install`); each of those refreshes the fleet's totals below, which the
+    markets and the records read ~150 times a quarter.
+
+    Attributes:
+        h100eq: Installed compute in H100 equivalents.
+        tflops: Installed compute in dense BF16 TFLOPS.
+        chips: Accelerators installed, all generations.
+        power_used_mw: Power the installed accelerators need at full load: servers, network and
+            cooling included.
+        h100eq_with_orders: Installed compute plus accelerators on order, in H100 equivalents.
+        power_reserved_mw: Power of the installed accelerators and of those on order.
+    """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
         super().__init__(model)
@@ -55,6 +70,7 @@ class DataCentre(mesa.Agent):
         names = [g.name for g in gens]
         self.gpus[names.index("h100")] = row.gpus_h100
         self.gpus[names.index("b200")] = row.gpus_b200
+        self._refresh_fleet()
         fx0 = model.p["fx_jpy_per_usd"]
         self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
@@ -71,27 +87,21 @@ class DataCentre(mesa.Agent):
     def _per_gen(self, attr: str) -> np.ndarray:
         return self.model.env.per_gen[attr]
 
-    @property
-    def h100eq(self) -> float:
-        """Installed compute in H100 equivalents."""
-        return float(self.gpus @ self._per_gen("h100_eq"))
+    def _refresh_fleet(self) -> None:
+        """Recompute the fleet's totals after ``gpus`` changed."""
+        self.h100eq = float(self.gpus @ self._per_gen("h100_eq"))
+        self.tflops = float(self.gpus @ self._per_gen("tflops"))
+        self.chips = self.gpus.sum()
+        self.power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        self._refresh_orders()
 
-    @property
-    def h100eq_with_orders(self) -> float:
-        """Installed compute plus accelerators on order, in H100 equivalents."""
-        eq = self._per_gen("h100_eq")
-        return self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
-
-    @property
-    def power_used_mw(self) -> float:
-        """Power the installed accelerators need at full load: servers, network and cooling included."""
-        return float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
-
-    @property
-    def power_reserved_mw(self) -> float:
-        """Power of the installed accelerators and of those on order."""
-        watts = self._per_gen("watts")
-        return self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+    def _refresh_orders(self) -> None:
+        """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
+        eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
+        self.h100eq_with_orders = self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
+        self.power_reserved_mw = (
+            self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
+        )
 
     @property
     def watts_factor(self) -> float:
@@ -115,9 +125,12 @@ class DataCentre(mesa.Agent):
         done = sum(mw for q, mw in self.pipeline if q <= t)
         self.built_mw += done
         self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
-        for _, gen, chips in (o for o in self.on_order if o[0] <= t):
+        arrived = [o for o in self.on_order if o[0] <= t]
+        for _, gen, chips in arrived:
             self.gpus[gen] += chips
-        self.on_order = [o for o in self.on_order if o[0] > t]
+        if arrived:  # the fleet and its orders are as they were otherwise
+            self.on_order = [o for o in self.on_order if o[0] > t]
+            self._refresh_fleet()
         return done
 
     def retire(self) -> None:
@@ -126,6 +139,7 @@ class DataCentre(mesa.Agent):
         self.gpus *= wear
         self.capex_book_jpy_bn *= wear
         self.support_book_jpy_bn *= wear
+        self._refresh_fleet()
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
         """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
@@ -196,8 +210,10 @@ class DataCentre(mesa.Agent):
         g, env = self.model.env.gens[gen], self.model.env
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
+            self._refresh_orders()
         else:
             self.gpus[gen] += chips
+            self._refresh_fleet()
         cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
         self._pay_capex(cost)
         return cost

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -18,7 +18,6 @@ from agents.user import (
     DOMESTIC,
     GENERAL,
     IN_JAPAN,
-    OPEN_DOMESTIC,
     Offers,
     UserAgent,
     UserPopulation,
@@ -27,7 +26,7 @@ from agents.user import (
     offer_utilities,
 )
 from sim import investment, markets, networks, population, service
-from sim.data import rows, table
+from sim.data import rows
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
 from sim.outcomes import quarter_outcomes
 from sim.params import resolve
@@ -42,6 +41,31 @@ POOLS = ("domestic", "japan_region")
 def _recorded(model: SovereignAIModel, key: str) -> Any:
     """DataCollector reporter: one entry of the quarter's record (used through a picklable partial)."""
     return model.record[key]
+
+
+def _offered(row: Any, p: dict[str, Any]) -> bool:
+    """Whether the foreign provider of roster ``row`` takes part in a run with parameters ``p``."""
+    if p["single_provider"]:
+        return row.id == "us_frontier"
+    return bool(row.enabled_by_default) or (row.id == "cn_open" and bool(p["chinese_provider_enabled"]))
+
+
+class QuarterRecords(mesa.DataCollector):
+    """Mesa's DataCollector with one reporter per entry of the model's quarterly record.
+
+    The record holds only floats and text, so :meth:`collect` appends them as they are: the
+    deep copy Mesa makes of every reporter's value (~90 a quarter) protects nothing here and cost
+    about a tenth of a small run.
+    """
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        super().__init__(model_reporters={k: partial(_recorded, key=k) for k in keys})
+
+    def collect(self, model: SovereignAIModel) -> None:
+        """Append the quarter's record to ``model_vars``, as Mesa's ``collect`` would, without copying."""
+        self._collection_steps.append(model.time)
+        for key, values in self.model_vars.items():
+            values.append(model.record[key])
 
 
 class SovereignAIModel(mesa.Model):
@@ -65,13 +89,7 @@ class SovereignAIModel(mesa.Model):
         self.env = Environment(p, self.streams["environment"])
         self.government = Government(self)
         self.developers = [] if p["single_provider"] else [DomesticDeveloper(self, row) for row in rows("developers")]
-        roster = table("foreign_providers")
-        enabled = roster["enabled_by_default"].astype(bool) | (
-            (roster["id"] == "cn_open") & p["chinese_provider_enabled"]
-        )
-        if p["single_provider"]:
-            enabled = roster["id"] == "us_frontier"
-        self.foreign = [ForeignProvider(self, row) for row in roster[enabled].itertuples()]
+        self.foreign = [ForeignProvider(self, row) for row in rows("foreign_providers") if _offered(row, p)]
         self.datacentres = [DataCentre(self, row, self.env.regions.index(row.region)) for row in rows("datacentres")]
         self.pools = {
             "domestic": [c for c in self.datacentres if not c.foreign_owned],
@@ -81,6 +99,7 @@ class SovereignAIModel(mesa.Model):
         self.providers = [*self.developers, *self.foreign]
         self.provider_names = [a.key for a in self.providers]
         self.hosting = np.array([DOMESTIC] * len(self.developers) + [f.hosting for f in self.foreign])
+        self.domestic_infra = service.hosted(self.hosting, service.DOMESTIC_INFRA)  # served by domestic operators
 
         arrays, names = population.build(p, self.streams["population"])
         initial = arrays.pop("initial_adopter")
@@ -117,7 +136,7 @@ class SovereignAIModel(mesa.Model):
         self.delivery = service.Delivery(self.demand, np.zeros_like(self.demand), np.zeros_like(self.demand))
         self.record: dict[str, Any] = {}
         self._record(flows={})
-        self.datacollector = mesa.DataCollector(model_reporters={k: partial(_recorded, key=k) for k in self.record})
+        self.datacollector = QuarterRecords(self.record)
 
     # --- the quarter ----------------------------------------------------------------------------------
     def step(self) -> None:
@@ -142,7 +161,7 @@ class SovereignAIModel(mesa.Model):
     @property
     def t(self) -> int:
         """Index of the current quarter (0 = FY2026Q1; also 0 before the first step)."""
-        return max(self.steps - 1, 0)
+        return self.steps - 1 if self.steps > 0 else 0  # read ~180 times a quarter: no call to max()
 
     def event(self, text: str) -> None:
         """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
@@ -274,8 +293,7 @@ class SovereignAIModel(mesa.Model):
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
-            "domestic": compute_share
-            * (by_provider[np.isin(self.hosting, (DOMESTIC, OPEN_DOMESTIC))].sum() + procurement.sum() + exports.sum()),
+            "domestic": compute_share * (by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum()),
             "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
@@ -322,6 +340,7 @@ class SovereignAIModel(mesa.Model):
         train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
         train_fill["abroad"] = 1.0
         offshore = region_rent = 0.0
+        site_split = self._site_split("domestic")  # the sites' capacity is fixed for the rest of the quarter
         for i, d in enumerate(self.developers):
             revenue = served[i] + gov.pay("procurement", fill[i] * procurement[i], d.key) + fill[i] * exports[i]
             gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
@@ -338,7 +357,7 @@ class SovereignAIModel(mesa.Model):
                 elif v == "japan_region":
                     region_rent += own_v + grant_v + award_v
                 else:
-                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * self._site_split("domestic")
+                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * site_split
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
         return {
@@ -463,8 +482,7 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        tflops = self.env.per_gen["tflops"]
-        return sum(float(c.gpus @ tflops) for c in dcs) / 1e6
+        return sum(c.tflops for c in dcs) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:

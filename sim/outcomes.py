@@ -11,6 +11,7 @@ from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENS
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
+from sim.service import DOMESTIC_INFRA, hosted
 
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
@@ -110,6 +111,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     done = where_abroad + where_japan
     total = done.sum()
     by_provider = served.sum(axis=(0, 1))
+    dom = hosting == DOMESTIC
     n_sectors = len(m.sector_names)
     sector_weight, regulated = pop.sector_totals(n_sectors)
     sensitive = [SENSITIVE_FREE, SENSITIVE_BOUND]
@@ -117,20 +119,22 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
         "region_training", 0.0
     )
-    foreign_part = np.select(
-        [hosting == IN_JAPAN, hosting == OPEN_DOMESTIC, hosting == DOMESTIC],
-        [p["hosted_in_japan_deficit_share"], p["open_weight_deficit_share"], 0.0],
-        1.0,
-    )
+    deficit_share = {
+        IN_JAPAN: p["hosted_in_japan_deficit_share"],
+        OPEN_DOMESTIC: p["open_weight_deficit_share"],
+        DOMESTIC: 0.0,
+        ABROAD: 1.0,
+    }
+    foreign_part = np.array([deficit_share[h] for h in hosting])
     rerouted = delivery.rerouted.sum()
     deficit_ai = 4 * (by_provider @ foreign_part + rerouted + compute_imports - exports)
     w = pop.weight
     adopters = pop.adopted
+    everyone, adopting = w.sum(), w[adopters].sum()  # each once: they cost a pass over every agent
     dom_user = (
         adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
     )
     demand = m.demand.sum(axis=(0, 1))
-    dom = hosting == DOMESTIC
     fill = np.divide(by_provider, demand, out=np.zeros_like(by_provider), where=demand > 0)
     volume_served = m.volume.sum(axis=(0, 1)) * fill
     bound = (delivery.served + delivery.rerouted + delivery.unmet)[regulated][:, SENSITIVE_BOUND].sum()
@@ -139,22 +143,22 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     committed = sum(c.committed_mw for c in m.datacentres)
     market = m.chip_market["domestic"]
     out = {
-        "adoption_rate": _share(w[adopters].sum(), w.sum()),
-        "domestic_share": _share(by_provider[hosting == DOMESTIC].sum(), total),
-        "domestic_user_share": _share(w[dom_user].sum(), w[adopters].sum()),
+        "adoption_rate": _share(adopting, everyone),
+        "domestic_share": _share(by_provider[dom].sum(), total),
+        "domestic_user_share": _share(w[dom_user].sum(), adopting),
         "sovereign_share_regulated": _share(where_japan[regulated].sum(), done[regulated].sum()),
-        "domestic_share_regulated": _share(served[regulated][:, :, hosting == DOMESTIC].sum(), done[regulated].sum()),
+        "domestic_share_regulated": _share(served[regulated][:, :, dom].sum(), done[regulated].sum()),
         "abroad_share_sensitive": _share(
             where_abroad[regulated][:, sensitive].sum(), done[regulated][:, sensitive].sum()
         ),
         "digital_deficit_ai_jpy_bn": deficit_ai,
         "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
-        "foreign_ai_spend_jpy_bn": 4 * (by_provider[hosting != DOMESTIC].sum() + rerouted),
+        "foreign_ai_spend_jpy_bn": 4 * (by_provider[~dom].sum() + rerouted),
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
         "domestic_compute_eflops": m.domestic_eflops,
         "domestic_operator_eflops": m.eflops(m.domestic_dcs),
-        "gpus_installed": float(sum(c.gpus.sum() for c in m.datacentres)),
+        "gpus_installed": float(sum(c.chips for c in m.datacentres)),
         "dc_power_mw": sum(c.built_mw for c in m.datacentres),
         "dc_power_pipeline_mw": committed - sum(c.built_mw for c in m.datacentres),
         "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
@@ -185,16 +189,16 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "compute_hhi": concentration(np.array([c.h100eq for c in m.datacentres])),
         "foreign_outage": float(env.foreign_outage[t]),
         "ai_spend_jpy_bn": 4 * demand.sum(),
-        "domestic_ai_volume_jpy26_bn": 4 * volume_served[hosting == DOMESTIC].sum(),
-        "foreign_ai_volume_jpy26_bn": 4 * volume_served[hosting != DOMESTIC].sum(),
+        "domestic_ai_volume_jpy26_bn": 4 * volume_served[dom].sum(),
+        "foreign_ai_volume_jpy26_bn": 4 * volume_served[~dom].sum(),
         "foreign_price_index": float(m.offers.list_price[hosting == ABROAD].min(initial=np.inf))
         if (hosting == ABROAD).any()
         else 0.0,
         "domestic_price_index": float(np.average(m.offers.price[dom], weights=demand[dom]))
         if demand[dom].sum() > 0
         else 0.0,
-        "domestic_volume_share": _share(volume_served[hosting == DOMESTIC].sum(), volume_served.sum()),
-        "domestic_infra_share": _share(by_provider[np.isin(hosting, (DOMESTIC, OPEN_DOMESTIC))].sum(), total),
+        "domestic_volume_share": _share(volume_served[dom].sum(), volume_served.sum()),
+        "domestic_infra_share": _share(by_provider[hosted(hosting, DOMESTIC_INFRA)].sum(), total),
         "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
         "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
         "unmet_sensitive_share": _share(delivery.unmet[regulated][:, SENSITIVE_BOUND].sum(), bound),
@@ -211,12 +215,11 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
     }
     # One bincount each rather than a mask per provider and per sector (equal to those sums to ~1e-13).
     users_by_provider, adopters_by_sector = pop.adopter_weights(len(m.provider_names), n_sectors)
-    everyone = w.sum()
     for k, name in enumerate(m.provider_names):
         out[f"users_{name}"] = _share(users_by_provider[k], everyone)
     for s, sector in enumerate(m.sector_names):
         out[f"adoption_{sector}"] = _share(adopters_by_sector[s], sector_weight[s])
-        out[f"domestic_share_{sector}"] = _share(served[s][:, hosting == DOMESTIC].sum(), done[s].sum())
+        out[f"domestic_share_{sector}"] = _share(served[s][:, dom].sum(), done[s].sum())
     return {k: float(v) for k, v in out.items()}
 
 

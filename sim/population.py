@@ -43,7 +43,8 @@ def cells(p: dict[str, Any]) -> pd.DataFrame:
                 }
             ]
         )
-    df["spend_jpy_mn_per_year"] = [p[SIZE_SPEND[s]] for s in df["size"]] * df["ai_intensity"]
+    spend = np.array([p[SIZE_SPEND[s]] for s in df["size"]], dtype=float)
+    df["spend_jpy_mn_per_year"] = spend * df["ai_intensity"].to_numpy(float)  # numpy: pandas took 1 ms for this
     return df
 
 
@@ -77,7 +78,8 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.nda
     sizes = ["large", "medium", "small"]
     regions = table("regions")
     n = len(row)
-    col = {c: df[c].to_numpy()[row] for c in df.columns if c not in ("sector", "size")}
+    needed = ("adoption_ceiling", "initial_adoption", "regulated", "sensitive_share", "spend_jpy_mn_per_year")
+    col = {c: df[c].to_numpy()[row] for c in needed}  # not every column: spreading `source` text cost most of build
     ceiling = np.clip(col["adoption_ceiling"].astype(float), 0, 1)
     start = np.minimum(col["initial_adoption"].astype(float) * p["initial_adoption_scale"], ceiling)
     u = rng.random(n)

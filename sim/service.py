@@ -21,6 +21,20 @@ from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOU
 POOL_OF_HOSTING = {DOMESTIC: "domestic", OPEN_DOMESTIC: "domestic", IN_JAPAN: "japan_region", ABROAD: None}
 #: Hosting modes whose work runs in Japan.
 RUNS_IN_JAPAN = (DOMESTIC, OPEN_DOMESTIC, IN_JAPAN)
+#: Hosting modes whose work runs on domestic operators' GPU-hours.
+DOMESTIC_INFRA = (DOMESTIC, OPEN_DOMESTIC)
+
+
+def hosted(hosting: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
+    """Mask of the providers whose hosting mode is one of ``modes``.
+
+    The same as ``np.isin(hosting, modes)``, whose general machinery cost more than the rest of a
+    quarter's bookkeeping on a handful of providers.
+    """
+    mask = np.zeros(len(hosting), dtype=bool)
+    for mode in modes:
+        mask |= hosting == mode
+    return mask
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class Delivery:
 
     def in_japan(self, hosting: np.ndarray) -> np.ndarray:
         """Spend on work that ran in Japan, shaped (sectors, slices)."""
-        return self.served[..., np.isin(hosting, RUNS_IN_JAPAN)].sum(axis=-1)
+        return self.served[..., hosted(hosting, RUNS_IN_JAPAN)].sum(axis=-1)
 
 
 def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:

@@ -76,11 +76,14 @@ def timeseries(columns: dict[str, list[Any]]) -> pd.DataFrame:
 def scalar_outcomes(ts: pd.DataFrame) -> dict[str, float]:
     """Scalar summaries of a run's time series (see :func:`run`)."""
     numeric = ts.select_dtypes("number")
+    # One array rather than a pandas Series per column: ~90 of those cost as much as a small run's records.
+    values = numeric.to_numpy(float)
+    final = values[-1]
+    fy2030 = values[FY2030_LAST_QUARTER] if len(values) > FY2030_LAST_QUARTER else np.full(len(final), np.nan)
     out: dict[str, float] = {}
-    for col in numeric.columns:
-        values = numeric[col].to_numpy(float)
-        out[f"{col}_final"] = float(values[-1])
-        out[f"{col}_fy2030"] = float(values[FY2030_LAST_QUARTER]) if len(values) > FY2030_LAST_QUARTER else np.nan
+    for col, last, mid in zip(numeric.columns, final.tolist(), fy2030.tolist(), strict=True):
+        out[f"{col}_final"] = last
+        out[f"{col}_fy2030"] = mid
     for col, name in CUMULATIVE.items():
         out[name] = float(numeric[col].sum() / 4)
     return out

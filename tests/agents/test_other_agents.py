@@ -88,3 +88,36 @@ def test_talent_programme_raises_the_talent_factor_not_developers_payroll(small_
     assert m.talent_factor == pytest.approx(10 ** m.p["talent_elasticity"])
     m.talent_pool = 0.5 * m.p["researchers_initial"]  # brain drain does shrink payroll
     assert d.researchers == pytest.approx(d.researchers_share * 0.5 * m.p["researchers_initial"])
+
+
+def test_datacentre_fleet_totals_follow_every_change_of_the_fleet(small_model):
+    """The totals a site keeps equal the ones computed afresh after builds, deliveries, wear and purchases."""
+    m = small_model()
+
+    def fresh(c):
+        per_gen = m.env.per_gen
+        orders_eq = sum(chips * per_gen["h100_eq"][g] for _, g, chips in c.on_order)
+        orders_w = sum(chips * per_gen["watts"][g] for _, g, chips in c.on_order) * c.watts_factor / 1e6
+        used = float(c.gpus @ per_gen["watts"]) * c.watts_factor / 1e6
+        return {
+            "h100eq": float(c.gpus @ per_gen["h100_eq"]),
+            "tflops": float(c.gpus @ per_gen["tflops"]),
+            "chips": c.gpus.sum(),
+            "power_used_mw": used,
+            "h100eq_with_orders": float(c.gpus @ per_gen["h100_eq"]) + orders_eq,
+            "power_reserved_mw": used + orders_w,
+        }
+
+    def kept(c):
+        return {k: getattr(c, k) for k in fresh(c)}
+
+    c = m.domestic_dcs[0]
+    gen = int(m.env.new_gen[0])
+    assert kept(c) == fresh(c)
+    c.install(gen, 10.0, lead_quarters=1)  # on order: counts in the totals with orders only
+    assert kept(c) == fresh(c) and c.h100eq_with_orders > c.h100eq
+    c.install(gen, 5.0)
+    assert kept(c) == fresh(c)
+    for _ in range(3):  # deliveries arrive and chips wear out
+        m.step()
+        assert all(kept(d) == fresh(d) for d in m.datacentres)

@@ -109,3 +109,9 @@ def test_accelerator_market_stops_where_the_marginal_chip_no_longer_pays():
     assert glut.quantity_h100eq == pytest.approx(200.0, rel=1e-6) and glut.price_ratio == 1.0
     # A constant worth gives the closed form.
     assert accelerators.clear(400.0, 100.0, 1.0, lambda q: 1.5).quantity_h100eq == pytest.approx(150.0, rel=1e-6)
+
+
+def test_hosted_is_isin_over_the_hosting_modes():
+    hosting = np.array([DOMESTIC, OPEN_DOMESTIC, IN_JAPAN, ABROAD, DOMESTIC])
+    for modes in (service.RUNS_IN_JAPAN, service.DOMESTIC_INFRA, (ABROAD,), ()):
+        np.testing.assert_array_equal(service.hosted(hosting, modes), np.isin(hosting, modes))
