@@ -15,7 +15,7 @@ from typing import Any
 
 DISCOVER_EPILOG = """examples:
   sovai sweep experiments/plan_failure.toml
-  sovai discover results/plan-failure --where "domestic_compute_eflops_fy2030 < 60"
+  sovai discover results/plan-failure --where "digital_deficit_total_jpy_bn_fy2030 > 10000"
   sovai discover results/plan-failure --where "capability_gap_fy2030 > 30" --boxes 2
 the expression is a pandas DataFrame.eval condition on the run table (outcomes and swept parameters);
 writes SWEEP_DIR/discovery/<expression>/: boxes.csv, trajectory.csv, cart_leaves.csv,

@@ -610,9 +610,36 @@ def report_markdown(result: Discovery, drawn: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+#: Operators spelt out in folder names, longest first, so "x > 30" and "x < 30" get different folders.
+SLUG_OPERATORS = (
+    ("<=", "le"), (">=", "ge"), ("==", "eq"), ("!=", "ne"), ("<", "lt"), (">", "gt"), ("**", "pow"),
+    ("+", "plus"), ("-", "minus"), ("*", "times"), ("/", "over"), ("%", "mod"), ("~", "not"), ("&", "and"),
+    ("|", "or"),
+)  # fmt: skip
+#: Longest folder name made from an expression (a hash of the expression replaces the rest).
+SLUG_MAX = 80
+
+
 def default_out(folder: Path, where: str) -> Path:
-    """DIR/discovery/<the expression as a file name>."""
-    slug = re.sub(r"[^A-Za-z0-9_.]+", "_", where).strip("_")[:80] or "where"
+    """DIR/discovery/<the expression as a file name>.
+
+    Comparison and arithmetic operators are spelt out (``capability_gap_fy2030 > 30`` becomes
+    ``capability_gap_fy2030_gt_30``) so that a goal and its opposite do not share a folder; when the
+    name would still lose something (parentheses, quotes, a name longer than :data:`SLUG_MAX`), eight
+    hex digits of a hash of the expression keep two different expressions apart.
+    """
+    import hashlib
+
+    text = where.strip()
+    for operator, word in SLUG_OPERATORS:
+        text = text.replace(operator, f" {word} ")
+    words = text.split()
+    slug = "_".join(words)
+    lossy = any(re.search(r"[^A-Za-z0-9_.]", w) for w in words) or len(slug) > SLUG_MAX
+    slug = re.sub(r"_*[^A-Za-z0-9_.]+_*", "_", slug).strip("_.") or "where"
+    if lossy:
+        digest = hashlib.sha256(" ".join(where.split()).encode()).hexdigest()[:8]
+        slug = f"{slug[: SLUG_MAX - 9].rstrip('_.')}_{digest}"
     return Path(folder) / "discovery" / slug
 
 

@@ -56,6 +56,41 @@ def test_prim_recovers_the_known_box(box_sweep, tmp_path, capsys):
     assert "PRIM box 1" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "where, name",
+    [
+        ("capability_gap_fy2030 > 30", "capability_gap_fy2030_gt_30"),
+        ("capability_gap_fy2030>30", "capability_gap_fy2030_gt_30"),  # the same condition, the same folder
+        ("capability_gap_fy2030 <= 30", "capability_gap_fy2030_le_30"),
+        ("x > -0.5 and not y", "x_gt_minus_0.5_and_not_y"),
+        ("a_FY2035Q4 < a_FY2030Q4", "a_FY2035Q4_lt_a_FY2030Q4"),
+        ("(a > 1) and b", "a_gt_1_and_b_6a3b93d0"),  # parentheses dropped: a hash tells it from "a > (1 and b)"
+    ],
+)
+def test_the_default_folder_spells_the_condition(where, name, tmp_path):
+    assert discovery.default_out(tmp_path, where) == tmp_path / "discovery" / name
+
+
+def test_different_conditions_get_different_default_folders(tmp_path):
+    # A goal and its opposite once shared a folder, so running one replaced the other's results.
+    conditions = [
+        "capability_gap_fy2030 > 30",
+        "capability_gap_fy2030 < 30",
+        "capability_gap_fy2030 >= 30",
+        "(a > 1) and b",
+        "a > (1 and b)",
+        "sector == 'finance'",
+        "sector == 'banking'",
+        "x" * 100 + " > 1",
+        "x" * 100 + " > 2",
+    ]
+    folders = [discovery.default_out(tmp_path, c) for c in conditions]
+    assert len(set(folders)) == len(conditions)
+    for folder in folders:
+        assert len(folder.name) <= discovery.SLUG_MAX
+        assert not folder.name.startswith(".")
+
+
 def test_choose_box_takes_the_densest_box_with_enough_coverage():
     trajectory = pd.DataFrame({"coverage": [1.0, 0.9, 0.8, 0.6, 0.4], "density": [0.2, 0.5, 0.9, 0.9, 1.0]})
     assert discovery.choose_box(trajectory, 0.5) == 2  # 0.9 at coverage 0.8 beats 0.9 at 0.6; 1.0 has too little
