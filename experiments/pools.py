@@ -130,7 +130,8 @@ class DaskPool:
     def slots(self) -> int:
         """Worker threads in the cluster now (at least the number expected once jobs start)."""
         if time.monotonic() - self._slots_at >= _SLOTS_REFRESH_SECONDS:
-            self._slots = sum(self.client.nthreads().values())
+            with self._scheduler_lost():
+                self._slots = sum(self.client.nthreads().values())
             self._slots_at = time.monotonic()
         return max(self._slots, self.expected_slots, 1)
 
@@ -142,14 +143,20 @@ class DaskPool:
 
     @contextlib.contextmanager
     def _scheduler_lost(self) -> Iterator[None]:
-        """Turn the scheduler going away (its futures cancelled, its connection closed) into one line."""
+        """Turn the scheduler going away (its futures cancelled, its connection closed) into one line.
+
+        Only calls to the client run inside, so an OSError here is the network (distributed raises a
+        bare OSError when reconnecting times out), never the disk.
+        """
         from concurrent.futures import CancelledError
 
         from distributed.comm import CommClosedError
 
         try:
             yield
-        except (CancelledError, CommClosedError, ConnectionError) as err:
+        except TimeoutError:  # an OSError too, but a wait that ran out is the caller's to handle
+            raise
+        except (CancelledError, CommClosedError, OSError) as err:
             address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
             raise ClusterError(
                 f"lost the Dask scheduler ({address}: {type(err).__name__}); the runs finished so far "

@@ -84,3 +84,24 @@ def test_lost_scheduler_is_one_line_and_the_same_command_resumes(ishigami_file, 
     assert summary.resumed and summary.ran == N_RUNS - done_before
     frame = experiments.load(out)
     assert len(frame) == frame["run_id"].nunique() == N_RUNS and (frame["status"] == "ok").all()
+
+
+class _Unreachable:
+    """A client whose scheduler has gone: reconnecting times out as distributed reports it (a bare OSError)."""
+
+    class scheduler:  # noqa: N801 - mimics the client's attribute
+        address = "tcp://10.0.0.1:8786"
+
+    def nthreads(self):
+        raise OSError("Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s")
+
+
+def test_a_reconnect_that_times_out_is_the_lost_scheduler_not_a_disk_error():
+    """Under load the loss can surface as distributed's connect timeout; it must read as the scheduler lost."""
+    import pytest
+
+    from experiments.errors import ClusterError
+    from experiments.pools import DaskPool
+
+    with pytest.raises(ClusterError, match="lost the Dask scheduler"):
+        DaskPool(_Unreachable()).slots()
