@@ -70,7 +70,17 @@ _HEAD_KEYS = (
 )
 _OBJECTIVE_KEYS = ("outcome", "direction", "robustness", "percentile", "threshold")
 _TABLES = ("optimise", "levers", "uncertainties", "objectives", "constants", "cluster")
-_OUTPUTS = ("pareto.csv", "evaluations.csv", "futures.csv", "parallel_coordinates.png", "report.md", "report.html")
+_OUTPUTS = (
+    "pareto.csv",
+    "evaluations.csv",
+    "futures.csv",
+    "reference.csv",
+    "parallel_coordinates.png",
+    "report.md",
+    "report.html",
+)
+#: Study attribute holding the scenario's own policy's outcomes in every future (built-in model).
+REFERENCE_ATTR = "reference_outcomes"
 
 
 class OptimiseError(UserError, ValueError):
@@ -142,6 +152,7 @@ class Problem:
         normalise_shares: Scale the programme shares of each policy to sum to 1 (built-in model).
         cluster: The [cluster] table (for --slurm/--pbs).
         exp: The file as an experiment over the uncertainties (for the futures' design).
+        scenario: The built-in model's scenario (None for other models).
     """
 
     path: Path
@@ -161,6 +172,7 @@ class Problem:
     normalise_shares: bool
     cluster: dict[str, Any]
     exp: Experiment
+    scenario: str | None = None
 
     @property
     def generations(self) -> int:
@@ -249,7 +261,7 @@ def load_problem(path: str | Path, *, model: str | None = None, evaluations: int
         scenario = _field(where, head, "scenario", str, "baseline")
         base = checker.base(scenario, constants)
     else:
-        checker = None
+        checker, scenario = None, None
         if "scenario" in head:
             raise where.error("optimise", "scenario", f"scenarios are for the built-in model, not {model!r}")
         base = dict(data.get("constants", {}))
@@ -318,6 +330,7 @@ def load_problem(path: str | Path, *, model: str | None = None, evaluations: int
         confidence=float(confidence),
         normalise_shares=normalise,
         cluster=dict(data.get("cluster", {})),
+        scenario=scenario,
         exp=exp,
     )
 
@@ -524,6 +537,8 @@ class Result:
         ran: Evaluations this session ran.
         seconds: Wall time of this session.
         notes: Messages for the user.
+        reference: The scenario's own policy scored like a member, with ``dominated_by`` (built-in model;
+            None otherwise).
     """
 
     problem: Problem
@@ -536,6 +551,7 @@ class Result:
     ran: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    reference: pd.DataFrame | None = None
 
 
 def future_seed(master_seed: int, k: int) -> int:
@@ -683,10 +699,24 @@ def _code_version(problem: Problem) -> dict[str, str]:
 
 
 def _evaluated(trial: Any) -> dict[str, np.ndarray] | None:
-    raw = trial.user_attrs.get(OUTCOMES_ATTR)
+    return _arrays(trial.user_attrs.get(OUTCOMES_ATTR))
+
+
+def _arrays(raw: dict[str, list[float | None]] | None) -> dict[str, np.ndarray] | None:
+    """Stored outcomes (lists with None for a failed run) as arrays with NaN."""
     if raw is None:
         return None
     return {k: np.array([np.nan if v is None else v for v in vals], dtype=float) for k, vals in raw.items()}
+
+
+def reference_levers(problem: Problem) -> dict[str, Any] | None:
+    """The levers as the file's scenario sets them (built-in model only: other models have no defaults here)."""
+    if problem.model != BUILTIN_MODEL:
+        return None
+    from sim.params import resolve
+
+    values = resolve(problem.base)
+    return {name: values[name] for name in _lever_columns(problem)}
 
 
 class _Evaluator:
@@ -707,37 +737,55 @@ class _Evaluator:
         self.uncertainty_values = {spec.name: futures[spec.name].tolist() for spec in problem.uncertainties}
         self.checked = False
 
+    def _submit(self, levers: dict[str, Any], first_run_id: int) -> int:
+        """Run one policy in every future; its runs are ``first_run_id`` + k (future k's seed for any multiple of F)."""
+        from experiments.runner import Batch
+
+        f = self.problem.futures
+        params = {name: [value] * f for name, value in levers.items()}
+        params.update(self.uncertainty_values)
+        self.pool.submit(self.config, Batch(run_ids=[first_run_id + k for k in range(f)], params=params))
+        return first_run_id
+
+    def _next(self) -> tuple[int, dict[str, list[float | None]], str | None]:
+        """The next finished policy: its first run id, its outcomes in every future and its first error."""
+        from experiments.pools import WorkerDied
+        from experiments.runner import failed_result
+
+        batch, outcome = self.pool.next_done()
+        if isinstance(outcome, WorkerDied):
+            outcome = failed_result(batch, self.config, outcome.message)
+        self._check(outcome)
+        scalars = outcome.scalars.sort_values("run_id")
+        f = self.problem.futures
+        values: dict[str, list[float | None]] = {
+            name: [None if not np.isfinite(v) else float(v) for v in scalars.get(name, pd.Series([np.nan] * f))]
+            for name in self.problem.outcomes
+        }
+        values["failed"] = [float(s != "ok") for s in scalars["status"]]
+        errors = scalars.loc[scalars["status"] != "ok", "error"]
+        return batch.run_ids[0], values, str(errors.iloc[0]) if len(errors) else None
+
     def run(self, trials: list[Any], on_done: Callable[[], None]) -> None:
         """Evaluate ``trials`` (each in every future) and store their outcomes as they finish."""
-        from experiments.pools import WorkerDied
-        from experiments.runner import Batch, failed_result
-
-        by_first: dict[int, Any] = {}
         f = self.problem.futures
-        for trial in trials:
-            levers = levers_as_run(self.problem, trial.params)
-            params = {name: [value] * f for name, value in levers.items()}
-            params.update(self.uncertainty_values)
-            batch = Batch(run_ids=[trial.number * f + k for k in range(f)], params=params)
-            by_first[batch.run_ids[0]] = trial
-            self.pool.submit(self.config, batch)
+        by_first = {self._submit(levers_as_run(self.problem, t.params), t.number * f): t for t in trials}
         for _ in range(len(trials)):
-            batch, outcome = self.pool.next_done()
-            if isinstance(outcome, WorkerDied):
-                outcome = failed_result(batch, self.config, outcome.message)
-            trial = by_first[batch.run_ids[0]]
-            self._check(outcome)
-            scalars = outcome.scalars.sort_values("run_id")
-            values = {
-                name: [None if not np.isfinite(v) else float(v) for v in scalars.get(name, pd.Series([np.nan] * f))]
-                for name in self.problem.outcomes
-            }
-            values["failed"] = [float(s != "ok") for s in scalars["status"]]
+            first, values, error = self._next()
+            trial = by_first[first]
             self.study._storage.set_trial_user_attr(trial._trial_id, OUTCOMES_ATTR, values)
-            errors = scalars.loc[scalars["status"] != "ok", "error"]
-            if len(errors):
-                self.study._storage.set_trial_user_attr(trial._trial_id, "first_error", str(errors.iloc[0]))
+            if error is not None:
+                self.study._storage.set_trial_user_attr(trial._trial_id, "first_error", error)
             on_done()
+
+    def reference(self, levers: dict[str, Any]) -> dict[str, list[float | None]]:
+        """Run the scenario's own policy in every future with the same seeds, once (kept in the study)."""
+        kept = self.study.user_attrs.get(REFERENCE_ATTR)
+        if kept is None:
+            self._submit(levers, 0)
+            _, kept, _ = self._next()
+            self.study.set_user_attr(REFERENCE_ATTR, kept)
+        return kept
 
     def _check(self, outcome: Any) -> None:
         """On the first result that names them, check that the model returns every objective's outcome."""
@@ -843,7 +891,12 @@ def search(problem: Problem, study: Any, futures: pd.DataFrame, pool: Any, echo:
 
 
 def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> Result:
-    """Every evaluated policy with its metrics (regret against all of them) and the Pareto set with intervals."""
+    """Every evaluated policy with its metrics (regret against all of them) and the Pareto set with intervals.
+
+    When the study holds the scenario's own policy (:meth:`_Evaluator.reference`), it is scored the same
+    way — its regret against the evaluated policies, which it does not join — with the members that
+    dominate it.
+    """
     from optuna.trial import TrialState
 
     key = _generation_key()
@@ -879,6 +932,7 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
         pareto.insert(position + 1, f"{objective.name}_high", [b[1] for b in bounds])
     first = problem.objectives[0]
     pareto = pareto.sort_values(first.name, ascending=first.sense == "min", kind="stable").reset_index(drop=True)
+    reference = _reference_row(problem, study, outcomes, numbers, evaluations)
     notes = []
     failed = int(evaluations["failed_runs"].sum()) if rows else 0
     if failed:
@@ -888,7 +942,39 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
             f"evaluations = {problem.evaluations} rounded up to {problem.generations * problem.population} "
             f"(whole generations of {problem.population})"
         )
-    return Result(problem, out, futures, evaluations, pareto, outcomes, notes=notes)
+    return Result(problem, out, futures, evaluations, pareto, outcomes, notes=notes, reference=reference)
+
+
+def _reference_row(
+    problem: Problem,
+    study: Any,
+    outcomes: dict[int, dict[str, np.ndarray]],
+    numbers: list[int],
+    evaluations: pd.DataFrame,
+) -> pd.DataFrame | None:
+    """The scenario's own policy scored like a member, with its intervals and the members that dominate it."""
+    kept = _arrays(study.user_attrs.get(REFERENCE_ATTR))
+    levers = reference_levers(problem)
+    if kept is None or levers is None or not numbers:
+        return None
+    row: dict[str, Any] = {"member": "reference", **levers}
+    for objective in problem.objectives:
+        best = None
+        if objective.robustness == "regret":
+            best = best_per_future(np.vstack([outcomes[n][objective.outcome] for n in numbers]), objective.direction)
+        row[objective.name] = robustness(kept[objective.outcome], objective, best)
+        row[f"{objective.name}_low"], row[f"{objective.name}_high"] = interval(
+            kept[objective.outcome], objective, best, problem.confidence, problem.seed
+        )
+    row["failed_runs"] = int(np.nansum(kept["failed"]))
+    names = [o.name for o in problem.objectives]
+    sign = np.array([1.0 if o.sense == "min" else -1.0 for o in problem.objectives])
+    theirs = evaluations[names].to_numpy(float) * sign
+    ours = np.array([row[n] for n in names], dtype=float) * sign
+    better = (theirs <= ours).all(axis=1) & (theirs < ours).any(axis=1)
+    members = evaluations.loc[better].drop_duplicates(subset=_lever_columns(problem), keep="first")["member"]
+    row["dominated_by"] = " ".join(str(int(m)) for m in members)
+    return pd.DataFrame([row])
 
 
 def _lever_columns(problem: Problem) -> list[str]:
@@ -938,11 +1024,36 @@ def summary_text(result: Result) -> str:
         "",
         format_table(*pareto_rows(result, with_levers=len(_lever_columns(problem)) <= 4)),
         "",
+        *reference_lines(result),
         "levers of each member: pareto.csv and report.md",
-        f"wrote {result.out}/ ({', '.join(_OUTPUTS)}; evaluations kept in {STUDY_FILE})",
+        f"wrote {result.out}/ ({', '.join(_outputs(result))}; evaluations kept in {STUDY_FILE})",
     ]
     lines += [f"note: {note}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _outputs(result: Result) -> list[str]:
+    return [f for f in _OUTPUTS if f != "reference.csv" or result.reference is not None]
+
+
+def reference_lines(result: Result) -> list[str]:
+    """The scenario's own policy against the search: its metrics and the members that dominate it."""
+    if result.reference is None:
+        return []
+    problem, r = result.problem, result.reference.iloc[0]
+    level = f"{problem.confidence:.0%} CI"
+    scores = "; ".join(
+        f"{o.label} {_num(r[o.name])} [{level} {_num(r[f'{o.name}_low'])}, {_num(r[f'{o.name}_high'])}]"
+        for o in problem.objectives
+    )
+    members = r["dominated_by"].split()
+    verdict = (
+        f"{len(members)} evaluated policies are at least as good on every objective and better on one: "
+        f"members {', '.join(members)}"
+        if members
+        else "no evaluated policy is at least as good on every objective and better on one"
+    )
+    return [f"the scenario's own policy ({problem.scenario}): {scores}", verdict, ""]
 
 
 def parallel_coordinates(result: Result) -> Any:
@@ -1013,10 +1124,24 @@ def report_markdown(result: Result) -> str:
         "",
         "![parallel coordinates](parallel_coordinates.png)",
         "",
+        *(
+            [
+                "## The scenario's own policy",
+                "",
+                "The levers as the file's scenario sets them, run in the same futures with the same seeds and scored "
+                "the same way (regret against the evaluated policies, which it does not join); `reference.csv`.",
+                "",
+                *reference_lines(result),
+            ]
+            if result.reference is not None
+            else []
+        ),
         "Use a member as a mix in `sovai compare` with a table `[mixes.NAME]` holding "
         f'`pareto = "{result.out / "pareto.csv"}"` and `member = N`.',
         "",
-        "Files: " + ", ".join(f"`{f}`" for f in _OUTPUTS[:3]) + f", `{STUDY_FILE}` (optuna's SQLite storage).",
+        "Files: "
+        + ", ".join(f"`{f}`" for f in _outputs(result) if f.endswith(".csv"))
+        + f", `{STUDY_FILE}` (optuna's SQLite storage).",
         "",
     ]
     return "\n".join(lines)
@@ -1040,11 +1165,10 @@ def write_result(result: Result) -> None:
     from experiments.store import _atomic_write
 
     out = result.out
-    for name, frame in (
-        ("pareto.csv", result.pareto),
-        ("evaluations.csv", result.evaluations),
-        ("futures.csv", result.futures),
-    ):
+    tables = [("pareto.csv", result.pareto), ("evaluations.csv", result.evaluations), ("futures.csv", result.futures)]
+    if result.reference is not None:
+        tables.append(("reference.csv", result.reference))
+    for name, frame in tables:
         _atomic_write(out / name, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
     if len(result.pareto):
         fig = parallel_coordinates(result)
@@ -1090,6 +1214,8 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
             echo=options.echo,
         ) as pool:
             ran = search(problem, study, futures, pool, options.echo)
+            if (levers := reference_levers(problem)) is not None:
+                _Evaluator(problem, futures, pool, study).reference(levers)
         result = collect(problem, study, futures, out)
         result.kept, result.ran, result.seconds = kept, ran, time.monotonic() - start
         write_result(result)

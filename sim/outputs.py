@@ -91,6 +91,7 @@ OUTPUT_NAMES: dict[str, tuple[str, ...]] = {
         "pareto.csv",
         "evaluations.csv",
         "futures.csv",
+        "reference.csv",
         "parallel_coordinates.png",
         "report.md",
         "report.html",

@@ -306,3 +306,68 @@ def test_a_folder_holding_other_files_is_not_used(tmp_path, capsys):
     assert main(["optimise", str(path), "--workers", "1", "--out", str(out)]) == 2
     assert "holds files sovai did not write ('notes.txt')" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+# --- the scenario's own policy, scored beside the search (built-in model) --------------------------------
+
+TINY_BUILTIN = """
+[optimise]
+name = "tiny"
+scenario = "baseline"
+futures = 3
+evaluations = 4
+population = 2
+seed = 3
+[constants]
+n_user_agents = 60
+quarters = 4
+[levers.investment_tax_credit_rate]
+low = 0.0
+high = 0.3
+[uncertainties.fx_jpy_per_usd]
+low = 120
+high = 180
+[objectives.deficit]
+outcome = "digital_deficit_ai_cum_jpy_bn"
+direction = "min"
+[objectives.capability_regret]
+outcome = "best_domestic_capability_final"
+direction = "max"
+robustness = "regret"
+percentile = 100
+"""
+
+
+def test_the_scenarios_own_policy_is_scored_in_the_same_futures(tmp_path):
+    """reference.csv: the baseline's tax credit run in each future with its seed, scored like a member."""
+    import sim
+
+    path = write(tmp_path, TINY_BUILTIN)
+    out = tmp_path / "out"
+    result = opt.optimise(path, opt.OptimiseOptions(out=out, workers=1, progress=False, echo=lambda m: None))
+    ref = pd.read_csv(out / "reference.csv")
+    assert ref.loc[0, "member"] == "reference"
+    assert ref.loc[0, "investment_tax_credit_rate"] == pytest.approx(0.07)  # the baseline's, not searched
+    futures = pd.read_csv(out / "futures.csv")
+    runs = [
+        sim.run(seed=int(f.seed), n_user_agents=60, quarters=4, fx_jpy_per_usd=float(f.fx_jpy_per_usd))
+        for f in futures.itertuples()
+    ]
+    deficit = np.array([r["digital_deficit_ai_cum_jpy_bn"] for r in runs])
+    assert ref.loc[0, "deficit"] == pytest.approx(deficit.mean())
+    # Regret against the evaluated policies only: the reference does not change the members' scores.
+    capability = np.array([r["best_domestic_capability_final"] for r in runs])
+    best = np.vstack([v["best_domestic_capability_final"] for v in result.outcomes.values()]).max(axis=0)
+    assert ref.loc[0, "capability_regret"] == pytest.approx((best - capability).max())
+    # Dominance is checked against every member.
+    ev = result.evaluations
+    dominating = {int(m) for m in str(ref.loc[0, "dominated_by"]).split() if m != "nan"}
+    for row in ev.itertuples():
+        better = row.deficit <= ref.loc[0, "deficit"] and row.capability_regret <= ref.loc[0, "capability_regret"]
+        strictly = row.deficit < ref.loc[0, "deficit"] or row.capability_regret < ref.loc[0, "capability_regret"]
+        assert (row.member in dominating) == (better and strictly)
+    assert "scenario's own policy (baseline)" in (out / "report.md").read_text()
+    # A resume keeps the reference rather than running it again.
+    again = opt.optimise(path, opt.OptimiseOptions(out=out, workers=1, progress=False, echo=lambda m: None))
+    assert again.ran == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "reference.csv"), ref)
