@@ -48,6 +48,7 @@ from experiments.models import BUILTIN_MODEL
 from experiments.spec import Experiment, ParameterSpec, _BuiltinChecker, _parameter
 from experiments.validate import TomlFile
 from sim.errors import UserError, suggest
+from sim.outputs import OUTPUT_NAMES
 from sim.tomlfiles import read_toml
 
 ROBUSTNESS = ("mean", "percentile", "regret", "satisficing")
@@ -70,15 +71,8 @@ _HEAD_KEYS = (
 )
 _OBJECTIVE_KEYS = ("outcome", "direction", "robustness", "percentile", "threshold")
 _TABLES = ("optimise", "levers", "uncertainties", "objectives", "constants", "cluster")
-_OUTPUTS = (
-    "pareto.csv",
-    "evaluations.csv",
-    "futures.csv",
-    "reference.csv",
-    "parallel_coordinates.png",
-    "report.md",
-    "report.html",
-)
+#: The result files a search writes (the folder's other names are optuna's storage and the lock).
+_OUTPUTS = tuple(n for n in OUTPUT_NAMES["optimise"] if n.endswith((".csv", ".png", ".md", ".html")))
 #: Study attribute holding the scenario's own policy's outcomes in every future (built-in model).
 REFERENCE_ATTR = "reference_outcomes"
 
