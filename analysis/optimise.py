@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +44,7 @@ import pandas as pd
 
 from experiments.errors import ExperimentError
 from experiments.models import BUILTIN_MODEL
+from experiments.pools import RunOptions
 from experiments.spec import Experiment, ParameterSpec, _BuiltinChecker, _parameter
 from experiments.validate import TomlFile
 from sim.errors import UserError, suggest
@@ -488,32 +488,17 @@ def pareto_mask(values: np.ndarray, senses: Sequence[str]) -> np.ndarray:
 
 
 @dataclass
-class OptimiseOptions:
+class OptimiseOptions(RunOptions):
     """How and where to run a search (the command-line options).
 
+    The shared options are :class:`~experiments.pools.RunOptions`'s (``fresh`` discards the
+    evaluations already in ``out``). Besides them:
+
     Attributes:
-        out: Results folder (default: results/<name>).
-        workers: Local worker processes (None: one per core; 1: in this process, without Dask).
-        scheduler: Address of a running Dask scheduler.
-        scheduler_file: Scheduler file of a running Dask scheduler.
-        jobqueue: "slurm" or "pbs".
-        model: "module:function" overriding the file's model.
         evaluations: Overrides the file's budget.
-        fresh: Discard the evaluations already in ``out``.
-        progress: Print a line per generation (None: always, to stderr).
-        echo: Prints a status line.
     """
 
-    out: str | Path | None = None
-    workers: int | None = None
-    scheduler: str | None = None
-    scheduler_file: str | None = None
-    jobqueue: str | None = None
-    model: str | None = None
     evaluations: int | None = None
-    fresh: bool = False
-    progress: bool | None = None
-    echo: Callable[[str], None] = field(default=lambda m: print(f"sovai: {m}", file=sys.stderr, flush=True))
 
 
 @dataclass

@@ -15,11 +15,13 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from experiments.errors import ClusterError, ExperimentError
@@ -35,6 +37,38 @@ _WATCH_SECONDS = 10.0
 #: Seconds a local cluster may be without any worker before the sweep stops instead of hanging.
 _LOCAL_NO_WORKERS_SECONDS = 120.0
 JOBQUEUE_KINDS = ("slurm", "pbs")
+
+
+def echo_to_stderr(message: str) -> None:
+    """Print a status line as ``sovai: message`` on standard error."""
+    print(f"sovai: {message}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class RunOptions:
+    """Where a study's runs go and on what they run: the options a sweep and a search share.
+
+    Attributes:
+        out: Results folder (default: results/<name>).
+        workers: Local worker processes (None: one per core; 1: in this process, without Dask).
+        scheduler: Address of a running Dask scheduler.
+        scheduler_file: Scheduler file of a running Dask scheduler.
+        jobqueue: "slurm" or "pbs": start workers as batch jobs with the file's [cluster] settings.
+        model: "module:function" overriding the file's model.
+        fresh: Discard what ``out`` holds and start over.
+        progress: Show progress (None: the command's default).
+        echo: Prints a status line.
+    """
+
+    out: str | Path | None = None
+    workers: int | None = None
+    scheduler: str | None = None
+    scheduler_file: str | None = None
+    jobqueue: str | None = None
+    model: str | None = None
+    fresh: bool = False
+    progress: bool | None = None
+    echo: Callable[[str], None] = echo_to_stderr
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import statistics
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,10 @@ from experiments.models import code_version, model_modules, model_spec_for_recor
 from experiments.pools import (
     DEFAULT_ALLOWED_FAILURES,
     Pool,
+    RunOptions,
     WorkerDied,
     check_cluster_settings,
+    echo_to_stderr,
     open_pool,
     require_submit_command,
 )
@@ -55,48 +57,29 @@ SEED_RULE = (
 )
 
 
-def _stderr(message: str) -> None:
-    print(f"sovai: {message}", file=sys.stderr, flush=True)
-
-
 @dataclass
-class SweepOptions:
+class SweepOptions(RunOptions):
     """How and where to run a sweep (the command-line options).
 
+    The shared options are :class:`~experiments.pools.RunOptions`'s; ``progress`` None shows a
+    progress bar only when stderr is a terminal. Besides them:
+
     Attributes:
-        out: Results folder (default: results/<experiment name>).
-        workers: Local worker processes (None: one per core; 1: in this process, without Dask).
-        scheduler: Address of a running Dask scheduler.
-        scheduler_file: Scheduler file of a running Dask scheduler.
-        jobqueue: "slurm" or "pbs": start workers as batch jobs with the file's [cluster] settings.
         batch_size: Runs per task (None: chosen from a timing probe).
-        fresh: Discard existing results in ``out`` and start over.
-        model: "module:function" overriding the experiment's model.
         samples: N overriding the file's (a trial of the design; default folder results/<name>-trial-N<N>-R<R>).
         replications: Replications overriding the file's (as ``samples``).
         checkpoint_seconds: Longest time finished runs wait in memory before they are written.
         run_timeout: Longest a run may take before it is recorded as failed (seconds; overrides the
             file's ``run_timeout_s``; 0 means no limit; None: the file's, else :data:`DEFAULT_RUN_TIMEOUT_S`).
         allowed_failures: Times a worker may die on one task before its runs are retried alone.
-        progress: Show a progress bar (None: only when stderr is a terminal).
-        echo: Prints a status line (notes, waiting for workers).
     """
 
-    out: str | Path | None = None
-    workers: int | None = None
-    scheduler: str | None = None
-    scheduler_file: str | None = None
-    jobqueue: str | None = None
     batch_size: int | None = None
-    fresh: bool = False
-    model: str | None = None
     samples: int | None = None
     replications: int | None = None
     checkpoint_seconds: float = 10.0
     run_timeout: float | None = None
     allowed_failures: int = DEFAULT_ALLOWED_FAILURES
-    progress: bool | None = None
-    echo: Callable[[str], None] = _stderr
 
 
 @dataclass
@@ -630,7 +613,7 @@ class _Progress:
             elapsed = self.last_log - self.started
             rate = (self.done - self.done_at_start) / elapsed if elapsed > 0 else 0.0
             eta = (self.total - self.done) / rate if rate > 0 else math.inf
-            _stderr(
+            echo_to_stderr(
                 f"{self.done}/{self.total} runs ({self.failed} failed this session), "
                 f"{_duration(elapsed)} elapsed, about {_duration(eta)} left"
             )

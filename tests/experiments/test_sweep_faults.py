@@ -126,8 +126,10 @@ def test_finished_runs_reach_disk_while_a_run_hangs(ishigami_file, tmp_path):
 
 
 def test_driver_killed_at_random_moments_resumes_to_the_uninterrupted_sweep(ishigami_file, sweep, tmp_path):
+    # 120 runs of 0.05 s: 6 s of work, more than the three kills' 4.7 s together (seed 10), so the third
+    # start cannot finish the sweep before its kill however fast the machine (at 0.01 s an idle one did).
     path = ishigami_file(
-        samples=60, replications=2, extra='timeseries = ["level"]\n[constants]\nsleep = 0.01\nsteps = 2'
+        samples=60, replications=2, extra='timeseries = ["level"]\n[constants]\nsleep = 0.05\nsteps = 2'
     )
     sweep(path, out="reference", model="sweep_toys:slow")
     out = tmp_path / "killed"
