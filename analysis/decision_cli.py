@@ -9,9 +9,10 @@ exit code 2.
 from __future__ import annotations
 
 import argparse
-import signal
 from pathlib import Path
 from typing import Any
+
+from experiments.cli import add_pool_arguments, run_options, sigterm_stops
 
 DISCOVER_EPILOG = """examples:
   sovai sweep experiments/plan_failure.toml
@@ -68,12 +69,7 @@ def register(subparsers: Any) -> None:
     )
     opt.add_argument("file", metavar="FILE", type=Path, help="optimise file (TOML)")
     opt.add_argument("--out", metavar="DIR", type=Path, help="results folder (default: results/<name>)")
-    opt.add_argument("--workers", type=int, help="local worker processes (default: one per core; 1: in this process)")
-    where = opt.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
-    where.add_argument("--scheduler-file", metavar="F", help="use the Dask scheduler described by this file")
-    where.add_argument("--slurm", action="store_true", help="start workers as Slurm jobs ([cluster] table)")
-    where.add_argument("--pbs", action="store_true", help="start workers as PBS jobs ([cluster] table)")
+    add_pool_arguments(opt)
     opt.add_argument("--model", metavar="MODULE:FUNCTION", help="run f(*, seed, **params) -> dict instead of sovai")
     opt.add_argument("--evaluations", type=int, help="override the file's budget of evaluations")
     opt.add_argument("--fresh", action="store_true", help="discard the evaluations already in DIR and start over")
@@ -110,28 +106,8 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     """``sovai optimise FILE``."""
     from analysis.optimise import OptimiseOptions, optimise, summary_text
 
-    if args.workers is not None and args.workers < 1:
-        from analysis.optimise import OptimiseError
-
-        raise OptimiseError(f"--workers {args.workers}: must be at least 1")
-    options = OptimiseOptions(
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        scheduler_file=args.scheduler_file,
-        jobqueue="slurm" if args.slurm else "pbs" if args.pbs else None,
-        model=args.model,
-        evaluations=args.evaluations,
-        fresh=args.fresh,
-    )
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a batch system's SIGTERM stops the search cleanly
-    try:
+    options = OptimiseOptions(**run_options(args), evaluations=args.evaluations)
+    with sigterm_stops():
         result = optimise(args.file, options)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(summary_text(result))
     return 0
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt

@@ -7,8 +7,10 @@ Only argparse is imported here: the sweep machinery (pandas, Dask) loads when th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +54,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", metavar="FILE", help="experiment file (TOML); or 'status' followed by DIR")
     parser.add_argument("dir", metavar="DIR", nargs="?", help=argparse.SUPPRESS)
     parser.add_argument("--out", metavar="DIR", type=Path, help="results folder (default: results/<experiment name>)")
-    parser.add_argument(
-        "--workers",
-        metavar="N",
-        type=_positive_int,
-        help="local worker processes (default: one per core; 1 runs in this process without Dask)",
-    )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
-    where.add_argument("--scheduler-file", metavar="F", help="use the Dask scheduler described by this file")
-    where.add_argument("--slurm", action="store_true", help="start workers as Slurm jobs ([cluster] table)")
-    where.add_argument("--pbs", action="store_true", help="start workers as PBS jobs ([cluster] table)")
+    add_pool_arguments(parser)
     parser.add_argument(
         "--batch-size",
         metavar="K",
@@ -115,11 +107,6 @@ def main(args: argparse.Namespace) -> int:
         return status(args.dir)
     if args.dir:
         raise UserError(f"unexpected argument {args.dir!r}: sovai sweep takes one experiment file")
-    if args.workers and (args.scheduler or args.scheduler_file or args.slurm or args.pbs):
-        raise UserError(
-            "--workers sets the size of the local cluster; with --scheduler, --scheduler-file, "
-            "--slurm or --pbs the cluster decides (see [cluster] in docs/experiments.md)"
-        )
     return sweep(args)
 
 
@@ -128,24 +115,15 @@ def sweep(args: argparse.Namespace) -> int:
     from experiments.sweep import SweepOptions, format_summary, run_sweep
 
     options = SweepOptions(
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        scheduler_file=args.scheduler_file,
-        jobqueue="slurm" if args.slurm else "pbs" if args.pbs else None,
+        **run_options(args),
         batch_size=args.batch_size,
-        fresh=args.fresh,
-        model=args.model,
         samples=args.samples,
         replications=args.replications,
         checkpoint_seconds=args.checkpoint_every,
         run_timeout=args.run_timeout,
     )
-    previous = signal.signal(signal.SIGTERM, _interrupt)  # a batch system's SIGTERM stops the sweep cleanly
-    try:
+    with sigterm_stops():
         summary = run_sweep(args.file, options)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(format_summary(summary))
     return 0
 
@@ -193,8 +171,59 @@ def status(folder: str) -> int:
     return 0
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
+# --- what sweeps and searches share: where their runs go ------------------------------------------------
+
+
+def add_pool_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, and where workers run: ``--scheduler``, ``--scheduler-file``, ``--slurm`` or ``--pbs``."""
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=_positive_int,
+        help="local worker processes (default: one per core; 1 runs in this process without Dask)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler-file", metavar="F", help="use the Dask scheduler described by this file")
+    where.add_argument("--slurm", action="store_true", help="start workers as Slurm jobs ([cluster] table)")
+    where.add_argument("--pbs", action="store_true", help="start workers as PBS jobs ([cluster] table)")
+
+
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`experiments.pools.RunOptions` fields a command line sets, checked.
+
+    They come from ``--out``, ``--model``, ``--fresh`` and the options of :func:`add_pool_arguments`.
+    """
+    from sim.errors import UserError
+
+    if args.workers and (args.scheduler or args.scheduler_file or args.slurm or args.pbs):
+        raise UserError(
+            "--workers sets the size of the local cluster; with --scheduler, --scheduler-file, "
+            "--slurm or --pbs the cluster decides (see [cluster] in docs/experiments.md)"
+        )
+    return {
+        "out": args.out,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "scheduler_file": args.scheduler_file,
+        "jobqueue": "slurm" if args.slurm else "pbs" if args.pbs else None,
+        "model": args.model,
+        "fresh": args.fresh,
+    }
+
+
+@contextlib.contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """A batch system's SIGTERM stops the command as Ctrl-C does: cleanly, finished work kept."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _positive_int(text: str) -> int:
