@@ -1184,13 +1184,7 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
         if kept:
             options.echo(f"resuming {out}: {kept} evaluations kept")
         with open_pool(
-            workers=options.workers,
-            scheduler=options.scheduler,
-            scheduler_file=options.scheduler_file,
-            jobqueue=options.jobqueue,
-            cluster_settings=problem.cluster,
-            preload=model_modules(problem.model),
-            echo=options.echo,
+            **options.pool_settings(), cluster_settings=problem.cluster, preload=model_modules(problem.model)
         ) as pool:
             ran = search(problem, study, futures, pool, options.echo)
             if (levers := reference_levers(problem)) is not None:

@@ -70,6 +70,16 @@ class RunOptions:
     progress: bool | None = None
     echo: Callable[[str], None] = echo_to_stderr
 
+    def pool_settings(self) -> dict[str, Any]:
+        """The keywords of :func:`open_pool` these options set."""
+        return {
+            "workers": self.workers,
+            "scheduler": self.scheduler,
+            "scheduler_file": self.scheduler_file,
+            "jobqueue": self.jobqueue,
+            "echo": self.echo,
+        }
+
 
 @dataclass(frozen=True)
 class WorkerDied:

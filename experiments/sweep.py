@@ -369,14 +369,10 @@ def _run_missing(
     progress = _Progress(len(runs), len(runs) - len(missing), options.progress)
     try:
         with open_pool(
-            workers=options.workers,
-            scheduler=options.scheduler,
-            scheduler_file=options.scheduler_file,
-            jobqueue=options.jobqueue,
+            **options.pool_settings(),
             cluster_settings=exp.cluster,
             allowed_failures=options.allowed_failures,
             preload=model_modules(exp.model),
-            echo=options.echo,
         ) as pool:
             engine = _Engine(pool, config, runs, writer, progress, options.batch_size)
             engine.run([int(i) for i in missing])
