@@ -87,8 +87,8 @@ def clear(
     worth = breakeven_ratio if callable(breakeven_ratio) else lambda _q: breakeven_ratio
     if wanted == 0 or worth(0.0) < 1:
         return Clearing(0.0, 1.0, wanted)
-    if price_ratio(wanted, allocation, elasticity) <= worth(wanted):
-        return Clearing(wanted, price_ratio(wanted, allocation, elasticity), wanted)
+    if (ratio := price_ratio(wanted, allocation, elasticity)) <= worth(wanted):
+        return Clearing(wanted, ratio, wanted)
     if not callable(breakeven_ratio):
         quantity = min(wanted, quantity_at(breakeven_ratio, allocation, elasticity))
         return Clearing(quantity, max(1.0, min(breakeven_ratio, price_ratio(quantity, allocation, elasticity))), wanted)

@@ -79,7 +79,7 @@ def buy_accelerators(
     gen: int,
     allocation_h100eq: float,
     elasticity: float,
-    price_jpy_per_hour: float | Callable[[float], float],
+    price_with: Callable[[float], float],
 ) -> tuple[accelerators.Clearing, float]:
     """Buy up to ``wanted_h100eq`` of generation ``gen`` for the sites ``dcs`` while the marginal chip pays.
 
@@ -92,8 +92,8 @@ def buy_accelerators(
         gen: Generation bought.
         allocation_h100eq: What the world sells Japan this quarter at list price.
         elasticity: Supply elasticity beyond the allocation.
-        price_jpy_per_hour: The GPU-hour price a new chip is expected to earn: a number, or a
-            function of the H100-eq bought (:func:`expected_price`).
+        price_with: The GPU-hour price a new chip is expected to earn, as a function of the H100-eq
+            bought (:func:`expected_price`).
 
     Returns:
         The market's clearing and the money spent (¥bn, before subsidy and tax credit).
@@ -107,7 +107,6 @@ def buy_accelerators(
     at_zero, at_one = (
         float(np.average([c.breakeven_price_ratio(gen, price) for c in dcs], weights=room)) for price in (0.0, 1.0)
     )
-    price_with = price_jpy_per_hour if callable(price_jpy_per_hour) else lambda _q: price_jpy_per_hour
     result = accelerators.clear(
         wanted, allocation_h100eq, elasticity, lambda q: at_zero + (at_one - at_zero) * price_with(q)
     )

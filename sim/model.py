@@ -384,7 +384,6 @@ class SovereignAIModel(mesa.Model):
         self.accelerator_spend_jpy_bn = 0.0
         for k in POOLS:
             dcs = self.pools[k]
-
             soon_hours = investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS)
             wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - sum(
                 c.h100eq_with_orders for c in dcs

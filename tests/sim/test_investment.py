@@ -22,7 +22,7 @@ def test_capex_support_buys_more_chips_in_a_shortage(small_model):
     for credit in (0.0, 0.3):
         m = small_model(investment_tax_credit_rate=credit, capex_subsidy_rate=0.0)
         dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
-        clearing, spent = investment.buy_accelerators(dcs, 1e6, gen, 1000.0, 0.5, 800.0)
+        clearing, spent = investment.buy_accelerators(dcs, 1e6, gen, 1000.0, 0.5, lambda _q: 800.0)
         assert clearing.price_ratio > 1 and spent > 0
         bought.append(clearing.quantity_h100eq)
     assert bought[1] > bought[0]
@@ -31,7 +31,7 @@ def test_capex_support_buys_more_chips_in_a_shortage(small_model):
 def test_chips_only_fit_in_built_power(small_model):
     m = small_model()
     dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
-    clearing, _ = investment.buy_accelerators(dcs, 1e9, gen, 1e9, 1.0, 800.0)
+    clearing, _ = investment.buy_accelerators(dcs, 1e9, gen, 1e9, 1.0, lambda _q: 800.0)
     assert all(c.power_reserved_mw == pytest.approx(c.built_mw) for c in dcs if c.built_mw > 0)
     assert clearing.unfilled_share > 0.9  # the rest had no power to go into
     # Chips arrive after the lead time, and only then count as installed compute.
