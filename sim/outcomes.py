@@ -11,7 +11,6 @@ from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENS
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
-from sim.service import DOMESTIC_INFRA, hosted
 
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
@@ -198,7 +197,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         if demand[dom].sum() > 0
         else 0.0,
         "domestic_volume_share": _share(volume_served[dom].sum(), volume_served.sum()),
-        "domestic_infra_share": _share(by_provider[hosted(hosting, DOMESTIC_INFRA)].sum(), total),
+        "domestic_infra_share": _share(by_provider[m.domestic_infra].sum(), total),
         "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
         "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
         "unmet_sensitive_share": _share(delivery.unmet[regulated][:, SENSITIVE_BOUND].sum(), bound),
