@@ -802,15 +802,26 @@ def _members(study: Any, generation: int, names: set[str]) -> list[Any]:
     return members
 
 
+def _bests(
+    problem: Problem, outcomes: dict[int, dict[str, np.ndarray]], pool: Sequence[int]
+) -> dict[str, np.ndarray | None]:
+    """Each objective's best outcome per future among the policies ``pool`` (regret objectives; None otherwise)."""
+    return {
+        o.name: best_per_future(np.vstack([outcomes[n][o.outcome] for n in pool]), o.direction)
+        if o.robustness == "regret"
+        else None
+        for o in problem.objectives
+    }
+
+
 def _metric_values(
     problem: Problem, outcomes: dict[int, dict[str, np.ndarray]], numbers: Sequence[int], pool: Sequence[int]
 ) -> dict[int, list[float]]:
     """Metrics of the trials ``numbers``, regret measured against the policies ``pool``."""
     values: dict[int, list[float]] = {n: [] for n in numbers}
+    bests = _bests(problem, outcomes, pool)
     for objective in problem.objectives:
-        best = None
-        if objective.robustness == "regret":
-            best = best_per_future(np.vstack([outcomes[n][objective.outcome] for n in pool]), objective.direction)
+        best = bests[objective.name]
         for n in numbers:
             values[n].append(robustness(outcomes[n][objective.outcome], objective, best))
     return values
@@ -898,10 +909,9 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
     pareto = evaluations[np.asarray(mask, dtype=bool)].copy() if rows else evaluations.copy()
     # NSGA-II may propose a policy it has already evaluated; list each policy once (its first member).
     pareto = pareto.drop_duplicates(subset=_lever_columns(problem), keep="first")
+    bests = _bests(problem, outcomes, numbers) if trials else dict.fromkeys(o.name for o in problem.objectives)
     for objective in problem.objectives:
-        best = None
-        if objective.robustness == "regret":
-            best = best_per_future(np.vstack([outcomes[n][objective.outcome] for n in numbers]), objective.direction)
+        best = bests[objective.name]
         bounds = [
             interval(outcomes[n][objective.outcome], objective, best, problem.confidence, problem.seed)
             for n in pareto["member"]
@@ -911,7 +921,7 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
         pareto.insert(position + 1, f"{objective.name}_high", [b[1] for b in bounds])
     first = problem.objectives[0]
     pareto = pareto.sort_values(first.name, ascending=first.sense == "min", kind="stable").reset_index(drop=True)
-    reference = _reference_row(problem, study, outcomes, numbers, evaluations)
+    reference = _reference_row(problem, study, bests, evaluations)
     notes = []
     failed = int(evaluations["failed_runs"].sum()) if rows else 0
     if failed:
@@ -927,20 +937,17 @@ def collect(problem: Problem, study: Any, futures: pd.DataFrame, out: Path) -> R
 def _reference_row(
     problem: Problem,
     study: Any,
-    outcomes: dict[int, dict[str, np.ndarray]],
-    numbers: list[int],
+    bests: dict[str, np.ndarray | None],
     evaluations: pd.DataFrame,
 ) -> pd.DataFrame | None:
     """The scenario's own policy scored like a member, with its intervals and the members that dominate it."""
     kept = _arrays(study.user_attrs.get(REFERENCE_ATTR))
     levers = reference_levers(problem)
-    if kept is None or levers is None or not numbers:
+    if kept is None or levers is None or not len(evaluations):
         return None
     row: dict[str, Any] = {"member": "reference", **levers}
     for objective in problem.objectives:
-        best = None
-        if objective.robustness == "regret":
-            best = best_per_future(np.vstack([outcomes[n][objective.outcome] for n in numbers]), objective.direction)
+        best = bests[objective.name]
         row[objective.name] = robustness(kept[objective.outcome], objective, best)
         row[f"{objective.name}_low"], row[f"{objective.name}_high"] = interval(
             kept[objective.outcome], objective, best, problem.confidence, problem.seed
