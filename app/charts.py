@@ -216,56 +216,13 @@ class Event:
     label: str
 
 
-#: Record fields whose rise is an event: field, label, smallest rise that counts (smaller ones are
-#: the steady growth of existing sites, not a new one opening).
-EVENT_STEPS = (
-    ("dc_power_mw", "data centres open: +{:,.0f} MW", 50.0),
-    ("budget_appropriated_jpy_bn", "budget tranche: +¥{:,.0f}bn", 1.0),
-)
-
-
-def derive_events(records: Sequence[Mapping[str, Any]], params: Mapping[str, Any]) -> list[Event]:
-    """The run's events, read from its records and parameters.
-
-    Until the model records its own events, they are derived here: a foreign outage starting and
-    ending (``foreign_outage``), the GPU supply shock (its parameters), data-centre capacity
-    coming online (``dc_power_mw`` rising by 50 MW or more in a quarter) and budget tranches
-    (``budget_appropriated_jpy_bn`` rising).
-    """
-    events: list[Event] = []
-    shock_start = int(params.get("gpu_shock_start_quarter", -1) or -1)
-    shock_length = int(params.get("gpu_shock_duration_quarters", 0) or 0)
-    factor = params.get("gpu_shock_supply_factor")
-    previous: Mapping[str, Any] = {}
-    for q, rec in enumerate(records):
-        outage, was = bool(rec.get("foreign_outage")), bool(previous.get("foreign_outage"))
-        if outage and not was:
-            events.append(Event(q, "foreign AI outage begins"))
-        elif was and not outage:
-            events.append(Event(q, "foreign AI outage ends"))
-        if q == shock_start >= 0:
-            share = f" (supply x{factor:g})" if isinstance(factor, int | float) else ""
-            events.append(Event(q, f"GPU supply shock{share}"))
-        if shock_start >= 0 and q == shock_start + shock_length and shock_length > 0:
-            events.append(Event(q, "GPU supply shock ends"))
-        for field, text, least in EVENT_STEPS:
-            now, before = rec.get(field), previous.get(field, 0.0 if q == 0 else None)
-            if now is not None and before is not None and now - before >= least:
-                events.append(Event(q, text.format(now - before)))
-        previous = rec
-    return events
-
-
 def model_events(model: Any, records: Sequence[Mapping[str, Any]]) -> list[Event]:
-    """The run's events: the model's own records of them when it keeps any, else :func:`derive_events`.
+    """The run's events as the model records them (``model.events``), up to the quarters shown.
 
-    A model's ``events`` may hold ``(quarter, label)`` pairs or mappings with ``quarter`` and ``label``.
+    ``events`` may hold ``(quarter, label)`` pairs or mappings with ``quarter`` and ``label``.
     """
-    own = getattr(model, "events", None)
-    if own is None:
-        return derive_events(records, model.p)
     events = []
-    for item in own:
+    for item in model.events:
         quarter, label = (item["quarter"], item["label"]) if isinstance(item, Mapping) else item
         if int(quarter) < len(records):
             events.append(Event(int(quarter), str(label)))

@@ -104,22 +104,18 @@ def test_spec_spans_the_horizon_keeps_legends_off_the_lines_and_names_the_runs()
 
 
 # --- events ---------------------------------------------------------------------------------------------
-def test_events_are_derived_from_the_records_and_the_parameters():
+def test_the_pages_events_are_the_models_own():
     model = SovereignAIModel(rng=42, **load_scenario("foreign_outage"))
     records = []
     for _ in range(20):
         model.step()
         records.append(dict(model.record))
-    labels = [(quarter_label(e.quarter), e.label) for e in charts.derive_events(records, model.p)]
-    assert ("FY2029Q1", "foreign AI outage begins") in labels
-    assert ("FY2030Q1", "foreign AI outage ends") in labels
-    assert any(label.startswith("budget tranche: +¥") for _, label in labels)
-    assert any(label.startswith("data centres open: +") for _, label in labels)
-    shock = charts.derive_events(
-        records[:12], {**model.p, "gpu_shock_start_quarter": 8, "gpu_shock_supply_factor": 0.2}
-    )
-    assert charts.Event(8, "GPU supply shock (supply x0.2)") in shock
-    assert all(float(e.label.split("+")[1].split()[0]) >= 50 for e in shock if e.label.startswith("data centres"))
+    labels = [(quarter_label(e.quarter), e.label) for e in charts.model_events(model, records)]
+    assert ("FY2029Q1", "foreign AI disruption begins") in labels
+    assert ("FY2030Q1", "foreign AI disruption ends") in labels
+    assert any("plan budget appropriated" in label for _, label in labels)
+    assert any("MW completed" in label for _, label in labels)
+    assert all(e.quarter < 8 for e in charts.model_events(model, records[:8]))  # only the quarters shown
 
 
 def test_a_models_own_events_are_used_when_it_keeps_them():
