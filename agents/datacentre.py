@@ -11,6 +11,7 @@ is positive — its announced phases first, within its region's grid headroom an
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -67,6 +68,9 @@ class DataCentre(mesa.Agent):
             else:
                 self.phases.append((int(phase.earliest_quarter), float(phase.mw)))
         self.gpus = np.zeros(len(gens))
+        # Each generation's figures as plain floats, read once: the fleet's totals are sums over them.
+        per_gen = model.env.per_gen
+        self._h100_eq, self._tflops, self._watts = (tuple(per_gen[k].tolist()) for k in ("h100_eq", "tflops", "watts"))
         names = [g.name for g in gens]
         self.gpus[names.index("h100")] = row.gpus_h100
         self.gpus[names.index("b200")] = row.gpus_b200
@@ -84,20 +88,19 @@ class DataCentre(mesa.Agent):
         self.utilisation = 0.0
 
     # --- capacity ------------------------------------------------------------------------------------
-    def _per_gen(self, attr: str) -> np.ndarray:
-        return self.model.env.per_gen[attr]
-
     def _refresh_fleet(self) -> None:
         """Recompute the fleet's totals after ``gpus`` changed."""
-        self.h100eq = float(self.gpus @ self._per_gen("h100_eq"))
-        self.tflops = float(self.gpus @ self._per_gen("tflops"))
-        self.chips = self.gpus.sum()
-        self.power_used_mw = float(self.gpus @ self._per_gen("watts")) * self.watts_factor / 1e6
+        # Python floats over a handful of generations: numpy's dot product costs more in calls than in sums.
+        counts = self.gpus.tolist()
+        self.h100eq = math.sumprod(counts, self._h100_eq)
+        self.tflops = math.sumprod(counts, self._tflops)
+        self.chips = sum(counts)
+        self.power_used_mw = math.sumprod(counts, self._watts) * self.watts_factor / 1e6
         self._refresh_orders()
 
     def _refresh_orders(self) -> None:
         """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
-        eq, watts = self._per_gen("h100_eq"), self._per_gen("watts")
+        eq, watts = self._h100_eq, self._watts
         self.h100eq_with_orders = self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
         self.power_reserved_mw = (
             self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
@@ -115,8 +118,7 @@ class DataCentre(mesa.Agent):
 
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
-        watts = self.model.env.gens[gen].watts * self.watts_factor
-        return max(0.0, (self.built_mw - self.power_reserved_mw) * 1e6 / watts)
+        return max(0.0, (self.built_mw - self.power_reserved_mw) * 1e6 / (self._watts[gen] * self.watts_factor))
 
     # --- the quarter ---------------------------------------------------------------------------------
     def complete_builds(self) -> float:
@@ -160,20 +162,21 @@ class DataCentre(mesa.Agent):
         """
         m = self.model
         p, env, t = m.p, m.env, m.t
-        g = env.gens[gen]
         hours = 4 * QUARTER_HOURS * p["target_utilisation"]
-        energy = g.watts * self.watts_factor / 1000 * env.electricity_jpy_per_kwh[t]
-        running = (1 - p["gpu_hour_capex_cost_share"]) * m.world_gpu_hour_price
-        margin_per_year = hours * (g.h100_eq * (price_jpy_per_hour - running) - energy) / 1e9
+        energy = self._watts[gen] * self.watts_factor / 1000 * float(env.electricity_jpy_per_kwh[t])
+        running = (1 - p["gpu_hour_capex_cost_share"]) * float(m.world_gpu_hour_price)
+        margin_per_year = hours * (self._h100_eq[gen] * (price_jpy_per_hour - running) - energy) / 1e9
         rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
         return margin_per_year * annuity_factor(rate, p["gpu_lifetime_years"])
 
     def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
         """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""
-        env, p = self.model.env, self.model.p
-        return (
-            env.gens[gen].price_usd * price_ratio * p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
-        ) * self._net_of_support()
+        return self._chip_price_jpy_bn(gen, price_ratio) * self._net_of_support()
+
+    def _chip_price_jpy_bn(self, gen: int, price_ratio: float) -> float:
+        """What one deployed accelerator (chip and its share of the server) costs at ``price_ratio`` × list."""
+        m = self.model
+        return m.env.gens[gen].price_usd * price_ratio * m.p["server_cost_overhead"] * float(m.env.fx[m.t]) / 1e9
 
     def chip_npv_jpy_bn(self, gen: int, price_jpy_per_hour: float, price_ratio: float = 1.0) -> float:
         """NPV of one new accelerator bought at ``price_ratio`` × list and sold at ``price_jpy_per_hour``."""
@@ -207,14 +210,13 @@ class DataCentre(mesa.Agent):
 
     def install(self, gen: int, chips: float, price_ratio: float = 1.0, lead_quarters: int = 0) -> float:
         """Buy accelerators (delivered after ``lead_quarters``), pay now, and return their cost before support (¥bn)."""
-        g, env = self.model.env.gens[gen], self.model.env
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
             self._refresh_orders()
         else:
             self.gpus[gen] += chips
             self._refresh_fleet()
-        cost = chips * g.price_usd * price_ratio * self.model.p["server_cost_overhead"] * env.fx[self.model.t] / 1e9
+        cost = chips * self._chip_price_jpy_bn(gen, price_ratio)
         self._pay_capex(cost)
         return cost
 

@@ -41,7 +41,8 @@ def forecast(history: Sequence[float], quarters_ahead: int) -> float:
     span = min(len(history) - 1, 4)
     first, last = history[-1 - span], history[-1]
     growth = (last / first) ** (1 / span) if span > 0 and first > 0 else 1.0
-    return last * float(np.clip(growth, *GROWTH_BOUNDS)) ** quarters_ahead
+    low, high = GROWTH_BOUNDS
+    return last * min(max(growth, low), high) ** quarters_ahead
 
 
 def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
@@ -99,23 +100,26 @@ def buy_accelerators(
         The market's clearing and the money spent (¥bn, before subsidy and tax credit).
     """
     h100_eq = dcs[0].model.env.gens[gen].h100_eq if dcs else 1.0
-    room = np.array([c.free_slots(gen) * h100_eq for c in dcs])
-    wanted = min(max(wanted_h100eq, 0.0), float(room.sum()))
+    room = [c.free_slots(gen) * h100_eq for c in dcs]
+    total_room = sum(room)
+    wanted = min(max(wanted_h100eq, 0.0), total_room)
     if wanted <= 0:
         return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
+    # Each site counts by its room (a site without room has no say).
     at_zero, at_one = (
-        float(np.average([c.breakeven_price_ratio(gen, price) for c in dcs], weights=room)) for price in (0.0, 1.0)
+        sum(r * c.breakeven_price_ratio(gen, price) for c, r in zip(dcs, room, strict=True) if r > 0) / total_room
+        for price in (0.0, 1.0)
     )
     result = accelerators.clear(
         wanted, allocation_h100eq, elasticity, lambda q: at_zero + (at_one - at_zero) * price_with(q)
     )
     spent = 0.0
     if result.quantity_h100eq > 0:
+        chips_per_room = result.quantity_h100eq / total_room / h100_eq
         for c, r in zip(dcs, room, strict=True):
             if r > 0:
-                chips = result.quantity_h100eq * r / room.sum() / h100_eq
-                spent += c.install(gen, chips, result.price_ratio, CHIP_LEAD_QUARTERS)
+                spent += c.install(gen, r * chips_per_room, result.price_ratio, CHIP_LEAD_QUARTERS)
     return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, max(wanted_h100eq, 0.0)), spent
 
 
