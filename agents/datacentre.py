@@ -100,11 +100,12 @@ class DataCentre(mesa.Agent):
 
     def _refresh_orders(self) -> None:
         """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
-        eq, watts = self._h100_eq, self._watts
-        self.h100eq_with_orders = self.h100eq + sum(chips * eq[g] for _, g, chips in self.on_order)
-        self.power_reserved_mw = (
-            self.power_used_mw + sum(chips * watts[g] for _, g, chips in self.on_order) * self.watts_factor / 1e6
-        )
+        ordered_h100eq = ordered_watts = 0.0
+        for _, g, chips in self.on_order:
+            ordered_h100eq += chips * self._h100_eq[g]
+            ordered_watts += chips * self._watts[g]
+        self.h100eq_with_orders = self.h100eq + ordered_h100eq
+        self.power_reserved_mw = self.power_used_mw + ordered_watts * self.watts_factor / 1e6
 
     @property
     def watts_factor(self) -> float:
@@ -124,9 +125,11 @@ class DataCentre(mesa.Agent):
     def complete_builds(self) -> float:
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
-        done = sum(mw for q, mw in self.pipeline if q <= t)
-        self.built_mw += done
-        self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
+        done = 0.0
+        if any(q <= t for q, _ in self.pipeline):
+            done = sum(mw for q, mw in self.pipeline if q <= t)
+            self.built_mw += done
+            self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
         for _, gen, chips in arrived:
             self.gpus[gen] += chips
@@ -139,9 +142,14 @@ class DataCentre(mesa.Agent):
         """Accelerators wear out over their service life; the book value of their capex and support alike."""
         wear = 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
         self.gpus *= wear
+        # Every total of the installed fleet is a sum over its chips, so wear scales them all alike.
+        self.h100eq *= wear
+        self.tflops *= wear
+        self.chips *= wear
+        self.power_used_mw *= wear
         self.capex_book_jpy_bn *= wear
         self.support_book_jpy_bn *= wear
-        self._refresh_fleet()
+        self._refresh_orders()
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
         """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""

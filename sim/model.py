@@ -464,9 +464,10 @@ class SovereignAIModel(mesa.Model):
 
     def committed_by_region(self) -> np.ndarray:
         """Built and planned data-centre MW in each region."""
-        return np.bincount(
-            [c.region for c in self.datacentres], [c.committed_mw for c in self.datacentres], len(self.env.regions)
-        )
+        mw = [0.0] * len(self.env.regions)
+        for c in self.datacentres:
+            mw[c.region] += c.committed_mw
+        return np.array(mw)
 
     @staticmethod
     def support_share(dcs: list[DataCentre]) -> float:
