@@ -37,7 +37,8 @@ class DataCentre(mesa.Agent):
     The accelerators installed (``gpus``, by generation) and on order (``on_order``) change only
     when deliveries arrive, chips wear out or the site buys some (:meth:`complete_builds`,
     :meth:`retire`, :meth:`install`); each of those refreshes the fleet's totals below, which the
-    markets and the records read ~150 times a quarter.
+    markets and the records read ~150 times a quarter. The totals with orders add those of the
+    order book, which change only when it does.
 
     Attributes:
         h100eq: Installed compute in H100 equivalents.
@@ -45,8 +46,6 @@ class DataCentre(mesa.Agent):
         chips: Accelerators installed, all generations.
         power_used_mw: Power the installed accelerators need at full load: servers, network and
             cooling included.
-        h100eq_with_orders: Installed compute plus accelerators on order, in H100 equivalents.
-        power_reserved_mw: Power of the installed accelerators and of those on order.
     """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
@@ -75,6 +74,7 @@ class DataCentre(mesa.Agent):
         self.gpus[names.index("h100")] = row.gpus_h100
         self.gpus[names.index("b200")] = row.gpus_b200
         self._refresh_fleet()
+        self._refresh_orders()
         fx0 = model.p["fx_jpy_per_usd"]
         self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
@@ -96,16 +96,25 @@ class DataCentre(mesa.Agent):
         self.tflops = math.sumprod(counts, self._tflops)
         self.chips = sum(counts)
         self.power_used_mw = math.sumprod(counts, self._watts) * self.watts_factor / 1e6
-        self._refresh_orders()
 
     def _refresh_orders(self) -> None:
-        """Recompute the totals that count accelerators on order, after ``gpus`` or ``on_order`` changed."""
+        """Recompute the order book's totals after ``on_order`` changed."""
         ordered_h100eq = ordered_watts = 0.0
         for _, g, chips in self.on_order:
             ordered_h100eq += chips * self._h100_eq[g]
             ordered_watts += chips * self._watts[g]
-        self.h100eq_with_orders = self.h100eq + ordered_h100eq
-        self.power_reserved_mw = self.power_used_mw + ordered_watts * self.watts_factor / 1e6
+        self._ordered_h100eq = ordered_h100eq
+        self._ordered_mw = ordered_watts * self.watts_factor / 1e6
+
+    @property
+    def h100eq_with_orders(self) -> float:
+        """Installed compute plus accelerators on order, in H100 equivalents."""
+        return self.h100eq + self._ordered_h100eq
+
+    @property
+    def power_reserved_mw(self) -> float:
+        """Power of the installed accelerators and of those on order."""
+        return self.power_used_mw + self._ordered_mw
 
     @property
     def watts_factor(self) -> float:
@@ -136,6 +145,7 @@ class DataCentre(mesa.Agent):
         if arrived:  # the fleet and its orders are as they were otherwise
             self.on_order = [o for o in self.on_order if o[0] > t]
             self._refresh_fleet()
+            self._refresh_orders()
         return done
 
     def retire(self) -> None:
@@ -149,7 +159,6 @@ class DataCentre(mesa.Agent):
         self.power_used_mw *= wear
         self.capex_book_jpy_bn *= wear
         self.support_book_jpy_bn *= wear
-        self._refresh_orders()
 
     def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
         """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
