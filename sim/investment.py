@@ -42,7 +42,7 @@ def forecast(history: Sequence[float], quarters_ahead: int) -> float:
     first, last = history[-1 - span], history[-1]
     growth = (last / first) ** (1 / span) if span > 0 and first > 0 else 1.0
     low, high = GROWTH_BOUNDS
-    return last * min(max(growth, low), high) ** quarters_ahead
+    return float(last * min(max(growth, low), high) ** quarters_ahead)
 
 
 def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
@@ -65,11 +65,13 @@ def expected_price(
         target: Utilisation at which the price is at its base.
         elasticity: How steeply the price rises with utilisation.
     """
+    # Python floats: the market's clearing evaluates this a dozen times, and numpy scalars are slower.
+    base, demand, fleet = float(base_jpy_per_hour), float(demand_hours), float(fleet_h100eq)
 
     def price(q_h100eq: float) -> float:
-        hours = (fleet_h100eq + q_h100eq) * QUARTER_HOURS
-        tightness = demand_hours / hours if hours > 0 else markets.PRICE_RATIO_BOUNDS[1] * target
-        return markets.gpu_hour_price(base_jpy_per_hour, tightness, target, elasticity)
+        hours = (fleet + q_h100eq) * QUARTER_HOURS
+        tightness = demand / hours if hours > 0 else markets.PRICE_RATIO_BOUNDS[1] * target
+        return markets.gpu_hour_price(base, tightness, target, elasticity)
 
     return price
 
@@ -111,9 +113,8 @@ def buy_accelerators(
         sum(r * c.breakeven_price_ratio(gen, price) for c, r in zip(dcs, room, strict=True) if r > 0) / total_room
         for price in (0.0, 1.0)
     )
-    result = accelerators.clear(
-        wanted, allocation_h100eq, elasticity, lambda q: at_zero + (at_one - at_zero) * price_with(q)
-    )
+    per_yen = at_one - at_zero
+    result = accelerators.clear(wanted, allocation_h100eq, elasticity, lambda q: at_zero + per_yen * price_with(q))
     spent = 0.0
     if result.quantity_h100eq > 0:
         chips_per_room = result.quantity_h100eq / total_room / h100_eq

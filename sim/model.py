@@ -375,7 +375,7 @@ class SovereignAIModel(mesa.Model):
         p, env, t = self.p, self.env, self.t
         gen = int(env.new_gen[t])
         allocation = {
-            "domestic": env.gpu_supply_h100eq[t],
+            "domestic": float(env.gpu_supply_h100eq[t]),
             "japan_region": p["hyperscaler_supply_h100eq_per_year"]
             / 4
             * (p["gpu_shock_supply_factor"] if env.gpu_shock[t] else 1.0),  # export controls cut every buyer
