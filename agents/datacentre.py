@@ -44,6 +44,7 @@ class DataCentre(mesa.Agent):
         h100eq: Installed compute in H100 equivalents.
         tflops: Installed compute in dense BF16 TFLOPS.
         chips: Accelerators installed, all generations.
+        committed_mw: Built plus planned power capacity (counts against the region's grid headroom).
         power_used_mw: Power the installed accelerators need at full load: servers, network and
             cooling included.
     """
@@ -66,6 +67,8 @@ class DataCentre(mesa.Agent):
                 self.pipeline.append((int(phase.earliest_quarter), float(phase.mw)))
             else:
                 self.phases.append((int(phase.earliest_quarter), float(phase.mw)))
+        # Built plus planned power: a completed build moves from one to the other, so only a new plan changes it.
+        self.committed_mw = self.built_mw + sum(mw for _, mw in self.pipeline)
         self.gpus = np.zeros(len(gens))
         # Each generation's figures as plain floats, read once: the fleet's totals are sums over them.
         per_gen = model.env.per_gen
@@ -120,11 +123,6 @@ class DataCentre(mesa.Agent):
     def watts_factor(self) -> float:
         """Facility watts per watt of chip rating: servers and network (overhead) times cooling (PUE)."""
         return self.model.p["server_power_overhead"] * self.model.p["pue"]
-
-    @property
-    def committed_mw(self) -> float:
-        """Built plus planned power capacity (counts against the region's grid headroom)."""
-        return self.built_mw + sum(mw for _, mw in self.pipeline)
 
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
@@ -259,6 +257,7 @@ class DataCentre(mesa.Agent):
         An announced phase is used up first (a build smaller than the phase leaves the rest for later).
         """
         self.pipeline.append((self.model.t + self.model.p["build_lag_quarters"], mw))
+        self.committed_mw += mw
         if self.phases and self.phases[0][0] <= self.model.t:
             q, left = self.phases[0]
             self.phases = ([(q, left - mw)] if left - mw >= 1.0 else []) + self.phases[1:]

@@ -106,6 +106,7 @@ def test_datacentre_fleet_totals_follow_every_change_of_the_fleet(small_model):
             "power_used_mw": used,
             "h100eq_with_orders": float(c.gpus @ per_gen["h100_eq"]) + orders_eq,
             "power_reserved_mw": used + orders_w,
+            "committed_mw": c.built_mw + sum(mw for _, mw in c.pipeline),
         }
 
     def kept(c):  # the same sums, up to rounding (the site sums in Python floats, the test with numpy)
@@ -117,7 +118,8 @@ def test_datacentre_fleet_totals_follow_every_change_of_the_fleet(small_model):
     c.install(gen, 10.0, lead_quarters=1)  # on order: counts in the totals with orders only
     assert kept(c) == fresh(c) and c.h100eq_with_orders > c.h100eq
     c.install(gen, 5.0)
+    c.plan_build(20.0)
     assert kept(c) == fresh(c)
-    for _ in range(3):  # deliveries arrive and chips wear out
+    for _ in range(m.p["build_lag_quarters"] + 1):  # deliveries and builds arrive, chips wear out
         m.step()
         assert all(kept(d) == fresh(d) for d in m.datacentres)
