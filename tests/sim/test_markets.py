@@ -115,3 +115,33 @@ def test_hosted_is_isin_over_the_hosting_modes():
     hosting = np.array([DOMESTIC, OPEN_DOMESTIC, IN_JAPAN, ABROAD, DOMESTIC])
     for modes in (service.RUNS_IN_JAPAN, service.DOMESTIC_INFRA, (ABROAD,), ()):
         np.testing.assert_array_equal(service.hosted(hosting, modes), np.isin(hosting, modes))
+
+
+def test_accelerator_market_clears_where_bisection_does_to_the_last_bit():
+    """Regula falsi only narrows the search: the quantity is the one 30 halvings of [0, wanted] give."""
+
+    def bisection(wanted, allocation, elasticity, worth):
+        low, high = 0.0, wanted
+        for _ in range(30):
+            mid = (low + high) / 2
+            if accelerators.price_ratio(mid, allocation, elasticity) <= worth(mid):
+                low = mid
+            else:
+                high = mid
+        return low
+
+    worths = [
+        lambda q: 2.0 - q / 200.0,  # falls in a line
+        lambda q: max(1.2, 3.0 - q / 50.0),  # with a kink
+        lambda q: 1.0 + 5.0 / (1 + q / 30.0),  # convex
+        lambda q: 1.0,  # the first chip just pays
+    ]
+    markets_ = [(100.0, 1.0), (100.0, 0.5), (100.0, 3.0), (100.0, 0.0), (100.0, 0.001), (1000.0, 1.0), (10.0, 0.5)]
+    searched = 0
+    for worth in worths:
+        for allocation, elasticity in markets_:
+            c = accelerators.clear(400.0, allocation, elasticity, worth)
+            if accelerators.price_ratio(400.0, allocation, elasticity) > worth(400.0):  # not all of it pays
+                assert c.quantity_h100eq == bisection(400.0, allocation, elasticity, worth)
+                searched += 1
+    assert searched >= 20
