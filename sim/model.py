@@ -509,5 +509,15 @@ class SovereignAIModel(mesa.Model):
         self.record = {
             "quarter": quarter_label(self.t),
             **quarter_outcomes(self, self.record_layout, flows),
-            "events": "; ".join(text for q, text in self.events if q == self.t and self.steps > 0),
+            "events": "; ".join(self.events_in(self.t)) if self.steps > 0 else "",
         }
+
+    def events_in(self, t: int) -> list[str]:
+        """What happened in quarter ``t``, in order."""
+        found = []
+        for q, text in reversed(self.events):  # noted in time order: the latest quarter is at the end
+            if q < t:
+                break
+            if q == t:
+                found.append(text)
+        return found[::-1]

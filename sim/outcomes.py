@@ -16,6 +16,8 @@ from sim.params import PROGRAMMES
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
 
+#: The column of each programme's cumulative spending.
+SPENT_COLUMNS: dict[str, str] = {prog: f"spent_{prog}_jpy_bn" for prog in PROGRAMMES}
 #: Fixed columns (always present) with their meaning; per-provider and per-sector columns follow them.
 COLUMNS: dict[str, str] = {
     "quarter": "fiscal quarter, e.g. FY2026Q1",
@@ -58,8 +60,8 @@ COLUMNS: dict[str, str] = {
     "budget_unspent_jpy_bn": "appropriated money still available, ¥bn",
     "budget_lapsed_jpy_bn": "appropriated money that lapsed unspent, ¥bn (cumulative)",
     **{
-        f"spent_{prog}_jpy_bn": f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
-        for prog in PROGRAMMES
+        column: f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
+        for prog, column in SPENT_COLUMNS.items()
     },
     "tax_expenditure_jpy_bn": "revenue forgone through the investment tax credit, ¥bn (cumulative, off-budget)",
     "unmet_compute_demand_share": "share of GPU-hour demand in Japan's pools that could not be served",
@@ -147,6 +149,9 @@ class RecordLayout:
         rerouted[:, RAN_ABROAD] = rerouted[:, REROUTED] = 1.0  # whichever provider it was booked to
         unmet[:, UNMET] = 1.0
         self.split = np.concatenate((served, rerouted, unmet))
+        self.user_columns = [f"users_{name}" for name in m.provider_names]
+        self.adoption_columns = [f"adoption_{sector}" for sector in m.sector_names]
+        self.sector_share_columns = [f"domestic_share_{sector}" for sector in m.sector_names]
         sector_weight, self.regulated = m.population.sector_totals(len(m.sector_names))
         self.sector_weight = sector_weight.tolist()
         self.everyone = sum(self.sector_weight)
@@ -170,6 +175,7 @@ class _Fleet(NamedTuple):
 
     built_mw: float
     committed_mw: float
+    committed_by_region_mw: list[float]  # built and planned, as SovereignAIModel.committed_by_region
     power_used_mw: float
     electricity_gwh: float  # this quarter's
     chips: float
@@ -180,10 +186,13 @@ class _Fleet(NamedTuple):
 
 def _fleet(m: SovereignAIModel) -> _Fleet:
     built = committed = power_used = electricity = chips = tflops = operator_tflops = 0.0
+    by_region = [0.0] * len(m.env.regions)
     h100eq = []
     for c in m.datacentres:
         built += c.built_mw
-        committed += c.committed_mw
+        site_committed = c.committed_mw
+        committed += site_committed
+        by_region[c.region] += site_committed
         power_used += c.power_used_mw
         electricity += c.electricity_gwh
         chips += c.chips
@@ -191,7 +200,7 @@ def _fleet(m: SovereignAIModel) -> _Fleet:
         if not c.foreign_owned:
             operator_tflops += c.tflops
         h100eq.append(c.h100eq)
-    return _Fleet(built, committed, power_used, electricity, chips, tflops, operator_tflops, h100eq)
+    return _Fleet(built, committed, by_region, power_used, electricity, chips, tflops, operator_tflops, h100eq)
 
 
 def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str, Any]) -> dict[str, float]:
@@ -215,12 +224,9 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
     total = _ran(everything)
     rerouted = everything[REROUTED]
 
-    served = delivery.served.sum(axis=(0, 1)).tolist()  # by provider
-    demand = m.demand.sum(axis=(0, 1)).tolist()
-    volume_served = [
-        v * (s / d) if d > 0 else 0.0
-        for v, s, d in zip(m.volume.sum(axis=(0, 1)).tolist(), served, demand, strict=True)
-    ]
+    # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
+    served, demand, volume = np.stack((delivery.served, m.demand, m.volume)).sum(axis=(1, 2)).tolist()
+    volume_served = [v * (s / d) if d > 0 else 0.0 for v, s, d in zip(volume, served, demand, strict=True)]
     domestic_demand = sum(demand[k] for k in layout.domestic)
     price = m.offers.price.tolist()
     list_price = m.offers.list_price.tolist()
@@ -270,7 +276,7 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "budget_spent_jpy_bn": gov.spent_jpy_bn,
         "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
         "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
-        **{f"spent_{prog}_jpy_bn": gov.spent[prog] for prog in PROGRAMMES},
+        **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
         "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
         "unmet_compute_demand_share": _share(
             sum(r.demand_hours - r.sold_hours for r in m.pool_results.values()),
@@ -281,7 +287,7 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "adoption_subsidy_rate": m.adoption_subsidy_rate,
         "researchers": m.talent_pool,
         "data_stock_btokens": m.data_stock_btokens,
-        "compute_hhi": concentration(np.array(fleet.h100eq)),
+        "compute_hhi": concentration(fleet.h100eq),
         "foreign_outage": float(env.foreign_outage[t]),
         "ai_spend_jpy_bn": 4 * sum(demand),
         "domestic_ai_volume_jpy26_bn": 4 * sum(volume_served[k] for k in layout.domestic),
@@ -302,16 +308,19 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "gpu_price_ratio": market.price_ratio if market else 1.0,
         "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
         "utilisation_domestic": m.pool_results["domestic"].utilisation,
-        "grid_headroom_mw": float((m.grid_limit_mw[t] - m.committed_by_region()).clip(min=0).sum()),
+        "grid_headroom_mw": sum(
+            max(limit - used, 0.0)
+            for limit, used in zip(m.grid_limit_mw[t].tolist(), fleet.committed_by_region_mw, strict=True)
+        ),
         "champion_award_jpy_bn": gov.spent[AWARD],
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
         "fx_jpy_per_usd": float(env.fx[t]),
     }
-    for k, name in enumerate(m.provider_names):
-        out[f"users_{name}"] = _share(users_by_provider[k], layout.everyone)
-    for s, sector in enumerate(m.sector_names):
-        out[f"adoption_{sector}"] = _share(adopters_by_sector[s], layout.sector_weight[s])
-        out[f"domestic_share_{sector}"] = _share(by_sector[s][DOMESTIC_MODELS], _ran(by_sector[s]))
+    for column, users in zip(layout.user_columns, users_by_provider, strict=False):  # the last: no provider
+        out[column] = _share(users, layout.everyone)
+    for s, sector in enumerate(by_sector):
+        out[layout.adoption_columns[s]] = _share(adopters_by_sector[s], layout.sector_weight[s])
+        out[layout.sector_share_columns[s]] = _share(sector[DOMESTIC_MODELS], _ran(sector))
     return {k: float(v) for k, v in out.items()}
 
 
