@@ -119,9 +119,8 @@ class RecordLayout:
             models, with foreign models (any hosting), served from abroad, foreign open-weight models run
             in Japan, and running on domestic operators' GPU-hours.
         deficit_share: Share of each provider's served spend that counts in the digital deficit.
-        split: Matrix, (3 x providers, 5): the quarter's served, rerouted and unmet spend side by side
-            (sectors, slices, 3 x providers) times ``split`` gives each (sector, slice)'s spend in the
-            columns RAN_ABROAD ... UNMET.
+        split: Matrix, (3 x providers, 5): a (sector, slice) cell's served, rerouted and unmet spend by
+            provider, side by side, times ``split`` gives its spend in the columns RAN_ABROAD ... UNMET.
         regulated: Mask of the regulated sectors.
         sector_weight: Enterprises in each sector.
         everyone: Enterprises in all.
@@ -185,6 +184,7 @@ class _Fleet(NamedTuple):
 
 
 def _fleet(m: SovereignAIModel) -> _Fleet:
+    """The sites' totals for the record."""
     built = committed = power_used = electricity = chips = tflops = operator_tflops = 0.0
     by_region = [0.0] * len(m.env.regions)
     h100eq = []
@@ -213,7 +213,8 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
     """
     pop, gov, env, p, t = m.population, m.government, m.env, m.p, m.t
     delivery = m.delivery
-    # Plain floats from here on: on a handful of sectors and providers NumPy's calls cost more than the sums.
+    # NumPy for the sums over the (sector, slice, provider) cells, plain floats for the rest: on a handful of
+    # sectors, sites and providers NumPy's calls cost more than the sums.
     cells = spend_by_cell(delivery, layout)
     by_sector = cells.sum(axis=1).tolist()
     regulated = cells[layout.regulated].sum(axis=0).tolist()  # by slice
@@ -225,7 +226,9 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
     rerouted = everything[REROUTED]
 
     # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
-    served, demand, volume = np.stack((delivery.served, m.demand, m.volume)).sum(axis=(1, 2)).tolist()
+    served = delivery.served.sum(axis=(0, 1)).tolist()
+    demand = m.demand.sum(axis=(0, 1)).tolist()
+    volume = m.volume.sum(axis=(0, 1)).tolist()
     volume_served = [v * (s / d) if d > 0 else 0.0 for v, s, d in zip(volume, served, demand, strict=True)]
     domestic_demand = sum(demand[k] for k in layout.domestic)
     price = m.offers.price.tolist()
