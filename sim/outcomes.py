@@ -174,7 +174,6 @@ class _Fleet(NamedTuple):
 
     built_mw: float
     committed_mw: float
-    committed_by_region_mw: list[float]  # built and planned, as SovereignAIModel.committed_by_region
     power_used_mw: float
     electricity_gwh: float  # this quarter's
     chips: float
@@ -186,13 +185,10 @@ class _Fleet(NamedTuple):
 def _fleet(m: SovereignAIModel) -> _Fleet:
     """The sites' totals for the record."""
     built = committed = power_used = electricity = chips = tflops = operator_tflops = 0.0
-    by_region = [0.0] * len(m.env.regions)
     h100eq = []
     for c in m.datacentres:
         built += c.built_mw
-        site_committed = c.committed_mw
-        committed += site_committed
-        by_region[c.region] += site_committed
+        committed += c.committed_mw
         power_used += c.power_used_mw
         electricity += c.electricity_gwh
         chips += c.chips
@@ -200,7 +196,7 @@ def _fleet(m: SovereignAIModel) -> _Fleet:
         if not c.foreign_owned:
             operator_tflops += c.tflops
         h100eq.append(c.h100eq)
-    return _Fleet(built, committed, by_region, power_used, electricity, chips, tflops, operator_tflops, h100eq)
+    return _Fleet(built, committed, power_used, electricity, chips, tflops, operator_tflops, h100eq)
 
 
 def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str, Any]) -> dict[str, float]:
@@ -313,7 +309,7 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "utilisation_domestic": m.pool_results["domestic"].utilisation,
         "grid_headroom_mw": sum(
             max(limit - used, 0.0)
-            for limit, used in zip(m.grid_limit_mw[t].tolist(), fleet.committed_by_region_mw, strict=True)
+            for limit, used in zip(m.grid_limit_mw[t].tolist(), m.committed_by_region().tolist(), strict=True)
         ),
         "champion_award_jpy_bn": gov.spent[AWARD],
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
