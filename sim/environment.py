@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.data import rows, table
+from sim.data import rows
 
 FIRST_FY = 2026
 QUARTER_HOURS = 24 * 365.25 / 4
@@ -116,30 +116,29 @@ class Environment:
         for values in self.per_gen.values():
             values.flags.writeable = False
         foreign = [i for i, g in enumerate(self.gens) if g.foreign]
-        self.new_gen = np.array(
-            [
-                max(
-                    (i for i in foreign if self.gens[i].available_from_fy <= y),
-                    key=lambda i: self.gens[i].available_from_fy,
-                )
-                for y in self.fy
-            ]
-        )
+        newest = {  # once a fiscal year rather than once a quarter
+            y: max(
+                (i for i in foreign if self.gens[i].available_from_fy <= y),
+                key=lambda i: self.gens[i].available_from_fy,
+            )
+            for y in set(self.fy.tolist())
+        }
+        self.new_gen = np.array([newest[y] for y in self.fy.tolist()])
         self.domestic_gen = next(i for i, g in enumerate(self.gens) if not g.foreign)
         self.domestic_accelerator = self.fy >= params["domestic_accelerator_year"]
         # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.
         cost = np.array([self.gens[g].price_usd / self.gens[g].h100_eq for g in self.new_gen])
         self.gpu_cost_index = cost / cost[0]
-        regions = table("regions")
-        self.regions = list(regions["region"])
+        regions = rows("regions")  # the shared read-only rows: no copy of the table for each model
+        self.regions = [r.region for r in regions]
         # New grid connections open to AI data centres by quarter and region, beyond what is built or
         # committed at the start (OCCTO's data-centre outlook, the AI part of it).
         self.grid_headroom_mw = (
             params["grid_headroom_scale"]
             * params["ai_share_of_dc_grid"]
             * (
-                regions["grid_headroom_mw_2026"].to_numpy()[None, :]
-                + regions["grid_headroom_growth_mw_per_year"].to_numpy()[None, :] * self.years[:, None]
+                np.array([r.grid_headroom_mw_2026 for r in regions])[None, :]
+                + np.array([r.grid_headroom_growth_mw_per_year for r in regions])[None, :] * self.years[:, None]
             )
         )
 

@@ -28,7 +28,7 @@ from agents.user import (
 from sim import investment, markets, networks, population, service
 from sim.data import rows
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
-from sim.outcomes import quarter_outcomes
+from sim.outcomes import RecordLayout, quarter_outcomes
 from sim.params import resolve
 
 FY2030_LAST_QUARTER = 19  # FY2030Q4, the end of the AI Basic Plan's five years
@@ -135,6 +135,7 @@ class SovereignAIModel(mesa.Model):
         self.domestic_user_spend_jpy_bn = self.demand[:, :, self.hosting == DOMESTIC].sum()
         self.delivery = service.Delivery(self.demand, np.zeros_like(self.demand), np.zeros_like(self.demand))
         self.record: dict[str, Any] = {}
+        self.record_layout = RecordLayout(self)
         self._record(flows={})
         self.datacollector = QuarterRecords(self.record)
 
@@ -508,6 +509,16 @@ class SovereignAIModel(mesa.Model):
     def _record(self, flows: dict[str, float]) -> None:
         self.record = {
             "quarter": quarter_label(self.t),
-            **quarter_outcomes(self, flows),
-            "events": "; ".join(text for q, text in self.events if q == self.t and self.steps > 0),
+            **quarter_outcomes(self, self.record_layout, flows),
+            "events": "; ".join(self.events_in(self.t)) if self.steps > 0 else "",
         }
+
+    def events_in(self, t: int) -> list[str]:
+        """What happened in quarter ``t``, in order."""
+        found = []
+        for q, text in reversed(self.events):  # noted in time order: the latest quarter is at the end
+            if q < t:
+                break
+            if q == t:
+                found.append(text)
+        return found[::-1]

@@ -12,7 +12,7 @@ the supply network and the views of the peer network (:func:`peer_graph`, :func:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -200,7 +200,7 @@ def supply_network(model: SovereignAIModel) -> nx.DiGraph:
     return g
 
 
-def concentration(shares: np.ndarray) -> float:
-    """Herfindahl–Hirschman index (0–1) of a vector of non-negative amounts."""
-    total = shares.sum()
-    return float(((shares / total) ** 2).sum()) if total > 0 else 0.0
+def concentration(amounts: Sequence[float]) -> float:
+    """Herfindahl–Hirschman index (0–1) of non-negative amounts (plain Python: there are ~10 of them)."""
+    total = sum(amounts)
+    return float(sum((x / total) ** 2 for x in amounts)) if total > 0 else 0.0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from agents.government import AWARD
-from agents.user import ABROAD, DOMESTIC, GENERAL, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
+from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
+from sim import service
 from sim.environment import QUARTER_HOURS
 from sim.networks import concentration
 from sim.params import PROGRAMMES
@@ -15,6 +16,8 @@ from sim.params import PROGRAMMES
 if TYPE_CHECKING:
     from sim.model import SovereignAIModel
 
+#: The column of each programme's cumulative spending.
+SPENT_COLUMNS: dict[str, str] = {prog: f"spent_{prog}_jpy_bn" for prog in PROGRAMMES}
 #: Fixed columns (always present) with their meaning; per-provider and per-sector columns follow them.
 COLUMNS: dict[str, str] = {
     "quarter": "fiscal quarter, e.g. FY2026Q1",
@@ -57,8 +60,8 @@ COLUMNS: dict[str, str] = {
     "budget_unspent_jpy_bn": "appropriated money still available, ¥bn",
     "budget_lapsed_jpy_bn": "appropriated money that lapsed unspent, ¥bn (cumulative)",
     **{
-        f"spent_{prog}_jpy_bn": f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
-        for prog in PROGRAMMES
+        column: f"budget spent on the {prog.replace('_', ' ')} programme, ¥bn (cumulative)"
+        for prog, column in SPENT_COLUMNS.items()
     },
     "tax_expenditure_jpy_bn": "revenue forgone through the investment tax credit, ¥bn (cumulative, off-budget)",
     "unmet_compute_demand_share": "share of GPU-hour demand in Japan's pools that could not be served",
@@ -99,74 +102,172 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, float]:
-    """Outcome values of the quarter just ended (flows annualised)."""
+#: Columns of the record's split of the quarter's AI spend (:func:`spend_by_cell`): work that ran abroad
+#: (served by providers abroad, or rerouted there), work that ran in Japan, work domestic models served,
+#: work rerouted abroad, work left unmet.
+RAN_ABROAD, RAN_IN_JAPAN, DOMESTIC_MODELS, REROUTED, UNMET = range(5)
+
+
+class RecordLayout:
+    """What the quarter's record reads that is fixed over a run, worked out once when the model is made.
+
+    The providers' hosting modes, the parameters and the enterprises each agent stands for do not
+    change during a run; rebuilding masks from them every quarter cost more than the rest of the record.
+
+    Attributes:
+        domestic, foreign, abroad, open_weight, domestic_infra: Indices of the providers with domestic
+            models, with foreign models (any hosting), served from abroad, foreign open-weight models run
+            in Japan, and running on domestic operators' GPU-hours.
+        deficit_share: Share of each provider's served spend that counts in the digital deficit.
+        split: Matrix, (3 x providers, 5): a (sector, slice) cell's served, rerouted and unmet spend by
+            provider, side by side, times ``split`` gives its spend in the columns RAN_ABROAD ... UNMET.
+        regulated: Mask of the regulated sectors.
+        sector_weight: Enterprises in each sector.
+        everyone: Enterprises in all.
+    """
+
+    def __init__(self, m: SovereignAIModel) -> None:
+        p, hosting = m.p, m.hosting
+        modes = hosting.tolist()
+        self.domestic = [k for k, h in enumerate(modes) if h == DOMESTIC]
+        self.foreign = [k for k, h in enumerate(modes) if h != DOMESTIC]
+        self.abroad = [k for k, h in enumerate(modes) if h == ABROAD]
+        self.open_weight = [k for k, h in enumerate(modes) if h == OPEN_DOMESTIC]
+        self.domestic_infra = np.flatnonzero(m.domestic_infra).tolist()
+        deficit_share = {
+            IN_JAPAN: p["hosted_in_japan_deficit_share"],
+            OPEN_DOMESTIC: p["open_weight_deficit_share"],
+            DOMESTIC: 0.0,
+            ABROAD: 1.0,
+        }
+        self.deficit_share = [deficit_share[h] for h in modes]
+        served, rerouted, unmet = np.zeros((3, len(modes), 5))
+        served[:, RAN_ABROAD] = hosting == ABROAD
+        served[:, RAN_IN_JAPAN] = service.hosted(hosting, service.RUNS_IN_JAPAN)
+        served[:, DOMESTIC_MODELS] = hosting == DOMESTIC
+        rerouted[:, RAN_ABROAD] = rerouted[:, REROUTED] = 1.0  # whichever provider it was booked to
+        unmet[:, UNMET] = 1.0
+        self.split = np.concatenate((served, rerouted, unmet))
+        self.user_columns = [f"users_{name}" for name in m.provider_names]
+        self.adoption_columns = [f"adoption_{sector}" for sector in m.sector_names]
+        self.sector_share_columns = [f"domestic_share_{sector}" for sector in m.sector_names]
+        sector_weight, self.regulated = m.population.sector_totals(len(m.sector_names))
+        self.sector_weight = sector_weight.tolist()
+        self.everyone = sum(self.sector_weight)
+
+
+def spend_by_cell(delivery: service.Delivery, layout: RecordLayout) -> np.ndarray:
+    """The quarter's AI spend by sector and slice, split by where it went: shape (sectors, slices, 5).
+
+    One matrix product gives every split the record needs (the columns RAN_ABROAD ... UNMET).
+    """
+    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet), axis=-1) @ layout.split
+
+
+def _ran(cell: list[float]) -> float:
+    """Spend on work that was served, in Japan or abroad."""
+    return cell[RAN_ABROAD] + cell[RAN_IN_JAPAN]
+
+
+class _Fleet(NamedTuple):
+    """Totals over the data-centre sites, from one pass over them."""
+
+    built_mw: float
+    committed_mw: float
+    power_used_mw: float
+    electricity_gwh: float  # this quarter's
+    chips: float
+    tflops: float
+    operator_tflops: float  # domestic operators' sites only
+    h100eq: list[float]  # by site
+
+
+def _fleet(m: SovereignAIModel) -> _Fleet:
+    """The sites' totals for the record."""
+    built = committed = power_used = electricity = chips = tflops = operator_tflops = 0.0
+    h100eq = []
+    for c in m.datacentres:
+        built += c.built_mw
+        committed += c.committed_mw
+        power_used += c.power_used_mw
+        electricity += c.electricity_gwh
+        chips += c.chips
+        tflops += c.tflops
+        if not c.foreign_owned:
+            operator_tflops += c.tflops
+        h100eq.append(c.h100eq)
+    return _Fleet(built, committed, power_used, electricity, chips, tflops, operator_tflops, h100eq)
+
+
+def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str, Any]) -> dict[str, float]:
+    """Outcome values of the quarter just ended (flows annualised).
+
+    Args:
+        m: The model, at the end of the quarter.
+        layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
+        flows: This quarter's exports and training rent (empty before the first quarter).
+    """
     pop, gov, env, p, t = m.population, m.government, m.env, m.p, m.t
-    hosting = m.hosting
     delivery = m.delivery
-    served = delivery.served
-    where_abroad = delivery.abroad(hosting)  # (sectors, slices)
-    where_japan = delivery.in_japan(hosting)
-    done = where_abroad + where_japan
-    total = done.sum()
-    by_provider = served.sum(axis=(0, 1))
-    dom = hosting == DOMESTIC
-    n_sectors = len(m.sector_names)
-    sector_weight, regulated = pop.sector_totals(n_sectors)
-    sensitive = [SENSITIVE_FREE, SENSITIVE_BOUND]
+    # NumPy for the sums over the (sector, slice, provider) cells, plain floats for the rest: on a handful of
+    # sectors, sites and providers NumPy's calls cost more than the sums.
+    cells = spend_by_cell(delivery, layout)
+    by_sector = cells.sum(axis=1).tolist()
+    regulated = cells[layout.regulated].sum(axis=0).tolist()  # by slice
+    everything = [sum(column) for column in zip(*by_sector, strict=True)]
+    regulated_all = [sum(column) for column in zip(*regulated, strict=True)]
+    sensitive = [regulated[SENSITIVE_FREE], regulated[SENSITIVE_BOUND]]
+    bound = regulated[SENSITIVE_BOUND]
+    total = _ran(everything)
+    rerouted = everything[REROUTED]
+
+    # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
+    served = delivery.served.sum(axis=(0, 1)).tolist()
+    demand = m.demand.sum(axis=(0, 1)).tolist()
+    volume = m.volume.sum(axis=(0, 1)).tolist()
+    volume_served = [v * (s / d) if d > 0 else 0.0 for v, s, d in zip(volume, served, demand, strict=True)]
+    domestic_demand = sum(demand[k] for k in layout.domestic)
+    price = m.offers.price.tolist()
+    list_price = m.offers.list_price.tolist()
+
     exports = flows.get("exports", 0.0)
     compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
         "region_training", 0.0
     )
-    deficit_share = {
-        IN_JAPAN: p["hosted_in_japan_deficit_share"],
-        OPEN_DOMESTIC: p["open_weight_deficit_share"],
-        DOMESTIC: 0.0,
-        ABROAD: 1.0,
-    }
-    foreign_part = np.array([deficit_share[h] for h in hosting])
-    rerouted = delivery.rerouted.sum()
-    deficit_ai = 4 * (by_provider @ foreign_part + rerouted + compute_imports - exports)
-    w = pop.weight
-    adopters = pop.adopted
-    everyone, adopting = w.sum(), w[adopters].sum()  # each once: they cost a pass over every agent
-    dom_user = (
-        adopters & (pop.provider[:, GENERAL] >= 0) & (hosting[np.maximum(pop.provider[:, GENERAL], 0)] == DOMESTIC)
+    deficit_ai = 4 * (
+        sum(s * f for s, f in zip(served, layout.deficit_share, strict=True)) + rerouted + compute_imports - exports
     )
-    demand = m.demand.sum(axis=(0, 1))
-    fill = np.divide(by_provider, demand, out=np.zeros_like(by_provider), where=demand > 0)
-    volume_served = m.volume.sum(axis=(0, 1)) * fill
-    bound = (delivery.served + delivery.rerouted + delivery.unmet)[regulated][:, SENSITIVE_BOUND].sum()
-    electricity = sum(c.electricity_gwh for c in m.datacentres) * 4
+    users_by_provider, adopters_by_sector = (x.tolist() for x in pop.adopter_weights(len(served), len(by_sector)))
+    adopting = sum(adopters_by_sector)
+    fleet = _fleet(m)
+    electricity = fleet.electricity_gwh * 4
     best = m.best_domestic_capability
-    committed = sum(c.committed_mw for c in m.datacentres)
+    frontier = float(env.frontier_capability[t])
     market = m.chip_market["domestic"]
     out = {
-        "adoption_rate": _share(adopting, everyone),
-        "domestic_share": _share(by_provider[dom].sum(), total),
-        "domestic_user_share": _share(w[dom_user].sum(), adopting),
-        "sovereign_share_regulated": _share(where_japan[regulated].sum(), done[regulated].sum()),
-        "domestic_share_regulated": _share(served[regulated][:, :, dom].sum(), done[regulated].sum()),
-        "abroad_share_sensitive": _share(
-            where_abroad[regulated][:, sensitive].sum(), done[regulated][:, sensitive].sum()
-        ),
+        "adoption_rate": _share(adopting, layout.everyone),
+        "domestic_share": _share(everything[DOMESTIC_MODELS], total),
+        "domestic_user_share": _share(sum(users_by_provider[k] for k in layout.domestic), adopting),
+        "sovereign_share_regulated": _share(regulated_all[RAN_IN_JAPAN], _ran(regulated_all)),
+        "domestic_share_regulated": _share(regulated_all[DOMESTIC_MODELS], _ran(regulated_all)),
+        "abroad_share_sensitive": _share(sum(c[RAN_ABROAD] for c in sensitive), sum(_ran(c) for c in sensitive)),
         "digital_deficit_ai_jpy_bn": deficit_ai,
         "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
-        "foreign_ai_spend_jpy_bn": 4 * (by_provider[~dom].sum() + rerouted),
+        "foreign_ai_spend_jpy_bn": 4 * (sum(served[k] for k in layout.foreign) + rerouted),
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
-        "domestic_compute_eflops": m.domestic_eflops,
-        "domestic_operator_eflops": m.eflops(m.domestic_dcs),
-        "gpus_installed": float(sum(c.chips for c in m.datacentres)),
-        "dc_power_mw": sum(c.built_mw for c in m.datacentres),
-        "dc_power_pipeline_mw": committed - sum(c.built_mw for c in m.datacentres),
+        "domestic_compute_eflops": fleet.tflops / 1e6,
+        "domestic_operator_eflops": fleet.operator_tflops / 1e6,
+        "gpus_installed": fleet.chips,
+        "dc_power_mw": fleet.built_mw,
+        "dc_power_pipeline_mw": fleet.committed_mw - fleet.built_mw,
         "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
-        "dc_power_used_mw": sum(c.power_used_mw for c in m.datacentres),
+        "dc_power_used_mw": fleet.power_used_mw,
         "electricity_gwh": electricity,
         "co2_mt": electricity * p["grid_co2_kg_per_kwh"] / 1000,
         "best_domestic_capability": best,
-        "frontier_capability": float(env.frontier_capability[t]),
-        "capability_gap": float(env.frontier_capability[t]) - best,
+        "frontier_capability": frontier,
+        "capability_gap": frontier - best,
         "japanese_proficiency_domestic": max((d.japanese for d in m.developers), default=0.0),
         "domestic_ai_revenue_jpy_bn": 4 * m.domestic_revenue_jpy_bn,
         "private_investment_jpy_bn": 4 * sum(d.private_in_jpy_bn for d in m.developers),
@@ -174,7 +275,7 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "budget_spent_jpy_bn": gov.spent_jpy_bn,
         "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
         "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
-        **{f"spent_{prog}_jpy_bn": gov.spent[prog] for prog in PROGRAMMES},
+        **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
         "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
         "unmet_compute_demand_share": _share(
             sum(r.demand_hours - r.sold_hours for r in m.pool_results.values()),
@@ -185,40 +286,40 @@ def quarter_outcomes(m: SovereignAIModel, flows: dict[str, Any]) -> dict[str, fl
         "adoption_subsidy_rate": m.adoption_subsidy_rate,
         "researchers": m.talent_pool,
         "data_stock_btokens": m.data_stock_btokens,
-        "compute_hhi": concentration(np.array([c.h100eq for c in m.datacentres])),
+        "compute_hhi": concentration(fleet.h100eq),
         "foreign_outage": float(env.foreign_outage[t]),
-        "ai_spend_jpy_bn": 4 * demand.sum(),
-        "domestic_ai_volume_jpy26_bn": 4 * volume_served[dom].sum(),
-        "foreign_ai_volume_jpy26_bn": 4 * volume_served[~dom].sum(),
-        "foreign_price_index": float(m.offers.list_price[hosting == ABROAD].min(initial=np.inf))
-        if (hosting == ABROAD).any()
+        "ai_spend_jpy_bn": 4 * sum(demand),
+        "domestic_ai_volume_jpy26_bn": 4 * sum(volume_served[k] for k in layout.domestic),
+        "foreign_ai_volume_jpy26_bn": 4 * sum(volume_served[k] for k in layout.foreign),
+        "foreign_price_index": min(list_price[k] for k in layout.abroad) if layout.abroad else 0.0,
+        "domestic_price_index": sum(price[k] * demand[k] for k in layout.domestic) / domestic_demand
+        if domestic_demand > 0
         else 0.0,
-        "domestic_price_index": float(np.average(m.offers.price[dom], weights=demand[dom]))
-        if demand[dom].sum() > 0
-        else 0.0,
-        "domestic_volume_share": _share(volume_served[dom].sum(), volume_served.sum()),
-        "domestic_infra_share": _share(by_provider[m.domestic_infra].sum(), total),
-        "open_weight_share": _share(by_provider[hosting == OPEN_DOMESTIC].sum(), total),
-        "unmet_ai_demand_jpy_bn": 4 * delivery.unmet.sum(),
-        "unmet_sensitive_share": _share(delivery.unmet[regulated][:, SENSITIVE_BOUND].sum(), bound),
+        "domestic_volume_share": _share(sum(volume_served[k] for k in layout.domestic), sum(volume_served)),
+        "domestic_infra_share": _share(sum(served[k] for k in layout.domestic_infra), total),
+        "open_weight_share": _share(sum(served[k] for k in layout.open_weight), total),
+        "unmet_ai_demand_jpy_bn": 4 * everything[UNMET],
+        # The hosting modes split all served work between Japan and abroad: what ran, plus what did not.
+        "unmet_sensitive_share": _share(bound[UNMET], _ran(bound) + bound[UNMET]),
         "rerouted_abroad_jpy_bn": 4 * rerouted,
         "offshore_compute_spend_jpy_bn": 4 * flows.get("offshore_training", 0.0),
         "accelerator_imports_jpy_bn": 4 * m.accelerator_spend_jpy_bn,
         "gpu_price_ratio": market.price_ratio if market else 1.0,
         "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
         "utilisation_domestic": m.pool_results["domestic"].utilisation,
-        "grid_headroom_mw": float((m.grid_limit_mw[t] - m.committed_by_region()).clip(min=0).sum()),
+        "grid_headroom_mw": sum(
+            max(limit - used, 0.0)
+            for limit, used in zip(m.grid_limit_mw[t].tolist(), m.committed_by_region().tolist(), strict=True)
+        ),
         "champion_award_jpy_bn": gov.spent[AWARD],
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
         "fx_jpy_per_usd": float(env.fx[t]),
     }
-    # One bincount each rather than a mask per provider and per sector (equal to those sums to ~1e-13).
-    users_by_provider, adopters_by_sector = pop.adopter_weights(len(m.provider_names), n_sectors)
-    for k, name in enumerate(m.provider_names):
-        out[f"users_{name}"] = _share(users_by_provider[k], everyone)
-    for s, sector in enumerate(m.sector_names):
-        out[f"adoption_{sector}"] = _share(adopters_by_sector[s], sector_weight[s])
-        out[f"domestic_share_{sector}"] = _share(served[s][:, dom].sum(), done[s].sum())
+    for column, users in zip(layout.user_columns, users_by_provider, strict=False):  # the last: no provider
+        out[column] = _share(users, layout.everyone)
+    for s, sector in enumerate(by_sector):
+        out[layout.adoption_columns[s]] = _share(adopters_by_sector[s], layout.sector_weight[s])
+        out[layout.sector_share_columns[s]] = _share(sector[DOMESTIC_MODELS], _ran(sector))
     return {k: float(v) for k, v in out.items()}
 
 

@@ -65,10 +65,11 @@ def timeseries(columns: dict[str, list[Any]]) -> pd.DataFrame:
     The float columns go in as one array: pandas inspecting ~90 lists one by one cost more than a
     small run's 40 quarters of simulation.
     """
-    numeric = [k for k, values in columns.items() if all(type(x) is float for x in values)]
+    numeric = [k for k, values in columns.items() if set(map(type, values)) <= {float}]
     frame = pd.DataFrame(np.array([columns[k] for k in numeric], dtype=float).T, columns=numeric)
+    floats = set(numeric)
     for i, name in enumerate(columns):
-        if name not in frame:
+        if name not in floats:
             frame.insert(i, name, columns[name])
     return frame
 
@@ -76,14 +77,16 @@ def timeseries(columns: dict[str, list[Any]]) -> pd.DataFrame:
 def scalar_outcomes(ts: pd.DataFrame) -> dict[str, float]:
     """Scalar summaries of a run's time series (see :func:`run`)."""
     numeric = ts.select_dtypes("number")
+    names = numeric.columns.tolist()
     # One array rather than a pandas Series per column: ~90 of those cost as much as a small run's records.
     values = numeric.to_numpy(float)
-    final = values[-1]
-    fy2030 = values[FY2030_LAST_QUARTER] if len(values) > FY2030_LAST_QUARTER else np.full(len(final), np.nan)
+    final = values[-1].tolist()
+    fy2030 = values[FY2030_LAST_QUARTER].tolist() if len(values) > FY2030_LAST_QUARTER else [np.nan] * len(names)
+    totals = dict(zip(names, np.nansum(values, axis=0).tolist(), strict=True))  # NaN skipped, as pandas' sum does
     out: dict[str, float] = {}
-    for col, last, mid in zip(numeric.columns, final.tolist(), fy2030.tolist(), strict=True):
+    for col, last, mid in zip(names, final, fy2030, strict=True):
         out[f"{col}_final"] = last
         out[f"{col}_fy2030"] = mid
     for col, name in CUMULATIVE.items():
-        out[name] = float(numeric[col].sum() / 4)
+        out[name] = totals[col] / 4
     return out

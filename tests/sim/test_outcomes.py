@@ -1,0 +1,85 @@
+"""The quarter's record: the run-constant layout gives the same sums as masks over the arrays would."""
+
+import numpy as np
+import pytest
+
+from agents.user import ABROAD, DOMESTIC, SENSITIVE_BOUND
+from sim import service
+from sim.model import SovereignAIModel
+from sim.networks import concentration
+from sim.outcomes import DOMESTIC_MODELS, RAN_ABROAD, RAN_IN_JAPAN, REROUTED, UNMET, spend_by_cell
+
+
+@pytest.fixture(scope="module")
+def model():
+    # In the first quarter Japan's pools are short: some work is rerouted abroad, some left unmet.
+    m = SovereignAIModel(rng=3, n_user_agents=300, quarters=4)
+    m.run_for(1)
+    assert m.delivery.rerouted.sum() > 0 and m.delivery.unmet.sum() > 0
+    return m
+
+
+def test_spend_by_cell_is_the_masked_sums(model):
+    d, hosting = model.delivery, model.hosting
+    cells = spend_by_cell(d, model.record_layout)
+    assert cells.shape == (len(model.sector_names), 3, 5)
+    expected = {
+        RAN_ABROAD: d.abroad(hosting),
+        RAN_IN_JAPAN: d.in_japan(hosting),
+        DOMESTIC_MODELS: d.served[..., hosting == DOMESTIC].sum(axis=-1),
+        REROUTED: d.rerouted.sum(axis=-1),
+        UNMET: d.unmet.sum(axis=-1),
+    }
+    for column, values in expected.items():
+        np.testing.assert_allclose(cells[..., column], values, rtol=1e-12, atol=0)
+    # Every hosting mode runs either in Japan or abroad: booked spend is what ran plus what did not.
+    booked = (d.served + d.rerouted + d.unmet).sum(axis=-1)
+    np.testing.assert_allclose(cells[..., RAN_ABROAD] + cells[..., RAN_IN_JAPAN] + cells[..., UNMET], booked)
+
+
+def test_record_shares_match_their_definitions(model):
+    d, hosting, rec = model.delivery, model.hosting, model.record
+    regulated = model.population.sector_totals(len(model.sector_names))[1]
+    done = d.abroad(hosting) + d.in_japan(hosting)
+    assert rec["domestic_share"] == pytest.approx(d.served[..., hosting == DOMESTIC].sum() / done.sum(), rel=1e-12)
+    bound = (d.served + d.rerouted + d.unmet)[regulated][:, SENSITIVE_BOUND].sum()
+    assert rec["unmet_sensitive_share"] == pytest.approx(
+        d.unmet[regulated][:, SENSITIVE_BOUND].sum() / bound if bound > 0 else 0.0, rel=1e-12, abs=1e-15
+    )
+    pop = model.population
+    assert rec["adoption_rate"] == pytest.approx(pop.weight[pop.adopted].sum() / pop.weight.sum(), rel=1e-12)
+    abroad = model.offers.list_price[hosting == ABROAD]
+    assert rec["foreign_price_index"] == (abroad.min() if len(abroad) else 0.0)
+    assert rec["grid_headroom_mw"] == pytest.approx(
+        (model.grid_limit_mw[model.t] - model.committed_by_region()).clip(min=0).sum(), rel=1e-12
+    )
+    assert rec["compute_hhi"] == pytest.approx(
+        concentration(np.array([c.h100eq for c in model.datacentres])), rel=1e-12
+    )
+
+
+def test_record_holds_plain_floats_and_text(model):
+    for key, value in model.record.items():
+        assert type(value) is (str if key in ("quarter", "events") else float), key
+
+
+def test_events_in_gives_one_quarters_events_in_order():
+    m = SovereignAIModel(rng=0, n_user_agents=100, quarters=4)
+    m.events = [(0, "a"), (1, "b"), (1, "c"), (3, "d")]
+    assert m.events_in(1) == ["b", "c"]
+    assert m.events_in(2) == []
+    assert m.events_in(3) == ["d"]
+    assert m.events_in(0) == ["a"]
+
+
+def test_concentration_of_plain_numbers():
+    assert concentration([1.0, 1.0]) == pytest.approx(0.5)
+    assert concentration([5.0]) == 1.0
+    assert concentration([0.0, 0.0]) == 0.0
+    assert concentration(np.array([3.0, 1.0])) == pytest.approx(0.625)
+
+
+def test_hosting_partition_behind_the_record():
+    """The record counts served work as run in Japan or abroad: the two sets of hosting modes must cover all."""
+    modes = np.array([0, 1, 2, 3])
+    assert (service.hosted(modes, service.RUNS_IN_JAPAN) ^ (modes == ABROAD)).all()
