@@ -141,12 +141,13 @@ class Government(mesa.Agent):
 
     def pay(self, prog: str, amount: float, recipient: str) -> float:
         """Pay up to ``amount`` from programme ``prog`` to ``recipient``; return what was paid."""
-        amount = min(max(amount, 0.0), self.pot[prog])
-        if amount > 0:
-            self.pot[prog] -= amount
-            self.spent[prog] += amount
-            self.spent_year[prog] += amount
-            self.ledger.append((self.model.t, prog, recipient, amount))
+        amount = min(amount, self.pot[prog])
+        if not amount > 0:  # nothing asked (many of a quarter's calls) or nothing left: no entry
+            return 0.0
+        self.pot[prog] -= amount
+        self.spent[prog] += amount
+        self.spent_year[prog] += amount
+        self.ledger.append((self.model.t, prog, recipient, amount))
         return amount
 
     def forgo_tax(self, amount: float) -> None:

@@ -10,6 +10,8 @@ region, or a cloud abroad — by price and by how much of last quarter's demand 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,7 +96,7 @@ def serve_pool(capacity_hours: float, inference_hours: float, other_hours: float
     )
 
 
-def venue_shares(prices: np.ndarray, fills: np.ndarray, beta: float, abroad_cap: float) -> np.ndarray:
+def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, abroad_cap: float) -> list[float]:
     """Shares of a training budget spent at each venue (:data:`VENUES`).
 
     A logit on the log of each venue's price per hour actually delivered (price over last quarter's
@@ -106,18 +108,23 @@ def venue_shares(prices: np.ndarray, fills: np.ndarray, beta: float, abroad_cap:
         beta: Weight on the log price.
         abroad_cap: Largest share that may go abroad (the last venue).
     """
-    delivered = np.asarray(prices, float) / np.maximum(np.asarray(fills, float), 1e-3)
-    ok = np.isfinite(delivered)
-    if not ok.any():
-        return np.zeros(len(delivered))
-    u = np.where(ok, -beta * np.log(np.where(ok, delivered, 1.0)), -np.inf)
-    w = np.exp(u - u[ok].max())
-    shares = w / w.sum()
+    # Three venues: plain floats, as NumPy's cost per call exceeds the work; its exp, log and sum stay
+    # (they round differently from ``math`` and Python's compensated ``sum``, and the shares steer money).
+    delivered = [price / max(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
+    ok = [math.isfinite(x) for x in delivered]
+    if not any(ok):
+        return [0.0] * len(delivered)
+    log_price = np.log([x if good else 1.0 for x, good in zip(delivered, ok, strict=True)]).tolist()
+    u = [-beta * x if good else -math.inf for x, good in zip(log_price, ok, strict=True)]
+    w = np.exp([x - max(u) for x in u])
+    shares = (w / w.sum()).tolist()
     if shares[-1] > abroad_cap:  # the excess stays in Japan, split as the domestic venues were
-        home = shares[:-1].sum()
+        home = np.sum(shares[:-1])
         excess = shares[-1] - abroad_cap
-        shares[:-1] = (
-            shares[:-1] + excess * shares[:-1] / home if home > 0 else excess * ok[:-1] / max(ok[:-1].sum(), 1)
-        )
+        if home > 0:
+            shares[:-1] = [s + excess * s / home for s in shares[:-1]]
+        else:
+            open_venues = max(sum(ok[:-1]), 1)
+            shares[:-1] = [excess * good / open_venues for good in ok[:-1]]
         shares[-1] = abroad_cap
     return shares

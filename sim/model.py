@@ -240,12 +240,13 @@ class SovereignAIModel(mesa.Model):
 
     def _fund_developers(self) -> None:
         gov = self.government
-        weights = grant_weights(self.developers, self.p)
+        # This quarter's grant shares: capabilities change only when models are released, at its end.
+        self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
-        for d, w in zip(self.developers, weights, strict=False):
+        for d, w in zip(self.developers, self.grant_shares, strict=True):
             d.raise_capital(gov.pay("rnd", budget * w, d.key))
             if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
@@ -264,16 +265,15 @@ class SovereignAIModel(mesa.Model):
     def _public_purchases(self) -> tuple[np.ndarray, np.ndarray]:
         """Government procurement and partner-market (export) demand for each developer, ¥bn this quarter."""
         p, gov = self.p, self.government
-        n = len(self.developers)
+        n = len(self.developers)  # the developers are the first n providers
         if n == 0:
             return np.zeros(0), np.zeros(0)
-        dom = self.hosting == DOMESTIC
         util = offer_utilities(self.offers, p)[GENERAL]
         nest, lam = self.offers.nest, p["nest_lambda"]
-        bought = gov.allowance("procurement") * choice_probabilities(util[dom], nest[dom], lam)
+        bought = gov.allowance("procurement") * choice_probabilities(util[:n], nest[:n], lam)
         exports = np.zeros(n)
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
-            share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
+            share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[:n]
             exports = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share
         return bought, exports
 
@@ -284,12 +284,11 @@ class SovereignAIModel(mesa.Model):
         price and last quarter's fills; each pool serves inference first. Providers earn for what they
         serve; unserved work goes abroad or is unmet (sim/service.py).
         """
-        p, gov = self.p, self.government
+        p, gov, t = self.p, self.government, self.t
         price = self.gpu_hour_prices()
         compute_share = p["domestic_serving_compute_share"] / (1 + p["price_margin"])
         procurement, exports = self._public_purchases()
         by_provider = demand.sum(axis=(0, 1))
-        dom = self.hosting == DOMESTIC
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
@@ -297,35 +296,35 @@ class SovereignAIModel(mesa.Model):
             "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
-        own = np.array([d.training_bid_jpy_bn for d in self.developers]).reshape(-1)
-        weights = grant_weights(self.developers, p)
-        grants = gov.allowance("compute_grants") * weights if self.developers else np.zeros(0)
-        award = np.array([self.award_compute_jpy_bn * d.champion for d in self.developers])
-        prices = np.array([price[v] for v in markets.VENUES])
-        fills = np.array([self.training_fills["domestic"], self.training_fills["japan_region"], 1.0])
+        # A handful of developers and three venues: plain floats, as NumPy's cost per call exceeds the work.
+        own = [d.training_bid_jpy_bn for d in self.developers]
+        grants = [gov.allowance("compute_grants") * w for w in self.grant_shares]
+        award = [self.award_compute_jpy_bn * d.champion for d in self.developers]
+        prices = [price[v] for v in markets.VENUES]
+        fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
         caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
+        rate = p["market_adjustment_per_quarter"]
         for money, cap in caps.items():
             target = markets.venue_shares(prices, fills, p["training_venue_price_beta"], cap)
             previous = self.venue_split.get(money, target)
-            self.venue_split[money] = markets.adjust(previous, target, p["market_adjustment_per_quarter"])
+            self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
-        training_jpy = {
-            v: own * own_split[i] + (grants + award) * public_split[i] for i, v in enumerate(markets.VENUES)
-        }
+        training_jpy = dict.fromkeys(markets.VENUES, 0.0)  # summed in order, developer by developer
+        for i in range(len(self.developers)):
+            for j, v in enumerate(markets.VENUES):
+                training_jpy[v] += own[i] * own_split[j] + (grants[i] + award[i]) * public_split[j]
         results = {}
         for k in POOLS:
-            background = self.background_hours[k] * self.env.background_growth[self.t]
+            background = self.background_hours[k] * self.env.background_growth[t]
             background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
             capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
             results[k] = markets.serve_pool(
-                capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k].sum() * 1e9 / price[k] + background
+                capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
             sold = results[k].sold_hours
             for c in self.pools[k]:
                 c.sell(sold * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0, price[k])
-            self.tightness[k] = markets.adjust(
-                self.tightness[k], results[k].tightness, p["market_adjustment_per_quarter"]
-            )
+            self.tightness[k] = markets.adjust(self.tightness[k], results[k].tightness, rate)
             self.fills[k] = results[k].inference_fill
             self.training_fills[k] = results[k].other_fill
             self.demand_history[k].append(results[k].demand_hours * price[k] / self.base_price[k])
@@ -335,15 +334,18 @@ class SovereignAIModel(mesa.Model):
         fill = service.pool_fill(self.hosting, {k: r.inference_fill for k, r in results.items()})
         abroad_open = bool(self.offers.available[self.hosting == ABROAD].any())
         self.delivery = service.deliver(demand, self.hosting, fill, abroad_open)
-        served = self.delivery.served.sum(axis=(0, 1))
-        self.domestic_user_spend_jpy_bn = served[dom].sum()
+        served = self.delivery.served.sum(axis=(0, 1))[: len(self.developers)]
+        self.domestic_user_spend_jpy_bn = float(served.sum())
+        dev_fill = results["domestic"].inference_fill  # every developer serves from the domestic pool
         train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
         train_fill["abroad"] = 1.0
-        offshore = region_rent = 0.0
-        site_split = self._site_split("domestic")  # the sites' capacity is fixed for the rest of the quarter
-        for i, d in enumerate(self.developers):
-            revenue = served[i] + gov.pay("procurement", fill[i] * procurement[i], d.key) + fill[i] * exports[i]
-            gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
+        spent_at = dict.fromkeys(markets.VENUES, 0.0)  # training money spent at each venue
+        at_home = []  # each developer's training money spent at domestic operators
+        for i, (d, sold, bought, exported) in enumerate(
+            zip(self.developers, served.tolist(), procurement.tolist(), exports.tolist(), strict=True)
+        ):
+            revenue = sold + gov.pay("procurement", dev_fill * bought, d.key) + dev_fill * exported
+            gov.pay("adoption", self.adoption_subsidy_rate * sold, d.key)  # part of the user's bill
             hours = paid = public = 0.0
             for j, v in enumerate(markets.VENUES):
                 own_v = own[i] * own_split[j] * train_fill[v]
@@ -352,23 +354,24 @@ class SovereignAIModel(mesa.Model):
                 hours += (own_v + grant_v + award_v) * 1e9 / price[v]
                 paid += own_v
                 public += grant_v + award_v
-                if v == "abroad":
-                    offshore += own_v + grant_v + award_v
-                elif v == "japan_region":
-                    region_rent += own_v + grant_v + award_v
-                else:
-                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * site_split
+                spent_at[v] += own_v + grant_v + award_v
+                if v == "domestic":
+                    at_home.append(own_v + grant_v + award_v)
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
+        # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
+        self.compute_contracts_jpy_bn += np.outer(at_home, self._site_split("domestic"))
         return {
-            "exports": float((fill[dom] * exports).sum()) if len(exports) else 0.0,
-            "offshore_training": offshore,
-            "region_training": region_rent,
+            "exports": dev_fill * float(exports.sum()),
+            "offshore_training": spent_at["abroad"],
+            "region_training": spent_at["japan_region"],
         }
 
-    def _site_split(self, pool: str) -> np.ndarray:
-        capacity = np.array([c.h100eq for c in self.pools[pool]])
-        return capacity / capacity.sum() if capacity.sum() > 0 else np.zeros(len(capacity))
+    def _site_split(self, pool: str) -> list[float]:
+        """Each site's share of the pool's installed compute (zeros when the pool has none)."""
+        capacity = [c.h100eq for c in self.pools[pool]]
+        total = sum(capacity)
+        return [c / total if total > 0 else 0.0 for c in capacity]
 
     def _invest_in_compute(self) -> None:
         """Operators buy accelerators for the demand they expect and build power where the grid allows."""

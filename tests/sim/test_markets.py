@@ -27,9 +27,9 @@ def test_gpu_hour_price_follows_tightness_and_support():
 
 def test_training_goes_to_the_cheaper_venue_and_respects_the_cap():
     shares = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=1.0)
-    assert shares.sum() == pytest.approx(1.0) and shares[2] > shares[0] == pytest.approx(shares[1])
+    assert sum(shares) == pytest.approx(1.0) and shares[2] > shares[0] == pytest.approx(shares[1])
     capped = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=0.0)
-    assert capped[2] == 0.0 and capped.sum() == pytest.approx(1.0)
+    assert capped[2] == 0.0 and sum(capped) == pytest.approx(1.0)
     # A venue that could serve only 10% of last quarter's demand looks ten times dearer.
     unfilled = markets.venue_shares(np.array([300.0, 300.0, 300.0]), np.array([0.1, 1.0, 1.0]), 4.0, 1.0)
     assert unfilled[0] < 0.01
