@@ -59,14 +59,17 @@ def grant_weights(developers: list[DomesticDeveloper], p: dict[str, Any]) -> np.
     """Grant shares: the champion's reserved share, the rest by merit (capability)."""
     if not developers:
         return np.zeros(0)
-    cap = np.array([d.capability for d in developers])
-    merit = np.exp(p["grant_concentration"] * (cap - cap.max()) / p["capability_b"])
+    # A handful of developers: lists, with NumPy only for exp and sum (they round differently from
+    # ``math`` and Python's compensated ``sum``, and these shares steer money).
+    cap = [d.capability for d in developers]
+    best = max(cap)
+    merit = np.exp([p["grant_concentration"] * (c - best) / p["capability_b"] for c in cap])
     merit /= merit.sum()
-    champion = np.array([d.champion for d in developers], dtype=float)
-    if champion.sum() == 0:
+    champions = sum(d.champion for d in developers)
+    if champions == 0:
         return merit
     reserved = p["champion_grant_share"]
-    return reserved * champion / champion.sum() + (1 - reserved) * merit
+    return np.array([reserved * d.champion / champions for d in developers]) + (1 - reserved) * merit
 
 
 class Government(mesa.Agent):

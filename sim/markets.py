@@ -108,23 +108,24 @@ def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, a
         beta: Weight on the log price.
         abroad_cap: Largest share that may go abroad (the last venue).
     """
-    # Three venues: plain floats, as NumPy's cost per call exceeds the work; its exp, log and sum stay
-    # (they round differently from ``math`` and Python's compensated ``sum``, and the shares steer money).
+    # Three venues: plain floats, as NumPy's cost per call exceeds the work; its exp, log and the sum
+    # of three stay (they round differently from ``math`` and Python's compensated ``sum``, and the
+    # shares steer money).
     delivered = [price / max(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
     ok = [math.isfinite(x) for x in delivered]
     if not any(ok):
         return [0.0] * len(delivered)
     log_price = np.log([x if good else 1.0 for x, good in zip(delivered, ok, strict=True)]).tolist()
     u = [-beta * x if good else -math.inf for x, good in zip(log_price, ok, strict=True)]
-    w = np.exp([x - max(u) for x in u])
+    best = max(u)
+    w = np.exp([x - best for x in u])
     shares = (w / w.sum()).tolist()
     if shares[-1] > abroad_cap:  # the excess stays in Japan, split as the domestic venues were
-        home = np.sum(shares[:-1])
+        home = sum(shares[:-1])
         excess = shares[-1] - abroad_cap
         if home > 0:
             shares[:-1] = [s + excess * s / home for s in shares[:-1]]
         else:
-            open_venues = max(sum(ok[:-1]), 1)
-            shares[:-1] = [excess * good / open_venues for good in ok[:-1]]
+            shares[:-1] = [excess * good / max(sum(ok[:-1]), 1) for good in ok[:-1]]
         shares[-1] = abroad_cap
     return shares

@@ -192,11 +192,12 @@ class SovereignAIModel(mesa.Model):
         """Prices in the GPU-hour pools and providers' offers for this quarter (users see them when they choose)."""
         p, t, env = self.p, self.t, self.env
         gen = env.gens[env.new_gen[t]]
-        energy = gen.watts * p["server_power_overhead"] / gen.h100_eq * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]
+        # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
+        electricity = float(env.electricity_jpy_per_kwh[t])
+        energy = gen.watts * p["server_power_overhead"] / gen.h100_eq * p["pue"] / 1000 * electricity
+        world, capex_share = self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"]
         self.base_price = {
-            k: markets.gpu_hour_base_price(
-                self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"], self.support_share(self.pools[k]), energy
-            )
+            k: markets.gpu_hour_base_price(world, capex_share, float(self.support_share(self.pools[k])), energy)
             for k in POOLS
         }
         self.price_jpy_per_hour = {
@@ -212,13 +213,14 @@ class SovereignAIModel(mesa.Model):
         share = p["domestic_serving_compute_share"]
         self.serving_cost_index = (
             p["domestic_serving_cost_index"]
-            * env.serving_cost[t]
+            * float(env.serving_cost[t])
             * (share * self.price_jpy_per_hour["domestic"] / reference + 1 - share)
         )
         for f in self.foreign:
             f.update(self.serving_cost_index)
+        japanese = self.japanese_domestic
         for d in self.developers:
-            d.set_offer(self.japanese_domestic, self.serving_cost_index)
+            d.set_offer(japanese, self.serving_cost_index)
         allowance = self.government.allowance("adoption")
         spend = self.domestic_user_spend_jpy_bn
         self.adoption_subsidy_rate = min(
@@ -269,11 +271,15 @@ class SovereignAIModel(mesa.Model):
         if n == 0:
             return np.zeros(0), np.zeros(0)
         util = offer_utilities(self.offers, p)[GENERAL]
-        nest, lam = self.offers.nest, p["nest_lambda"]
-        bought = gov.allowance("procurement") * choice_probabilities(util[:n], nest[:n], lam)
+        lam = p["nest_lambda"]
+        # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
+        scaled = util[:n] / lam
+        weight = np.exp(scaled - scaled.max())
+        bought = gov.allowance("procurement") * (weight / weight.sum())
         exports = np.zeros(n)
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
-            share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[:n]
+            utility = util - p["beta_japanese"] * self.offers.japanese
+            share = choice_probabilities(utility, self.offers.nest, lam)[:n]
             exports = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share
         return bought, exports
 
@@ -291,9 +297,11 @@ class SovereignAIModel(mesa.Model):
         by_provider = demand.sum(axis=(0, 1))
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
+        on_domestic_infra = float(by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum())
+        in_japan_region = float(by_provider[self.hosting == IN_JAPAN].sum())
         inference_jpy = {
-            "domestic": compute_share * (by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum()),
-            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
+            "domestic": compute_share * on_domestic_infra,
+            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * in_japan_region,
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
         # A handful of developers and three venues: plain floats, as NumPy's cost per call exceeds the work.
@@ -315,7 +323,7 @@ class SovereignAIModel(mesa.Model):
                 training_jpy[v] += own[i] * own_split[j] + (grants[i] + award[i]) * public_split[j]
         results = {}
         for k in POOLS:
-            background = self.background_hours[k] * self.env.background_growth[t]
+            background = self.background_hours[k] * float(self.env.background_growth[t])
             background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
             capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
             results[k] = markets.serve_pool(
@@ -337,26 +345,28 @@ class SovereignAIModel(mesa.Model):
         served = self.delivery.served.sum(axis=(0, 1))[: len(self.developers)]
         self.domestic_user_spend_jpy_bn = float(served.sum())
         dev_fill = results["domestic"].inference_fill  # every developer serves from the domestic pool
-        train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
-        train_fill["abroad"] = 1.0
+        # Each venue: its name, the shares of own and public money sent there, the share served, the price.
+        train_fill = [results["domestic"].other_fill, results["japan_region"].other_fill, 1.0]
+        venues = list(zip(markets.VENUES, own_split, public_split, train_fill, prices, strict=True))
         spent_at = dict.fromkeys(markets.VENUES, 0.0)  # training money spent at each venue
         at_home = []  # each developer's training money spent at domestic operators
-        for i, (d, sold, bought, exported) in enumerate(
+        for i, (d, sold, procured, exported) in enumerate(
             zip(self.developers, served.tolist(), procurement.tolist(), exports.tolist(), strict=True)
         ):
-            revenue = sold + gov.pay("procurement", dev_fill * bought, d.key) + dev_fill * exported
+            revenue = sold + gov.pay("procurement", dev_fill * procured, d.key) + dev_fill * exported
             gov.pay("adoption", self.adoption_subsidy_rate * sold, d.key)  # part of the user's bill
             hours = paid = public = 0.0
-            for j, v in enumerate(markets.VENUES):
-                own_v = own[i] * own_split[j] * train_fill[v]
-                grant_v = gov.pay("compute_grants", grants[i] * public_split[j] * train_fill[v], d.key)
-                award_v = gov.pay(AWARD, award[i] * public_split[j] * train_fill[v], d.key)
-                hours += (own_v + grant_v + award_v) * 1e9 / price[v]
+            for v, own_share, public_share, filled, hour_price in venues:
+                own_v = own[i] * own_share * filled
+                grant_v = gov.pay("compute_grants", grants[i] * public_share * filled, d.key)
+                award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key)
+                bought_v = own_v + grant_v + award_v
+                hours += bought_v * 1e9 / hour_price
                 paid += own_v
                 public += grant_v + award_v
-                spent_at[v] += own_v + grant_v + award_v
+                spent_at[v] += bought_v
                 if v == "domestic":
-                    at_home.append(own_v + grant_v + award_v)
+                    at_home.append(bought_v)
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
         # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
@@ -439,8 +449,9 @@ class SovereignAIModel(mesa.Model):
         )
         talent = gov.pay("talent", gov.allowance("talent"), "talent_programme")
         self.talent_arrivals[t + p["talent_lag_quarters"]] += talent * 1000 / p["talent_cost_jpy_mn_per_researcher"]
-        drain = p["brain_drain_rate_per_year"] * np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"])
-        self.talent_pool = self.talent_pool * np.exp(-drain / 4) + self.talent_arrivals[t]
+        # NumPy's exp (math's rounds differently), the pool kept a Python float: developers' pay reads it.
+        drain = p["brain_drain_rate_per_year"] * float(np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"]))
+        self.talent_pool = self.talent_pool * float(np.exp(-drain / 4)) + float(self.talent_arrivals[t])
 
     # --- derived state ---------------------------------------------------------------------------------
     @property
@@ -463,7 +474,7 @@ class SovereignAIModel(mesa.Model):
     @property
     def world_gpu_hour_price(self) -> float:
         """GPU-hour price abroad today (¥ per H100-hour): the 2026 dollar price, today's yen, cheaper chips."""
-        return self.p["gpu_hour_price_usd_2026"] * self.env.fx[self.t] * self.env.gpu_cost_index[self.t]
+        return float(self.env.world_gpu_hour_price_jpy[self.t])
 
     def committed_by_region(self) -> np.ndarray:
         """Built and planned data-centre MW in each region."""
