@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.markets import proportional
 from sim.params import PROGRAMMES
 
 if TYPE_CHECKING:
@@ -59,17 +60,17 @@ def grant_weights(developers: list[DomesticDeveloper], p: dict[str, Any]) -> np.
     """Grant shares: the champion's reserved share, the rest by merit (capability)."""
     if not developers:
         return np.zeros(0)
-    # A handful of developers: lists, with NumPy only for exp and sum (they round differently from
-    # ``math`` and Python's compensated ``sum``, and these shares steer money).
+    # A handful of developers: Python floats, but NumPy's exp (``math``'s rounds differently, and
+    # these shares steer money).
     cap = [d.capability for d in developers]
     best = max(cap)
-    merit = np.exp([p["grant_concentration"] * (c - best) / p["capability_b"] for c in cap])
-    merit /= merit.sum()
+    merit = proportional(np.exp([p["grant_concentration"] * (c - best) / p["capability_b"] for c in cap]).tolist())
     champions = sum(d.champion for d in developers)
     if champions == 0:
-        return merit
+        return np.array(merit)
     reserved = p["champion_grant_share"]
-    return np.array([reserved * d.champion / champions for d in developers]) + (1 - reserved) * merit
+    shares = [reserved * d.champion / champions + (1 - reserved) * m for d, m in zip(developers, merit, strict=True)]
+    return np.array(shares)
 
 
 class Government(mesa.Agent):

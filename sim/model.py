@@ -227,16 +227,20 @@ class SovereignAIModel(mesa.Model):
             p["adoption_subsidy_max_rate"],
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
         )
-        list_price = np.array([a.price for a in self.providers])
+        providers, n = self.providers, len(self.developers)
+        frontier = float(env.frontier_capability[t])
+        list_price = [a.price for a in providers]
+        # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
+        price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
         self.offers = Offers(
             names=self.provider_names,
-            capability=np.array([a.capability for a in self.providers]) - env.frontier_capability[t],
-            japanese=np.array([a.japanese for a in self.providers]),
-            price=np.where(self.hosting == DOMESTIC, list_price * (1 - self.adoption_subsidy_rate), list_price),
-            list_price=list_price,
+            capability=np.array([a.capability - frontier for a in providers]),
+            japanese=np.array([a.japanese for a in providers]),
+            price=np.array(price),
+            list_price=np.array(list_price),
             hosting=self.hosting,
-            available=np.array([getattr(a, "available", True) for a in self.providers]),
-            disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in self.providers]),
+            available=np.array([getattr(a, "available", True) for a in providers]),
+            disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in providers]),
             shortage=1 - service.pool_fill(self.hosting, self.fills),
         )
 
@@ -312,8 +316,9 @@ class SovereignAIModel(mesa.Model):
         fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
         caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
         rate = p["market_adjustment_per_quarter"]
+        chosen = markets.venue_shares(prices, fills, p["training_venue_price_beta"])  # before any cap
         for money, cap in caps.items():
-            target = markets.venue_shares(prices, fills, p["training_venue_price_beta"], cap)
+            target = markets.cap_abroad(chosen, cap)
             previous = self.venue_split.get(money, target)
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
@@ -340,7 +345,7 @@ class SovereignAIModel(mesa.Model):
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
         fill = service.pool_fill(self.hosting, {k: r.inference_fill for k, r in results.items()})
-        abroad_open = bool(self.offers.available[self.hosting == ABROAD].any())
+        abroad_open = any(f.available for f in self.foreign if f.hosting == ABROAD)
         self.delivery = service.deliver(demand, self.hosting, fill, abroad_open)
         served = self.delivery.served.sum(axis=(0, 1))[: len(self.developers)]
         self.domestic_user_spend_jpy_bn = float(served.sum())
