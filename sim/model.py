@@ -364,7 +364,7 @@ class SovereignAIModel(mesa.Model):
             for v, own_share, public_share, filled, hour_price in venues:
                 own_v = own[i] * own_share * filled
                 grant_v = gov.pay("compute_grants", grants[i] * public_share * filled, d.key)
-                award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key)
+                award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key) if d.champion else 0.0
                 bought_v = own_v + grant_v + award_v
                 hours += bought_v * 1e9 / hour_price
                 paid += own_v
