@@ -11,7 +11,7 @@ region, or a cloud abroad — by price and by how much of last quarter's demand 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,15 +96,21 @@ def serve_pool(capacity_hours: float, inference_hours: float, other_hours: float
     )
 
 
-def proportional(weights: Sequence[float]) -> list[float]:
-    """Each of ``weights`` (with a positive total) over their total, as Python floats.
+def ordered_sum(values: Iterable[float]) -> float:
+    """The sum of ``values`` added in order, as NumPy sums a short array.
 
-    The total is summed in order, as NumPy sums a short array: Python's ``sum`` compensates and
-    rounds differently, and the shares made here steer money that comes out the same to the bit.
+    Python's ``sum`` compensates and rounds differently; the totals made here steer money that
+    comes out the same to the bit.
     """
     total = 0.0
-    for w in weights:
-        total += w
+    for x in values:
+        total += x
+    return total
+
+
+def proportional(weights: Sequence[float]) -> list[float]:
+    """Each of ``weights`` (with a positive total) over their :func:`ordered_sum`, as Python floats."""
+    total = ordered_sum(weights)
     return [w / total for w in weights]
 
 

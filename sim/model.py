@@ -268,23 +268,25 @@ class SovereignAIModel(mesa.Model):
         self.demand, self.volume = self._demand()
         return self.demand
 
-    def _public_purchases(self) -> tuple[np.ndarray, np.ndarray]:
+    def _public_purchases(self) -> tuple[list[float], list[float]]:
         """Government procurement and partner-market (export) demand for each developer, ¥bn this quarter."""
         p, gov = self.p, self.government
         n = len(self.developers)  # the developers are the first n providers
         if n == 0:
-            return np.zeros(0), np.zeros(0)
+            return [], []
         util = offer_utilities(self.offers, p)[GENERAL]
         lam = p["nest_lambda"]
         # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
-        scaled = util[:n] / lam
-        weight = np.exp(scaled - scaled.max())
-        bought = gov.allowance("procurement") * (weight / weight.sum())
-        exports = np.zeros(n)
+        scaled = (util[:n] / lam).tolist()
+        best = max(scaled)
+        share = markets.proportional(np.exp([x - best for x in scaled]).tolist())
+        budget = gov.allowance("procurement")
+        bought = [budget * s for s in share]
+        exports = [0.0] * n
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
             utility = util - p["beta_japanese"] * self.offers.japanese
             share = choice_probabilities(utility, self.offers.nest, lam)[:n]
-            exports = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share
+            exports = (p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share).tolist()
         return bought, exports
 
     def _serve_and_pay(self, demand: np.ndarray) -> dict[str, float]:
@@ -301,7 +303,11 @@ class SovereignAIModel(mesa.Model):
         by_provider = demand.sum(axis=(0, 1))
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
-        on_domestic_infra = float(by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum())
+        on_domestic_infra = (
+            float(by_provider[self.domestic_infra].sum())
+            + markets.ordered_sum(procurement)
+            + markets.ordered_sum(exports)
+        )
         in_japan_region = float(by_provider[self.hosting == IN_JAPAN].sum())
         inference_jpy = {
             "domestic": compute_share * on_domestic_infra,
@@ -356,7 +362,7 @@ class SovereignAIModel(mesa.Model):
         spent_at = dict.fromkeys(markets.VENUES, 0.0)  # training money spent at each venue
         at_home = []  # each developer's training money spent at domestic operators
         for i, (d, sold, procured, exported) in enumerate(
-            zip(self.developers, served.tolist(), procurement.tolist(), exports.tolist(), strict=True)
+            zip(self.developers, served.tolist(), procurement, exports, strict=True)
         ):
             revenue = sold + gov.pay("procurement", dev_fill * procured, d.key) + dev_fill * exported
             gov.pay("adoption", self.adoption_subsidy_rate * sold, d.key)  # part of the user's bill
@@ -377,7 +383,7 @@ class SovereignAIModel(mesa.Model):
         # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
         self.compute_contracts_jpy_bn += np.outer(at_home, self._site_split("domestic"))
         return {
-            "exports": dev_fill * float(exports.sum()),
+            "exports": dev_fill * markets.ordered_sum(exports),
             "offshore_training": spent_at["abroad"],
             "region_training": spent_at["japan_region"],
         }

@@ -49,6 +49,7 @@ def test_the_abroad_cap_keeps_the_excess_in_japan():
 
 def test_proportional_shares_sum_in_order_as_numpy_does():
     weights = np.random.default_rng(0).uniform(0.1, 10.0, 6)
+    assert markets.ordered_sum(weights.tolist()) == weights.sum()
     assert markets.proportional(weights.tolist()) == (weights / weights.sum()).tolist()
     assert markets.proportional([1.0, 3.0]) == [0.25, 0.75]
 
