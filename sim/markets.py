@@ -147,7 +147,7 @@ def cap_abroad(shares: list[float], abroad_cap: float, open_venues: Sequence[boo
     """
     if shares[-1] <= abroad_cap:
         return shares
-    home, excess = sum(shares[:-1]), shares[-1] - abroad_cap
+    home, excess = ordered_sum(shares[:-1]), shares[-1] - abroad_cap
     if home > 0:
         domestic = [s + excess * s / home for s in shares[:-1]]
     else:
