@@ -54,18 +54,14 @@ class ForeignProvider(mesa.Agent):
         if t == self._quarter:  # already up to date (the model also calls this at start-up)
             return
         self._quarter = t
+        # Today's values of the world's paths as Python floats: NumPy scalars would slow every use after.
         self.capability = float(env.frontier_capability[t]) - self.capability_lag
-        self.japanese = (
-            min(
-                0.95,
-                p["japanese_proficiency_foreign_initial"] + p["foreign_proficiency_gain_per_year"] * env.years[t],
-            )
-            + self.japanese_offset
-        )
+        gain = p["foreign_proficiency_gain_per_year"] * float(env.years[t])
+        self.japanese = min(0.95, p["japanese_proficiency_foreign_initial"] + gain) + self.japanese_offset
         if self.hosting != OPEN_DOMESTIC:  # a dollar list price at today's yen
             premium = p["sovereign_cloud_price_premium"] if self.hosting == IN_JAPAN else 0.0
-            self.price = env.foreign_price_usd[t] * env.fx_index[t] * self.price_factor * (1 + premium)
-        hit = env.foreign_outage[t] and (
+            self.price = float(env.foreign_price_usd[t]) * float(env.fx_index[t]) * self.price_factor * (1 + premium)
+        hit = bool(env.foreign_outage[t]) and (
             self.hosting not in (IN_JAPAN, OPEN_DOMESTIC)
             or (self.hosting == IN_JAPAN and p["foreign_outage_scope"] == "all")
         )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.markets import proportional
 from sim.params import PROGRAMMES
 
 if TYPE_CHECKING:
@@ -59,14 +60,17 @@ def grant_weights(developers: list[DomesticDeveloper], p: dict[str, Any]) -> np.
     """Grant shares: the champion's reserved share, the rest by merit (capability)."""
     if not developers:
         return np.zeros(0)
-    cap = np.array([d.capability for d in developers])
-    merit = np.exp(p["grant_concentration"] * (cap - cap.max()) / p["capability_b"])
-    merit /= merit.sum()
-    champion = np.array([d.champion for d in developers], dtype=float)
-    if champion.sum() == 0:
-        return merit
+    # A handful of developers: Python floats, but NumPy's exp (``math``'s rounds differently, and
+    # these shares steer money).
+    cap = [d.capability for d in developers]
+    best = max(cap)
+    merit = proportional(np.exp([p["grant_concentration"] * (c - best) / p["capability_b"] for c in cap]).tolist())
+    champions = sum(d.champion for d in developers)
+    if champions == 0:
+        return np.array(merit)
     reserved = p["champion_grant_share"]
-    return reserved * champion / champion.sum() + (1 - reserved) * merit
+    shares = [reserved * d.champion / champions + (1 - reserved) * m for d, m in zip(developers, merit, strict=True)]
+    return np.array(shares)
 
 
 class Government(mesa.Agent):
@@ -141,12 +145,13 @@ class Government(mesa.Agent):
 
     def pay(self, prog: str, amount: float, recipient: str) -> float:
         """Pay up to ``amount`` from programme ``prog`` to ``recipient``; return what was paid."""
-        amount = min(max(amount, 0.0), self.pot[prog])
-        if amount > 0:
-            self.pot[prog] -= amount
-            self.spent[prog] += amount
-            self.spent_year[prog] += amount
-            self.ledger.append((self.model.t, prog, recipient, amount))
+        amount = min(amount, self.pot[prog])
+        if not amount > 0:  # nothing asked (many of a quarter's calls) or nothing left: no entry
+            return 0.0
+        self.pot[prog] -= amount
+        self.spent[prog] += amount
+        self.spent_year[prog] += amount
+        self.ledger.append((self.model.t, prog, recipient, amount))
         return amount
 
     def forgo_tax(self, amount: float) -> None:

@@ -76,6 +76,7 @@ class Environment:
     ``foreign_price_usd`` (index, 2026 = 1), ``serving_cost`` (technology, 2026 = 1),
     ``background_growth``, ``gpu_shock`` (bool),
     ``electricity_jpy_per_kwh``, ``gpu_supply_h100eq`` (per quarter, at the base price),
+    ``gpu_cost_index`` (capital cost of an H100-equivalent, 2026 = 1), ``world_gpu_hour_price_jpy``,
     ``foreign_outage`` (bool),
     ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
     foreign generation on sale), ``domestic_accelerator`` (bool).
@@ -129,6 +130,8 @@ class Environment:
         # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.
         cost = np.array([self.gens[g].price_usd / self.gens[g].h100_eq for g in self.new_gen])
         self.gpu_cost_index = cost / cost[0]
+        # The world's GPU-hour price at today's yen, which operators' costs and prices follow.
+        self.world_gpu_hour_price_jpy = params["gpu_hour_price_usd_2026"] * self.fx * self.gpu_cost_index
         regions = rows("regions")  # the shared read-only rows: no copy of the table for each model
         self.regions = [r.region for r in regions]
         # New grid connections open to AI data centres by quarter and region, beyond what is built or

@@ -10,6 +10,8 @@ region, or a cloud abroad — by price and by how much of last quarter's demand 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,11 +96,30 @@ def serve_pool(capacity_hours: float, inference_hours: float, other_hours: float
     )
 
 
-def venue_shares(prices: np.ndarray, fills: np.ndarray, beta: float, abroad_cap: float) -> np.ndarray:
+def ordered_sum(values: Iterable[float]) -> float:
+    """The sum of ``values`` added in order, as NumPy sums a short array.
+
+    Python's ``sum`` compensates and rounds differently; the totals made here steer money that
+    comes out the same to the bit.
+    """
+    total = 0.0
+    for x in values:
+        total += x
+    return total
+
+
+def proportional(weights: Sequence[float]) -> list[float]:
+    """Each of ``weights`` (with a positive total) over their :func:`ordered_sum`, as Python floats."""
+    total = ordered_sum(weights)
+    return [w / total for w in weights]
+
+
+def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, abroad_cap: float = 1.0) -> list[float]:
     """Shares of a training budget spent at each venue (:data:`VENUES`).
 
     A logit on the log of each venue's price per hour actually delivered (price over last quarter's
-    fill, so a venue that could not serve looks dear), with at most ``abroad_cap`` going abroad.
+    fill, so a venue that could not serve looks dear), with at most ``abroad_cap`` going abroad
+    (:func:`cap_abroad`).
 
     Args:
         prices: ¥ per H100-hour at each venue (``inf`` = not available).
@@ -106,18 +127,30 @@ def venue_shares(prices: np.ndarray, fills: np.ndarray, beta: float, abroad_cap:
         beta: Weight on the log price.
         abroad_cap: Largest share that may go abroad (the last venue).
     """
-    delivered = np.asarray(prices, float) / np.maximum(np.asarray(fills, float), 1e-3)
-    ok = np.isfinite(delivered)
-    if not ok.any():
-        return np.zeros(len(delivered))
-    u = np.where(ok, -beta * np.log(np.where(ok, delivered, 1.0)), -np.inf)
-    w = np.exp(u - u[ok].max())
-    shares = w / w.sum()
-    if shares[-1] > abroad_cap:  # the excess stays in Japan, split as the domestic venues were
-        home = shares[:-1].sum()
-        excess = shares[-1] - abroad_cap
-        shares[:-1] = (
-            shares[:-1] + excess * shares[:-1] / home if home > 0 else excess * ok[:-1] / max(ok[:-1].sum(), 1)
-        )
-        shares[-1] = abroad_cap
-    return shares
+    # Three venues: plain floats, as NumPy's cost per call exceeds the work, but NumPy's exp and log
+    # (``math``'s round differently, and the shares steer money).
+    delivered = [price / max(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
+    ok = [math.isfinite(x) for x in delivered]
+    if not any(ok):
+        return [0.0] * len(delivered)
+    log_price = np.log([x if good else 1.0 for x, good in zip(delivered, ok, strict=True)]).tolist()
+    u = [-beta * x if good else -math.inf for x, good in zip(log_price, ok, strict=True)]
+    best = max(u)
+    return cap_abroad(proportional(np.exp([x - best for x in u]).tolist()), abroad_cap, ok)
+
+
+def cap_abroad(shares: list[float], abroad_cap: float, open_venues: Sequence[bool] | None = None) -> list[float]:
+    """Venue shares with at most ``abroad_cap`` abroad (the last venue).
+
+    The excess stays in Japan, split as the domestic venues' shares were, or evenly among the open
+    ones (``open_venues``, default all) when they had none.
+    """
+    if shares[-1] <= abroad_cap:
+        return shares
+    home, excess = ordered_sum(shares[:-1]), shares[-1] - abroad_cap
+    if home > 0:
+        domestic = [s + excess * s / home for s in shares[:-1]]
+    else:
+        is_open = [True] * (len(shares) - 1) if open_venues is None else list(open_venues[:-1])
+        domestic = [excess * good / max(sum(is_open), 1) for good in is_open]
+    return [*domestic, abroad_cap]

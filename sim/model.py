@@ -193,11 +193,12 @@ class SovereignAIModel(mesa.Model):
         """Prices in the GPU-hour pools and providers' offers for this quarter (users see them when they choose)."""
         p, t, env = self.p, self.t, self.env
         gen = env.gens[env.new_gen[t]]
-        energy = gen.watts * p["server_power_overhead"] / gen.h100_eq * p["pue"] / 1000 * env.electricity_jpy_per_kwh[t]
+        # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
+        electricity = float(env.electricity_jpy_per_kwh[t])
+        energy = gen.watts * p["server_power_overhead"] / gen.h100_eq * p["pue"] / 1000 * electricity
+        world, capex_share = self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"]
         self.base_price = {
-            k: markets.gpu_hour_base_price(
-                self.world_gpu_hour_price, p["gpu_hour_capex_cost_share"], self.support_share(self.pools[k]), energy
-            )
+            k: markets.gpu_hour_base_price(world, capex_share, float(self.support_share(self.pools[k])), energy)
             for k in POOLS
         }
         self.price_jpy_per_hour = {
@@ -213,40 +214,46 @@ class SovereignAIModel(mesa.Model):
         share = p["domestic_serving_compute_share"]
         self.serving_cost_index = (
             p["domestic_serving_cost_index"]
-            * env.serving_cost[t]
+            * float(env.serving_cost[t])
             * (share * self.price_jpy_per_hour["domestic"] / reference + 1 - share)
         )
         for f in self.foreign:
             f.update(self.serving_cost_index)
+        japanese = self.japanese_domestic
         for d in self.developers:
-            d.set_offer(self.japanese_domestic, self.serving_cost_index)
+            d.set_offer(japanese, self.serving_cost_index)
         allowance = self.government.allowance("adoption")
         spend = self.domestic_user_spend_jpy_bn
         self.adoption_subsidy_rate = min(
             p["adoption_subsidy_max_rate"],
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
         )
-        list_price = np.array([a.price for a in self.providers])
+        providers, n = self.providers, len(self.developers)
+        frontier = float(env.frontier_capability[t])
+        list_price = [a.price for a in providers]
+        # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
+        price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
         self.offers = Offers(
             names=self.provider_names,
-            capability=np.array([a.capability for a in self.providers]) - env.frontier_capability[t],
-            japanese=np.array([a.japanese for a in self.providers]),
-            price=np.where(self.hosting == DOMESTIC, list_price * (1 - self.adoption_subsidy_rate), list_price),
-            list_price=list_price,
+            capability=np.array([a.capability - frontier for a in providers]),
+            japanese=np.array([a.japanese for a in providers]),
+            price=np.array(price),
+            list_price=np.array(list_price),
             hosting=self.hosting,
-            available=np.array([getattr(a, "available", True) for a in self.providers]),
-            disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in self.providers]),
+            available=np.array([getattr(a, "available", True) for a in providers]),
+            disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in providers]),
             shortage=1 - service.pool_fill(self.hosting, self.fills),
         )
 
     def _fund_developers(self) -> None:
         gov = self.government
-        weights = grant_weights(self.developers, self.p)
+        # This quarter's grant shares: capabilities change only when models are released, at its end.
+        self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
-        for d, w in zip(self.developers, weights, strict=False):
+        for d, w in zip(self.developers, self.grant_shares, strict=True):
             d.raise_capital(gov.pay("rnd", budget * w, d.key))
             if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
@@ -262,20 +269,25 @@ class SovereignAIModel(mesa.Model):
         self.demand, self.volume = self._demand()
         return self.demand
 
-    def _public_purchases(self) -> tuple[np.ndarray, np.ndarray]:
+    def _public_purchases(self) -> tuple[list[float], list[float]]:
         """Government procurement and partner-market (export) demand for each developer, ¥bn this quarter."""
         p, gov = self.p, self.government
-        n = len(self.developers)
+        n = len(self.developers)  # the developers are the first n providers
         if n == 0:
-            return np.zeros(0), np.zeros(0)
-        dom = self.hosting == DOMESTIC
+            return [], []
         util = offer_utilities(self.offers, p)[GENERAL]
-        nest, lam = self.offers.nest, p["nest_lambda"]
-        bought = gov.allowance("procurement") * choice_probabilities(util[dom], nest[dom], lam)
-        exports = np.zeros(n)
+        lam = p["nest_lambda"]
+        # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
+        scaled = (util[:n] / lam).tolist()
+        best = max(scaled)
+        share = markets.proportional(np.exp([x - best for x in scaled]).tolist())
+        budget = gov.allowance("procurement")
+        bought = [budget * s for s in share]
+        exports = [0.0] * n
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
-            share = choice_probabilities(util - p["beta_japanese"] * self.offers.japanese, nest, lam)[dom]
-            exports = p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share
+            utility = util - p["beta_japanese"] * self.offers.japanese
+            share = choice_probabilities(utility, self.offers.nest, lam)[:n]
+            exports = (p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share).tolist()
         return bought, exports
 
     def _serve_and_pay(self, demand: np.ndarray) -> dict[str, float]:
@@ -285,48 +297,54 @@ class SovereignAIModel(mesa.Model):
         price and last quarter's fills; each pool serves inference first. Providers earn for what they
         serve; unserved work goes abroad or is unmet (sim/service.py).
         """
-        p, gov = self.p, self.government
+        p, gov, t = self.p, self.government, self.t
         price = self.gpu_hour_prices()
         compute_share = p["domestic_serving_compute_share"] / (1 + p["price_margin"])
         procurement, exports = self._public_purchases()
         by_provider = demand.sum(axis=(0, 1))
-        dom = self.hosting == DOMESTIC
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
+        on_domestic_infra = (
+            float(by_provider[self.domestic_infra].sum())
+            + markets.ordered_sum(procurement)
+            + markets.ordered_sum(exports)
+        )
+        in_japan_region = float(by_provider[self.hosting == IN_JAPAN].sum())
         inference_jpy = {
-            "domestic": compute_share * (by_provider[self.domestic_infra].sum() + procurement.sum() + exports.sum()),
-            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * by_provider[self.hosting == IN_JAPAN].sum(),
+            "domestic": compute_share * on_domestic_infra,
+            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * in_japan_region,
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
-        own = np.array([d.training_bid_jpy_bn for d in self.developers]).reshape(-1)
-        weights = grant_weights(self.developers, p)
-        grants = gov.allowance("compute_grants") * weights if self.developers else np.zeros(0)
-        award = np.array([self.award_compute_jpy_bn * d.champion for d in self.developers])
-        prices = np.array([price[v] for v in markets.VENUES])
-        fills = np.array([self.training_fills["domestic"], self.training_fills["japan_region"], 1.0])
+        # A handful of developers and three venues: plain floats, as NumPy's cost per call exceeds the work.
+        own = [d.training_bid_jpy_bn for d in self.developers]
+        grants = [gov.allowance("compute_grants") * w for w in self.grant_shares]
+        award = [self.award_compute_jpy_bn * d.champion for d in self.developers]
+        prices = [price[v] for v in markets.VENUES]
+        fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
         caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
+        rate = p["market_adjustment_per_quarter"]
+        chosen = markets.venue_shares(prices, fills, p["training_venue_price_beta"])  # before any cap
         for money, cap in caps.items():
-            target = markets.venue_shares(prices, fills, p["training_venue_price_beta"], cap)
+            target = markets.cap_abroad(chosen, cap)
             previous = self.venue_split.get(money, target)
-            self.venue_split[money] = markets.adjust(previous, target, p["market_adjustment_per_quarter"])
+            self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
-        training_jpy = {
-            v: own * own_split[i] + (grants + award) * public_split[i] for i, v in enumerate(markets.VENUES)
-        }
+        training_jpy = dict.fromkeys(markets.VENUES, 0.0)  # summed in order, developer by developer
+        for i in range(len(self.developers)):
+            for j, v in enumerate(markets.VENUES):
+                training_jpy[v] += own[i] * own_split[j] + (grants[i] + award[i]) * public_split[j]
         results = {}
         for k in POOLS:
-            background = self.background_hours[k] * self.env.background_growth[self.t]
+            background = self.background_hours[k] * float(self.env.background_growth[t])
             background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
             capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
             results[k] = markets.serve_pool(
-                capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k].sum() * 1e9 / price[k] + background
+                capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
             sold = results[k].sold_hours
             for c in self.pools[k]:
                 c.sell(sold * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0, price[k])
-            self.tightness[k] = markets.adjust(
-                self.tightness[k], results[k].tightness, p["market_adjustment_per_quarter"]
-            )
+            self.tightness[k] = markets.adjust(self.tightness[k], results[k].tightness, rate)
             self.fills[k] = results[k].inference_fill
             self.training_fills[k] = results[k].other_fill
             self.demand_history[k].append(results[k].demand_hours * price[k] / self.base_price[k])
@@ -334,42 +352,48 @@ class SovereignAIModel(mesa.Model):
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
         fill = service.pool_fill(self.hosting, {k: r.inference_fill for k, r in results.items()})
-        abroad_open = bool(self.offers.available[self.hosting == ABROAD].any())
+        abroad_open = any(f.available for f in self.foreign if f.hosting == ABROAD)
         self.delivery = service.deliver(demand, self.hosting, fill, abroad_open)
-        served = self.delivery.served.sum(axis=(0, 1))
-        self.domestic_user_spend_jpy_bn = served[dom].sum()
-        train_fill = {"domestic": results["domestic"].other_fill, "japan_region": results["japan_region"].other_fill}
-        train_fill["abroad"] = 1.0
-        offshore = region_rent = 0.0
-        site_split = self._site_split("domestic")  # the sites' capacity is fixed for the rest of the quarter
-        for i, d in enumerate(self.developers):
-            revenue = served[i] + gov.pay("procurement", fill[i] * procurement[i], d.key) + fill[i] * exports[i]
-            gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
+        served = self.delivery.served.sum(axis=(0, 1))[: len(self.developers)]
+        self.domestic_user_spend_jpy_bn = float(served.sum())
+        dev_fill = results["domestic"].inference_fill  # every developer serves from the domestic pool
+        # Each venue: its name, the shares of own and public money sent there, the share served, the price.
+        train_fill = [results["domestic"].other_fill, results["japan_region"].other_fill, 1.0]
+        venues = list(zip(markets.VENUES, own_split, public_split, train_fill, prices, strict=True))
+        spent_at = dict.fromkeys(markets.VENUES, 0.0)  # training money spent at each venue
+        at_home = []  # each developer's training money spent at domestic operators
+        for i, (d, sold, procured, exported) in enumerate(
+            zip(self.developers, served.tolist(), procurement, exports, strict=True)
+        ):
+            revenue = sold + gov.pay("procurement", dev_fill * procured, d.key) + dev_fill * exported
+            gov.pay("adoption", self.adoption_subsidy_rate * sold, d.key)  # part of the user's bill
             hours = paid = public = 0.0
-            for j, v in enumerate(markets.VENUES):
-                own_v = own[i] * own_split[j] * train_fill[v]
-                grant_v = gov.pay("compute_grants", grants[i] * public_split[j] * train_fill[v], d.key)
-                award_v = gov.pay(AWARD, award[i] * public_split[j] * train_fill[v], d.key)
-                hours += (own_v + grant_v + award_v) * 1e9 / price[v]
+            for v, own_share, public_share, filled, hour_price in venues:
+                own_v = own[i] * own_share * filled
+                grant_v = gov.pay("compute_grants", grants[i] * public_share * filled, d.key)
+                award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key) if d.champion else 0.0
+                bought_v = own_v + grant_v + award_v
+                hours += bought_v * 1e9 / hour_price
                 paid += own_v
                 public += grant_v + award_v
-                if v == "abroad":
-                    offshore += own_v + grant_v + award_v
-                elif v == "japan_region":
-                    region_rent += own_v + grant_v + award_v
-                else:
-                    self.compute_contracts_jpy_bn[i] += (own_v + grant_v + award_v) * site_split
+                spent_at[v] += bought_v
+                if v == "domestic":
+                    at_home.append(bought_v)
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
+        # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
+        self.compute_contracts_jpy_bn += np.outer(at_home, self._site_split("domestic"))
         return {
-            "exports": float((fill[dom] * exports).sum()) if len(exports) else 0.0,
-            "offshore_training": offshore,
-            "region_training": region_rent,
+            "exports": dev_fill * markets.ordered_sum(exports),
+            "offshore_training": spent_at["abroad"],
+            "region_training": spent_at["japan_region"],
         }
 
-    def _site_split(self, pool: str) -> np.ndarray:
-        capacity = np.array([c.h100eq for c in self.pools[pool]])
-        return capacity / capacity.sum() if capacity.sum() > 0 else np.zeros(len(capacity))
+    def _site_split(self, pool: str) -> list[float]:
+        """Each site's share of the pool's installed compute (zeros when the pool has none)."""
+        capacity = [c.h100eq for c in self.pools[pool]]
+        total = sum(capacity)
+        return [c / total if total > 0 else 0.0 for c in capacity]
 
     def _invest_in_compute(self) -> None:
         """Operators buy accelerators for the demand they expect and build power where the grid allows."""
@@ -437,8 +461,9 @@ class SovereignAIModel(mesa.Model):
         )
         talent = gov.pay("talent", gov.allowance("talent"), "talent_programme")
         self.talent_arrivals[t + p["talent_lag_quarters"]] += talent * 1000 / p["talent_cost_jpy_mn_per_researcher"]
-        drain = p["brain_drain_rate_per_year"] * np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"])
-        self.talent_pool = self.talent_pool * np.exp(-drain / 4) + self.talent_arrivals[t]
+        # NumPy's exp (math's rounds differently), the pool kept a Python float: developers' pay reads it.
+        drain = p["brain_drain_rate_per_year"] * float(np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"]))
+        self.talent_pool = self.talent_pool * float(np.exp(-drain / 4)) + float(self.talent_arrivals[t])
 
     # --- derived state ---------------------------------------------------------------------------------
     @property
@@ -461,7 +486,7 @@ class SovereignAIModel(mesa.Model):
     @property
     def world_gpu_hour_price(self) -> float:
         """GPU-hour price abroad today (¥ per H100-hour): the 2026 dollar price, today's yen, cheaper chips."""
-        return self.p["gpu_hour_price_usd_2026"] * self.env.fx[self.t] * self.env.gpu_cost_index[self.t]
+        return float(self.env.world_gpu_hour_price_jpy[self.t])
 
     def committed_by_region(self) -> np.ndarray:
         """Built and planned data-centre MW in each region."""

@@ -63,7 +63,8 @@ class Delivery:
 
 def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
     """Share of each provider's demand its pool served (1 for providers abroad)."""
-    return np.array([1.0 if POOL_OF_HOSTING[h] is None else fills[POOL_OF_HOSTING[h]] for h in hosting])
+    pools = [POOL_OF_HOSTING[h] for h in hosting.tolist()]  # Python ints: NumPy's hash slowly as dict keys
+    return np.array([1.0 if pool is None else fills[pool] for pool in pools])
 
 
 def deliver(spend: np.ndarray, hosting: np.ndarray, fill: np.ndarray, abroad_open: bool) -> Delivery:

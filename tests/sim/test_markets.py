@@ -27,14 +27,31 @@ def test_gpu_hour_price_follows_tightness_and_support():
 
 def test_training_goes_to_the_cheaper_venue_and_respects_the_cap():
     shares = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=1.0)
-    assert shares.sum() == pytest.approx(1.0) and shares[2] > shares[0] == pytest.approx(shares[1])
+    assert sum(shares) == pytest.approx(1.0) and shares[2] > shares[0] == pytest.approx(shares[1])
     capped = markets.venue_shares(np.array([400.0, 400.0, 200.0]), np.ones(3), beta=4.0, abroad_cap=0.0)
-    assert capped[2] == 0.0 and capped.sum() == pytest.approx(1.0)
+    assert capped[2] == 0.0 and sum(capped) == pytest.approx(1.0)
     # A venue that could serve only 10% of last quarter's demand looks ten times dearer.
     unfilled = markets.venue_shares(np.array([300.0, 300.0, 300.0]), np.array([0.1, 1.0, 1.0]), 4.0, 1.0)
     assert unfilled[0] < 0.01
     # Price-blind developers split evenly.
     assert markets.venue_shares(np.array([1.0, 5.0, 9.0]), np.ones(3), 0.0, 1.0) == pytest.approx([1 / 3] * 3)
+
+
+def test_the_abroad_cap_keeps_the_excess_in_japan():
+    free = markets.venue_shares([400.0, 400.0, 200.0], [1.0, 1.0, 1.0], 4.0)
+    assert markets.cap_abroad(free, 0.5) == pytest.approx([0.25, 0.25, 0.5])
+    assert markets.cap_abroad(free, 1.0) == free  # under the cap: unchanged
+    assert markets.cap_abroad(free, 0.2) == markets.venue_shares([400.0, 400.0, 200.0], [1.0, 1.0, 1.0], 4.0, 0.2)
+    # Domestic venues with no share: the excess is split evenly among the open ones.
+    assert markets.cap_abroad([0.0, 0.0, 1.0], 0.0, [False, True, True]) == [0.0, 1.0, 0.0]
+    assert markets.cap_abroad([0.0, 0.0, 1.0], 0.4) == pytest.approx([0.3, 0.3, 0.4])
+
+
+def test_proportional_shares_sum_in_order_as_numpy_does():
+    weights = np.random.default_rng(0).uniform(0.1, 10.0, 6)
+    assert markets.ordered_sum(weights.tolist()) == weights.sum()
+    assert markets.proportional(weights.tolist()) == (weights / weights.sum()).tolist()
+    assert markets.proportional([1.0, 3.0]) == [0.25, 0.75]
 
 
 def test_markets_adjust_gradually():
