@@ -23,6 +23,7 @@ The same functions serve the whole population at once (numpy arrays) and one age
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
+_SLICE_AXIS = np.arange(3)  # indexes a (slices, ...) table with one row per slice
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -42,6 +44,7 @@ DOMESTIC, IN_JAPAN, ABROAD, OPEN_DOMESTIC = 0, 1, 2, 3
 HOSTING_CODES = {"domestic": DOMESTIC, "open_domestic": OPEN_DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
 #: Share of the sovereignty penalty each hosting mode carries for sensitive work.
 PENALTY_SHARE = {DOMESTIC: 0.0, OPEN_DOMESTIC: 0.0, IN_JAPAN: 0.5, ABROAD: 1.0}
+_PENALTY_BY_CODE = np.array([PENALTY_SHARE[code] for code in range(len(PENALTY_SHARE))])  # indexed by hosting code
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -100,7 +103,7 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
         + (offers.hosting == OPEN_DOMESTIC) * p["open_weight_constant"]
         - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * np.array([PENALTY_SHARE[h] for h in offers.hosting])
+    penalty = p["sovereignty_penalty"] * _PENALTY_BY_CODE[offers.hosting]
     util = np.empty((3, len(base)))  # filled row by row: np.stack cost a quarter of this function
     util[GENERAL], util[SENSITIVE_FREE:] = base, base - penalty
     util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
@@ -126,17 +129,21 @@ def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_la
 def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> tuple[np.ndarray, np.ndarray]:
     if nest is None:
         nest, lam = np.zeros(utility.shape[-1], dtype=int), 1.0
-    probs = np.zeros_like(utility)
-    members = [nest == b for b in sorted(set(nest.tolist()))]  # np.unique's machinery costs more on a few providers
-    nest_values = []
-    for m in members:
-        within, value = _softmax(utility[..., m] / lam)
-        probs[..., m] = within
-        nest_values.append(lam * value)
-    upper, total = _softmax(np.stack(nest_values, axis=-1))
-    for k, m in enumerate(members):
-        probs[..., m] *= upper[..., k : k + 1]
-    return probs, total
+    # member[j, b] = 1 if provider j is in nest b: sums within nests become one product, not a pass per nest
+    member = (nest[:, None] == np.array(sorted(set(nest.tolist())))).astype(float)
+    # One scale per row (its best utility) keeps exp() in range for every nest, as long as no nest
+    # trails the best by ~700 log units; a row with nothing on offer keeps scale 0.
+    x = utility / lam
+    top = np.max(x, axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(x - top)
+    nest_sum = e @ member
+    own_nest_sum = nest_sum @ member.T
+    within = np.divide(e, own_nest_sum, out=np.zeros_like(e), where=own_nest_sum > 0)
+    with np.errstate(divide="ignore"):
+        nest_value = lam * (np.log(nest_sum) + top)  # each nest's inclusive value: -inf if it offers nothing
+    upper, total = _softmax(nest_value)
+    return within * (upper @ member.T), total
 
 
 def _softmax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,12 +177,12 @@ class Offers:
         return (self.hosting != DOMESTIC).astype(int)
 
 
-def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sample one category per row of ``probs`` (or from one shared row) with uniforms ``u``."""
-    cum = np.cumsum(probs, axis=-1)
-    if cum.ndim == 1:
-        return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1)
-    return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), cum.shape[1] - 1)
+def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sample one category with each uniform in ``u`` from cumulative probabilities ``cum`` (last axis).
+
+    ``cum`` has the shape of ``u`` plus the categories' axis, or broadcasts to it (a shared row).
+    """
+    return np.minimum((u[..., None] * cum[..., -1:] >= cum).sum(axis=-1), cum.shape[-1] - 1)
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -197,8 +204,10 @@ class UserPopulation:
         sensitive_share: Share of the agent's AI work that is sensitive.
         potential: Whether the agent would ever adopt (market potential).
         adopted: Whether the agent has adopted AI.
-        provider: Provider index per slice, shape (agents, 3); -1 before adoption.
+        provider: Provider index per slice, shape (agents, 3); -1 before adoption (and for a slice
+            with nothing on offer).
         spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
+        spend_growth: Spend per adopter relative to FY2026 this quarter (0 before the first quarter).
 
     """
 
@@ -212,21 +221,28 @@ class UserPopulation:
         self.params = params
         self.adopted = np.zeros(self.n, dtype=bool)
         self.provider = np.full((self.n, 3), -1, dtype=np.int64)
-        self.bill_jpy_bn = np.zeros(self.n)
+        self.spend_growth = 0.0
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
         self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
-        self._cell: tuple[int, np.ndarray] | None = None  # sector x slice part of spend_by's code
+        self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         self._stay = np.zeros((0, 0))  # utility of staying with the current provider, for _choice_tables
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
+        # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
+        self._uniforms = np.empty((8, self.n))
+        self._candidates: tuple[np.ndarray, Any] = (np.zeros(0, dtype=np.int64), None)  # see _candidate_rows
+
+    @property
+    def bill_jpy_bn(self) -> np.ndarray:
+        """Quarterly AI spend of one of each agent's enterprises, ¥bn (0 before adoption)."""
+        return self.adopted * self.spend_base_jpy_bn * self.spend_growth
 
     # The quarter, in the order the rules are listed at the top of this module.
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
-        util = offer_utilities(offers, self.params)
-        probs, self._iv0 = self._choice_tables(util, offers.nest)
-        self._adopt(adopters, util, probs, rng.random((3, self.n)))
+        cum, on_offer, self._iv0 = self._choice_tables(offers)
+        self._adopt(np.flatnonzero(adopters), cum[:, 0], rng.random((3, self.n)), on_offer)
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -242,66 +258,111 @@ class UserPopulation:
         # seed stay paired (common random numbers) when policies change who adopts or moves.
         offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
         stranded = self.adopted[:, None] & ~offered[self.provider]
+        any_stranded = bool(stranded.any())
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
-        u_stranded = rng.random((3, self.n)) if stranded.any() else _skip(rng, 3 * self.n)
-        u_move, u_adopt = rng.random((2, 3, self.n))
-        u_reconsider, u_new = rng.random((2, self.n))
-        util = offer_utilities(offers, p)
-        probs, iv = self._choice_tables(util, offers.nest)
+        u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
+        u = rng.random(out=self._uniforms)  # as rng.random((2, 3, n)) then rng.random((2, n))
+        u_move, u_adopt, u_reconsider, u_new = u[0:3], u[3:6], u[6], u[7]
+        cum, on_offer, iv = self._choice_tables(offers)
         self._iv0 = iv if self._iv0 is None else self._iv0
         self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
-        for s in range(3 if u_stranded is not None else 0):  # the provider went dark: choose again, no cost
-            self._choose(np.flatnonzero(stranded[:, s]), s, util, probs[s, 0], u_stranded[s])
-        rate = 1 - np.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        settled = self.adopted & ~stranded.any(axis=1) if u_stranded is not None else self.adopted
+        for s in range(3 if any_stranded else 0):  # the provider went dark: choose again, no cost
+            idx = np.flatnonzero(stranded[:, s])
+            self.provider[idx, s] = _draw(cum[s, 0], u_stranded[s, idx]) if on_offer[s] else -1
+        rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
+        settled = self.adopted & ~stranded.any(axis=1) if any_stranded else self.adopted
         movers = np.flatnonzero(settled & (u_reconsider < rate))
-        for s in range(3):  # a mover's row of the table is its current provider's (-1 wraps to the last)
-            self._choose(movers, s, util, probs[s, self.provider[movers, s] % util.shape[1] + 1], u_move[s])
-        new = ~self.adopted & self.potential & (u_new < self.adoption_probabilities())
-        if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
-            self._adopt(new, util, probs, u_adopt)
-        self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
+        # A mover's rows of the table are its current providers' (row 1 + c for provider c).
+        self._choose(movers, cum[_SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
+        rows, chance = self._adoption_chances()
+        if on_offer[GENERAL]:  # nothing on offer, nobody adopts
+            self._adopt(rows[u_new[rows] < chance], cum[:, 0], u_adopt, on_offer)
+        self.spend_growth = spend_growth
 
-    def _choice_tables(self, util: np.ndarray, nest: np.ndarray) -> tuple[np.ndarray, float]:
+    def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
         """Every choice a user can face this quarter, from one evaluation of the nested logit.
 
         Returns:
-            Choice probabilities, shape (slices, 1 + providers, providers): row 0 for a user with no
-            provider to leave, row ``1 + c`` for one leaving provider ``c`` (``switching_cost`` on
-            staying); and the inclusive value of general work, which sets the adoption speed-up.
+            Cumulative choice probabilities, shape (slices, 1 + providers, providers): row 0 for a
+            user with no provider to leave, row ``1 + c`` for one leaving provider ``c``
+            (``switching_cost`` on staying); whether each slice has anything on offer; and the
+            inclusive value of general work, which sets the adoption speed-up.
         """
-        self._nest = nest
+        util = offer_utilities(offers, self.params)
+        self._nest = nest = offers.nest
         n_providers = util.shape[1]
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
-        return probs, float(total[GENERAL, 0])
+        return np.cumsum(probs, axis=-1), np.isfinite(util).any(axis=1).tolist(), float(total[GENERAL, 0])
 
-    def _adopt(self, new: np.ndarray, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
-        idx = np.flatnonzero(new)
+    def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
-        for s in range(3):
-            self._choose(idx, s, util, probs[s, 0], u[s])
+        self._choose(idx, cum, u, on_offer)
 
-    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
-        """Agents ``idx`` pick a provider for slice ``s`` with their uniforms ``u[idx]``; -1 if nothing is offered.
+    def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
+        """Agents ``idx`` pick a provider for every slice with uniforms ``u[:, idx]``; -1 where nothing is offered.
 
-        ``probs`` is one row of choice probabilities for all of them, or one row each.
+        ``cum`` holds cumulative choice probabilities, one row per slice: shared by all of them
+        (slices, providers) or one each (agents, slices, providers).
         """
-        if not np.isfinite(util[s]).any():
-            self.provider[idx, s] = -1
+        if len(idx) == 0:
             return
-        self.provider[idx, s] = _draw(probs, u[idx])
+        choice = _draw(cum, u[:, idx].T)
+        if not all(on_offer):
+            choice[:, ~np.array(on_offer)] = -1
+        self.provider[idx] = choice
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
-        p, open_ = self.params, ~self.adopted & self.potential
+        rows, chance = self._adoption_chances()
+        out = np.zeros(self.n)
+        out[rows] = chance
+        return out
 
-        def prob(share: np.ndarray) -> np.ndarray:
-            return adoption_probability(p["bass_p"], p["bass_q"], share, self.attractiveness)
+    def _adoption_chances(self) -> tuple[np.ndarray, np.ndarray]:
+        """Adoption chances this quarter of the agents that may adopt (rule 1).
 
-        expected_new = open_ * prob(self.peer_share(self.adopted))
-        return open_ * prob(self.peer_share(self.adopted + 0.5 * expected_new))
+        Returns:
+            Agents (indices: every one that has not adopted and could, and maybe some that just
+            did) and their chances (0 for those that cannot adopt).
+        """
+        p = self.params
+        rows, peers, open_ = self._candidate_rows()
+
+        def prob(adopted: np.ndarray) -> np.ndarray:
+            return adoption_probability(
+                p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
+            )
+
+        adopted = self.adopted.astype(float)
+        expected_new = open_ * prob(adopted)
+        adopted[rows] += 0.5 * expected_new  # F at mid-quarter: half the peers expected to adopt count
+        return rows, open_ * prob(adopted)
+
+    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray]:
+        """Agents whose adoption chance is needed, their rows of the peer matrix and whether each can adopt.
+
+        Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
+        the peer matrix costs about as much as one product with it, and adoption is for good, so a
+        cut serves later quarters too, until half its agents have adopted; it is made anew at once
+        if an agent that can adopt is missing from it.
+        """
+        can_adopt = ~self.adopted & self.potential
+        n_open = np.count_nonzero(can_adopt)
+        rows, peers = self._candidates
+        open_ = can_adopt[rows]
+        if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
+            rows = np.flatnonzero(can_adopt)
+            peers = self.peers[rows] if self.peers is not None else None
+            self._candidates, open_ = (rows, peers), can_adopt[rows]
+        return rows, peers, open_
+
+    def _peer_mean(self, x: np.ndarray, rows: np.ndarray, peers: Any) -> np.ndarray:
+        """Mean of ``x`` over the peers of agents ``rows`` (``peers``: their rows of the peer matrix)."""
+        if self.peers is None:  # complete graph: everyone else
+            return (x.sum() - x[rows]) / max(self.n - 1, 1)
+        return peers @ x
 
     def peer_share(self, adopted: np.ndarray | None = None) -> np.ndarray:
         """Adopting share of each agent's peers (complete graph: everyone else).
@@ -311,31 +372,42 @@ class UserPopulation:
 
         """
         x = (self.adopted if adopted is None else adopted).astype(float)
-        if self.peers is None:
-            return (x.sum() - x) / max(self.n - 1, 1)
-        return self.peers @ x
+        return self._peer_mean(x, np.arange(self.n), self.peers)
+
+    def _codes_for(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
+        """Bincount codes fixed over a run, with room for 1 + ``n_providers`` bins (bin 0: no provider).
+
+        Returns:
+            Per agent and slice, the first bin of its sector x slice cell (add ``provider`` for its bin);
+            per agent, the first bin of its sector's cell.
+        """
+        if self._codes is None or self._codes[0] != n_providers:
+            width = n_providers + 1
+            by_sector = self.sector * width + 1  # + 1: provider -1 lands in bin 0
+            self._codes = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * width + 1, by_sector)
+        return self._codes[1], self._codes[2]
 
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
-        # One bincount over a sector x slice x provider code; a slice with no provider adds zero.
-        money = (self.weight * self.bill_jpy_bn)[:, None] * self.shares * (self.provider >= 0)
-        if self._cell is None or self._cell[0] != n_providers:
-            self._cell = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * n_providers)
-        code = self._cell[1] + np.maximum(self.provider, 0)
-        out = np.bincount(code.ravel(), money.ravel(), n_sectors * 3 * n_providers)
-        return out.reshape(n_sectors, 3, n_providers)
+        # One bincount over a sector x slice x provider code. A slice with no provider (every
+        # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
+        by_slice, _ = self._codes_for(n_providers)
+        money = (self.weight * (self.spend_base_jpy_bn * self.spend_growth))[:, None] * self.shares
+        out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
+        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:]
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.
 
         Returns:
             By provider (length ``n_providers + 1``, the last for adopters with no provider) and by
-            sector, each from one bincount rather than a mask per provider or sector.
+            sector, both from one bincount over a sector x provider code.
         """
-        w = self.weight * self.adopted
-        general = self.provider[:, GENERAL]
-        by_provider = np.bincount(np.where(general < 0, n_providers, general), w, n_providers + 1)
-        return by_provider, np.bincount(self.sector, w, n_sectors)
+        _, by_sector = self._codes_for(n_providers)
+        table = np.bincount(
+            by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
+        ).reshape(n_sectors, n_providers + 1)
+        return np.roll(table.sum(axis=0), -1), table.sum(axis=1)  # bin 0 (no provider) goes last
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""
