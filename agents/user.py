@@ -23,6 +23,7 @@ The same functions serve the whole population at once (numpy arrays) and one age
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
+_LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
 _SLICE_AXIS = np.arange(3)  # indexes a (slices, ...) table with one row per slice
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
@@ -61,7 +63,7 @@ def value_factor(inclusive_value: float, reference: float, beta_price: float, el
     The inclusive value divided by the price weight is the log of a quality-adjusted price index,
     so ``A`` = (price index then / price index now)^elasticity, kept within [1/4, 4].
     """
-    return float(np.clip(np.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25, 4.0))
+    return min(max(math.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25), 4.0)
 
 
 def ai_spend(
@@ -127,33 +129,33 @@ def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_la
 
 
 def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nested-logit probabilities and inclusive value (log-sum) over the last axis of ``utility``.
+
+    With ``S_b`` the sum of ``exp(u/λ)`` over nest ``b``, a nest's inclusive value is ``λ·log S_b``,
+    so nest ``b`` is chosen with probability ``S_b^λ / Σ S^λ`` and provider ``j`` in it with
+    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``.
+    """
     if nest is None:
         nest, lam = np.zeros(utility.shape[-1], dtype=int), 1.0
-    # member[j, b] = 1 if provider j is in nest b: sums within nests become one product, not a pass per nest
-    member = (nest[:, None] == np.array(sorted(set(nest.tolist())))).astype(float)
-    # One scale per row (its best utility) keeps exp() in range for every nest, as long as no nest
-    # trails the best by ~700 log units; a row with nothing on offer keeps scale 0.
+    member = _nest_members(tuple(nest.tolist()))
     x = utility / lam
-    top = np.max(x, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
+    # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
+    # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
+    top = np.maximum(np.max(x, axis=-1, keepdims=True), _LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
-    own_nest_sum = nest_sum @ member.T
-    within = np.divide(e, own_nest_sum, out=np.zeros_like(e), where=own_nest_sum > 0)
-    with np.errstate(divide="ignore"):
-        nest_value = lam * (np.log(nest_sum) + top)  # each nest's inclusive value: -inf if it offers nothing
-    upper, total = _softmax(nest_value)
-    return within * (upper @ member.T), total
+    within = e / np.maximum(nest_sum @ member.T, _TINY)  # an empty nest's (or row's) zeros stay 0, not 0/0
+    nest_weight = nest_sum**lam
+    total = nest_weight.sum(axis=-1, keepdims=True)
+    upper = nest_weight / np.maximum(total, _TINY)
+    log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
+    return within * (upper @ member.T), log_sum[..., 0]
 
 
-def _softmax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Softmax over the last axis and its log-sum-exp; rows with nothing finite give zeros and -inf."""
-    top = np.max(x, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    e = np.exp(x - top)
-    total = e.sum(axis=-1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        return np.divide(e, total, out=np.zeros_like(e), where=total > 0), (np.log(total) + top)[..., 0]
+@functools.cache
+def _nest_members(nest: tuple[int, ...]) -> np.ndarray:
+    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0."""
+    return np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
 
 
 # --- the population ----------------------------------------------------------------------------------
@@ -407,7 +409,8 @@ class UserPopulation:
         table = np.bincount(
             by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
         ).reshape(n_sectors, n_providers + 1)
-        return np.roll(table.sum(axis=0), -1), table.sum(axis=1)  # bin 0 (no provider) goes last
+        by_provider = table.sum(axis=0)
+        return np.concatenate((by_provider[1:], by_provider[:1])), table.sum(axis=1)  # bin 0 (no provider) last
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""
