@@ -258,9 +258,13 @@ class UserPopulation:
         p = self.params
         # Every agent gets its random numbers whether it uses them or not, so two runs with the same
         # seed stay paired (common random numbers) when policies change who adopts or moves.
-        offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
-        stranded = self.adopted[:, None] & ~offered[self.provider]
-        any_stranded = bool(stranded.any())
+        # Stranded: an adopter's slice whose provider is not on offer (or that has none). Every
+        # non-adopter has no provider in its three slices, so there is one only if there are more
+        # such slices than three per non-adopter; the mask of adopters is applied only then.
+        dark = self.provider == -1
+        for k in np.flatnonzero(~offers.available).tolist():
+            dark |= self.provider == k
+        any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
         u = rng.random(out=self._uniforms)  # as rng.random((2, 3, n)) then rng.random((2, n))
@@ -268,11 +272,14 @@ class UserPopulation:
         cum, on_offer, iv = self._choice_tables(offers)
         self._iv0 = iv if self._iv0 is None else self._iv0
         self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
-        for s in range(3 if any_stranded else 0):  # the provider went dark: choose again, no cost
-            idx = np.flatnonzero(stranded[:, s])
-            self.provider[idx, s] = _draw(cum[s, 0], u_stranded[s, idx]) if on_offer[s] else -1
+        settled = self.adopted
+        if any_stranded:  # the provider went dark: choose again, no cost
+            stranded = dark & self.adopted[:, None]
+            for s in range(3):
+                idx = np.flatnonzero(stranded[:, s])
+                self.provider[idx, s] = _draw(cum[s, 0], u_stranded[s, idx]) if on_offer[s] else -1
+            settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        settled = self.adopted & ~stranded.any(axis=1) if any_stranded else self.adopted
         movers = np.flatnonzero(settled & (u_reconsider < rate))
         # A mover's rows of the table are its current providers' (row 1 + c for provider c).
         self._choose(movers, cum[_SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)

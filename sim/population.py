@@ -135,8 +135,11 @@ def create_agents[A: mesa.Agent](model: mesa.Model, cls: type[A], n: int) -> lis
         if enabled:
             gc.enable()
     model.agent_id_counter = start + n - 1
+    fresh = dict.fromkeys(rest)
     for registry in (model.agents, model.agents_by_type[cls]):
-        add = registry.add
-        for agent in rest:
-            add(agent)
+        if type(getattr(registry, "_agents", None)) is dict:  # Mesa 3.5's registries: a dict keyed by agent
+            registry._agents.update(fresh)
+        else:
+            for agent in rest:
+                registry.add(agent)
     return [first, *rest]
