@@ -38,7 +38,7 @@ DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
 _LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
-_SLICE_AXIS = np.arange(3)  # indexes a (slices, ...) table with one row per slice
+_SLICE_AXIS = np.arange(3)  # with a row per slice, picks each slice's row of a table
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -180,11 +180,13 @@ class Offers:
 
 
 def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sample one category with each uniform in ``u`` from cumulative probabilities ``cum`` (last axis).
+    """Sample one category with each uniform in ``u`` from cumulative probabilities ``cum``.
 
-    ``cum`` has the shape of ``u`` plus the categories' axis, or broadcasts to it (a shared row).
+    The categories are on the first axis of ``cum``, whose other axes are ``u``'s shape or
+    broadcast to it (a shared row): the count of thresholds passed is then a sum of whole arrays,
+    not one short sum per uniform.
     """
-    return np.minimum((u[..., None] * cum[..., -1:] >= cum).sum(axis=-1), cum.shape[-1] - 1)
+    return np.minimum((u * cum[-1] >= cum).sum(axis=0), len(cum) - 1)
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -244,7 +246,7 @@ class UserPopulation:
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
         cum, on_offer, self._iv0 = self._choice_tables(offers)
-        self._adopt(np.flatnonzero(adopters), cum[:, 0], rng.random((3, self.n)), on_offer)
+        self._adopt(np.flatnonzero(adopters), cum[:, None, :, 0], rng.random((3, self.n)), on_offer)
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -277,25 +279,26 @@ class UserPopulation:
             stranded = dark & self.adopted[:, None]
             for s in range(3):
                 idx = np.flatnonzero(stranded[:, s])
-                self.provider[idx, s] = _draw(cum[s, 0], u_stranded[s, idx]) if on_offer[s] else -1
+                self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
         movers = np.flatnonzero(settled & (u_reconsider < rate))
         # A mover's rows of the table are its current providers' (row 1 + c for provider c).
-        self._choose(movers, cum[_SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
+        self._choose(movers, cum[:, _SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
-            self._adopt(rows[u_new[rows] < chance], cum[:, 0], u_adopt, on_offer)
+            self._adopt(rows[u_new[rows] < chance], cum[:, None, :, 0], u_adopt, on_offer)
         self.spend_growth = spend_growth
 
     def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
         """Every choice a user can face this quarter, from one evaluation of the nested logit.
 
         Returns:
-            Cumulative choice probabilities, shape (slices, 1 + providers, providers): row 0 for a
-            user with no provider to leave, row ``1 + c`` for one leaving provider ``c``
-            (``switching_cost`` on staying); whether each slice has anything on offer; and the
-            inclusive value of general work, which sets the adoption speed-up.
+            Cumulative choice probabilities with the providers first, shape (providers, slices,
+            1 + providers) (see :func:`_draw`): row 0 for a user with no provider to leave, row
+            ``1 + c`` for one leaving provider ``c`` (``switching_cost`` on staying); whether each
+            slice has anything on offer; and the inclusive value of general work, which sets the
+            adoption speed-up.
         """
         util = offer_utilities(offers, self.params)
         self._nest = nest = offers.nest
@@ -303,7 +306,8 @@ class UserPopulation:
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
-        return np.cumsum(probs, axis=-1), np.isfinite(util).any(axis=1).tolist(), float(total[GENERAL, 0])
+        cum = np.moveaxis(np.cumsum(probs, axis=-1), -1, 0)
+        return cum, np.isfinite(util).any(axis=1).tolist(), float(total[GENERAL, 0])
 
     def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
@@ -312,8 +316,8 @@ class UserPopulation:
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         """Agents ``idx`` pick a provider for every slice with uniforms ``u[:, idx]``; -1 where nothing is offered.
 
-        ``cum`` holds cumulative choice probabilities, one row per slice: shared by all of them
-        (slices, providers) or one each (agents, slices, providers).
+        ``cum`` holds cumulative choice probabilities, providers first, one row per slice: shared
+        by all of them (providers, 1, slices) or one each (providers, agents, slices).
         """
         if len(idx) == 0:
             return
