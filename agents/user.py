@@ -306,8 +306,8 @@ class UserPopulation:
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
-        cum = np.moveaxis(np.cumsum(probs, axis=-1), -1, 0)
-        return cum, np.isfinite(util).any(axis=1).tolist(), float(total[GENERAL, 0])
+        on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
+        return np.cumsum(probs, axis=-1).transpose(2, 0, 1), on_offer, float(total[GENERAL, 0])
 
     def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
