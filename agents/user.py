@@ -258,6 +258,7 @@ class UserPopulation:
 
         """
         p = self.params
+        cum, on_offer, iv = self._choice_tables(offers)  # before the draws, which flush the cache at scale
         # Every agent gets its random numbers whether it uses them or not, so two runs with the same
         # seed stay paired (common random numbers) when policies change who adopts or moves.
         # Stranded: an adopter's slice whose provider is not on offer (or that has none). Every
@@ -271,7 +272,6 @@ class UserPopulation:
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
         u = rng.random(out=self._uniforms)  # as rng.random((2, 3, n)) then rng.random((2, n))
         u_move, u_adopt, u_reconsider, u_new = u[0:3], u[3:6], u[6], u[7]
-        cum, on_offer, iv = self._choice_tables(offers)
         self._iv0 = iv if self._iv0 is None else self._iv0
         self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
         settled = self.adopted
