@@ -95,22 +95,35 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    domestic = offers.hosting == DOMESTIC
+    domestic, open_domestic, abroad, penalty_share = _hosting_terms(tuple(offers.hosting.tolist()))
     base = (
         -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
         + p["beta_japanese"] * offers.japanese
         - p["beta_price"] * np.log(offers.price)
         - p["beta_disruption"] * offers.disruption_record
         + domestic * p["domestic_trust_constant"]
-        + (offers.hosting == OPEN_DOMESTIC) * p["open_weight_constant"]
+        + open_domestic * p["open_weight_constant"]
         - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * _PENALTY_BY_CODE[offers.hosting]
+    penalty = p["sovereignty_penalty"] * penalty_share
     util = np.empty((3, len(base)))  # filled row by row: np.stack cost a quarter of this function
     util[GENERAL], util[SENSITIVE_FREE:] = base, base - penalty
-    util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
+    util[SENSITIVE_BOUND, abroad] = -np.inf  # the rule keeps this work in Japan
     util[:, ~offers.available] = -np.inf
     return util
+
+
+@functools.cache
+def _hosting_terms(hosting: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which providers are domestic, open-weight at home and abroad, and their sovereignty penalty shares.
+
+    Fixed by the hosting modes, so made once per roster; the arrays are shared, hence read-only.
+    """
+    codes = np.array(hosting, dtype=int)
+    terms = codes == DOMESTIC, codes == OPEN_DOMESTIC, codes == ABROAD, _PENALTY_BY_CODE[codes]
+    for a in terms:
+        a.flags.writeable = False
+    return terms
 
 
 def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> np.ndarray:
@@ -154,8 +167,10 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
 
 @functools.cache
 def _nest_members(nest: tuple[int, ...]) -> np.ndarray:
-    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0."""
-    return np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
+    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0 (read-only)."""
+    member = np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
+    member.flags.writeable = False
+    return member
 
 
 # --- the population ----------------------------------------------------------------------------------
