@@ -23,6 +23,8 @@ The same functions serve the whole population at once (numpy arrays) and one age
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
+_LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
+_SLICE_AXIS = np.arange(3)  # with a row per slice, picks each slice's row of a table
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -42,6 +46,7 @@ DOMESTIC, IN_JAPAN, ABROAD, OPEN_DOMESTIC = 0, 1, 2, 3
 HOSTING_CODES = {"domestic": DOMESTIC, "open_domestic": OPEN_DOMESTIC, "in_japan": IN_JAPAN, "abroad": ABROAD}
 #: Share of the sovereignty penalty each hosting mode carries for sensitive work.
 PENALTY_SHARE = {DOMESTIC: 0.0, OPEN_DOMESTIC: 0.0, IN_JAPAN: 0.5, ABROAD: 1.0}
+_PENALTY_BY_CODE = np.array([PENALTY_SHARE[code] for code in range(len(PENALTY_SHARE))])  # indexed by hosting code
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -58,7 +63,7 @@ def value_factor(inclusive_value: float, reference: float, beta_price: float, el
     The inclusive value divided by the price weight is the log of a quality-adjusted price index,
     so ``A`` = (price index then / price index now)^elasticity, kept within [1/4, 4].
     """
-    return float(np.clip(np.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25, 4.0))
+    return min(max(math.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25), 4.0)
 
 
 def ai_spend(
@@ -90,22 +95,35 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    domestic = offers.hosting == DOMESTIC
+    domestic, open_domestic, abroad, penalty_share = _hosting_terms(tuple(offers.hosting.tolist()))
     base = (
         -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
         + p["beta_japanese"] * offers.japanese
         - p["beta_price"] * np.log(offers.price)
         - p["beta_disruption"] * offers.disruption_record
         + domestic * p["domestic_trust_constant"]
-        + (offers.hosting == OPEN_DOMESTIC) * p["open_weight_constant"]
+        + open_domestic * p["open_weight_constant"]
         - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * np.array([PENALTY_SHARE[h] for h in offers.hosting])
+    penalty = p["sovereignty_penalty"] * penalty_share
     util = np.empty((3, len(base)))  # filled row by row: np.stack cost a quarter of this function
     util[GENERAL], util[SENSITIVE_FREE:] = base, base - penalty
-    util[SENSITIVE_BOUND, offers.hosting == ABROAD] = -np.inf  # the rule keeps this work in Japan
+    util[SENSITIVE_BOUND, abroad] = -np.inf  # the rule keeps this work in Japan
     util[:, ~offers.available] = -np.inf
     return util
+
+
+@functools.cache
+def _hosting_terms(hosting: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which providers are domestic, open-weight at home and abroad, and their sovereignty penalty shares.
+
+    Fixed by the hosting modes, so made once per roster; the arrays are shared, hence read-only.
+    """
+    codes = np.array(hosting, dtype=int)
+    terms = codes == DOMESTIC, codes == OPEN_DOMESTIC, codes == ABROAD, _PENALTY_BY_CODE[codes]
+    for a in terms:
+        a.flags.writeable = False
+    return terms
 
 
 def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> np.ndarray:
@@ -124,29 +142,35 @@ def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_la
 
 
 def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nested-logit probabilities and inclusive value (log-sum) over the last axis of ``utility``.
+
+    With ``S_b`` the sum of ``exp(u/λ)`` over nest ``b``, a nest's inclusive value is ``λ·log S_b``,
+    so nest ``b`` is chosen with probability ``S_b^λ / Σ S^λ`` and provider ``j`` in it with
+    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``.
+    """
     if nest is None:
         nest, lam = np.zeros(utility.shape[-1], dtype=int), 1.0
-    probs = np.zeros_like(utility)
-    members = [nest == b for b in sorted(set(nest.tolist()))]  # np.unique's machinery costs more on a few providers
-    nest_values = []
-    for m in members:
-        within, value = _softmax(utility[..., m] / lam)
-        probs[..., m] = within
-        nest_values.append(lam * value)
-    upper, total = _softmax(np.stack(nest_values, axis=-1))
-    for k, m in enumerate(members):
-        probs[..., m] *= upper[..., k : k + 1]
-    return probs, total
-
-
-def _softmax(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Softmax over the last axis and its log-sum-exp; rows with nothing finite give zeros and -inf."""
-    top = np.max(x, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
+    member = _nest_members(tuple(nest.tolist()))
+    x = utility / lam
+    # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
+    # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
+    top = np.maximum(np.max(x, axis=-1, keepdims=True), _LOWEST)
     e = np.exp(x - top)
-    total = e.sum(axis=-1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        return np.divide(e, total, out=np.zeros_like(e), where=total > 0), (np.log(total) + top)[..., 0]
+    nest_sum = e @ member
+    within = e / np.maximum(nest_sum @ member.T, _TINY)  # an empty nest's (or row's) zeros stay 0, not 0/0
+    nest_weight = nest_sum**lam
+    total = nest_weight.sum(axis=-1, keepdims=True)
+    upper = nest_weight / np.maximum(total, _TINY)
+    log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
+    return within * (upper @ member.T), log_sum[..., 0]
+
+
+@functools.cache
+def _nest_members(nest: tuple[int, ...]) -> np.ndarray:
+    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0 (read-only)."""
+    member = np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
+    member.flags.writeable = False
+    return member
 
 
 # --- the population ----------------------------------------------------------------------------------
@@ -170,12 +194,14 @@ class Offers:
         return (self.hosting != DOMESTIC).astype(int)
 
 
-def _draw(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Sample one category per row of ``probs`` (or from one shared row) with uniforms ``u``."""
-    cum = np.cumsum(probs, axis=-1)
-    if cum.ndim == 1:
-        return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(cum) - 1)
-    return np.minimum((u[:, None] * cum[:, -1:] >= cum).sum(axis=1), cum.shape[1] - 1)
+def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Sample one category with each uniform in ``u`` from cumulative probabilities ``cum``.
+
+    The categories are on the first axis of ``cum``, whose other axes are ``u``'s shape or
+    broadcast to it (a shared row): the count of thresholds passed is then a sum of whole arrays,
+    not one short sum per uniform.
+    """
+    return np.minimum((u * cum[-1] >= cum).sum(axis=0), len(cum) - 1)
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -197,8 +223,10 @@ class UserPopulation:
         sensitive_share: Share of the agent's AI work that is sensitive.
         potential: Whether the agent would ever adopt (market potential).
         adopted: Whether the agent has adopted AI.
-        provider: Provider index per slice, shape (agents, 3); -1 before adoption.
+        provider: Provider index per slice, shape (agents, 3); -1 before adoption (and for a slice
+            with nothing on offer).
         spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
+        spend_growth: Spend per adopter relative to FY2026 this quarter (0 before the first quarter).
 
     """
 
@@ -212,21 +240,28 @@ class UserPopulation:
         self.params = params
         self.adopted = np.zeros(self.n, dtype=bool)
         self.provider = np.full((self.n, 3), -1, dtype=np.int64)
-        self.bill_jpy_bn = np.zeros(self.n)
+        self.spend_growth = 0.0
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
         self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
-        self._cell: tuple[int, np.ndarray] | None = None  # sector x slice part of spend_by's code
+        self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         self._stay = np.zeros((0, 0))  # utility of staying with the current provider, for _choice_tables
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
+        # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
+        self._uniforms = np.empty((8, self.n))
+        self._candidates: tuple[np.ndarray, Any] = (np.zeros(0, dtype=np.int64), None)  # see _candidate_rows
+
+    @property
+    def bill_jpy_bn(self) -> np.ndarray:
+        """Quarterly AI spend of one of each agent's enterprises, ¥bn (0 before adoption)."""
+        return self.adopted * self.spend_base_jpy_bn * self.spend_growth
 
     # The quarter, in the order the rules are listed at the top of this module.
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
-        util = offer_utilities(offers, self.params)
-        probs, self._iv0 = self._choice_tables(util, offers.nest)
-        self._adopt(adopters, util, probs, rng.random((3, self.n)))
+        cum, on_offer, self._iv0 = self._choice_tables(offers)
+        self._adopt(np.flatnonzero(adopters), cum[:, None, :, 0], rng.random((3, self.n)), on_offer)
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -238,70 +273,124 @@ class UserPopulation:
 
         """
         p = self.params
+        cum, on_offer, iv = self._choice_tables(offers)  # before the draws, which flush the cache at scale
         # Every agent gets its random numbers whether it uses them or not, so two runs with the same
         # seed stay paired (common random numbers) when policies change who adopts or moves.
-        offered = np.append(offers.available, False)  # index -1 (no provider) is never on offer
-        stranded = self.adopted[:, None] & ~offered[self.provider]
+        # Stranded: an adopter's slice whose provider is not on offer (or that has none). Every
+        # non-adopter has no provider in its three slices, so there is one only if there are more
+        # such slices than three per non-adopter; the mask of adopters is applied only then.
+        dark = self.provider == -1
+        for k in np.flatnonzero(~offers.available).tolist():
+            dark |= self.provider == k
+        any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
-        u_stranded = rng.random((3, self.n)) if stranded.any() else _skip(rng, 3 * self.n)
-        u_move, u_adopt = rng.random((2, 3, self.n))
-        u_reconsider, u_new = rng.random((2, self.n))
-        util = offer_utilities(offers, p)
-        probs, iv = self._choice_tables(util, offers.nest)
+        u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
+        u = rng.random(out=self._uniforms)  # as rng.random((2, 3, n)) then rng.random((2, n))
+        u_move, u_adopt, u_reconsider, u_new = u[0:3], u[3:6], u[6], u[7]
         self._iv0 = iv if self._iv0 is None else self._iv0
         self.attractiveness = value_factor(iv, self._iv0, p["beta_price"], p["adoption_value_elasticity"])
-        for s in range(3 if u_stranded is not None else 0):  # the provider went dark: choose again, no cost
-            self._choose(np.flatnonzero(stranded[:, s]), s, util, probs[s, 0], u_stranded[s])
-        rate = 1 - np.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        settled = self.adopted & ~stranded.any(axis=1) if u_stranded is not None else self.adopted
+        settled = self.adopted
+        if any_stranded:  # the provider went dark: choose again, no cost
+            stranded = dark & self.adopted[:, None]
+            for s in range(3):
+                idx = np.flatnonzero(stranded[:, s])
+                self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
+            settled = self.adopted & ~stranded.any(axis=1)
+        rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
         movers = np.flatnonzero(settled & (u_reconsider < rate))
-        for s in range(3):  # a mover's row of the table is its current provider's (-1 wraps to the last)
-            self._choose(movers, s, util, probs[s, self.provider[movers, s] % util.shape[1] + 1], u_move[s])
-        new = ~self.adopted & self.potential & (u_new < self.adoption_probabilities())
-        if np.isfinite(util[GENERAL]).any():  # nothing on offer, nobody adopts
-            self._adopt(new, util, probs, u_adopt)
-        self.bill_jpy_bn = self.adopted * self.spend_base_jpy_bn * spend_growth
+        # A mover's rows of the table are its current providers' (row 1 + c for provider c).
+        self._choose(movers, cum[:, _SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
+        rows, chance = self._adoption_chances()
+        if on_offer[GENERAL]:  # nothing on offer, nobody adopts
+            self._adopt(rows[u_new[rows] < chance], cum[:, None, :, 0], u_adopt, on_offer)
+        self.spend_growth = spend_growth
 
-    def _choice_tables(self, util: np.ndarray, nest: np.ndarray) -> tuple[np.ndarray, float]:
+    def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
         """Every choice a user can face this quarter, from one evaluation of the nested logit.
 
         Returns:
-            Choice probabilities, shape (slices, 1 + providers, providers): row 0 for a user with no
-            provider to leave, row ``1 + c`` for one leaving provider ``c`` (``switching_cost`` on
-            staying); and the inclusive value of general work, which sets the adoption speed-up.
+            Cumulative choice probabilities with the providers first, shape (providers, slices,
+            1 + providers) (see :func:`_draw`): row 0 for a user with no provider to leave, row
+            ``1 + c`` for one leaving provider ``c`` (``switching_cost`` on staying); whether each
+            slice has anything on offer; and the inclusive value of general work, which sets the
+            adoption speed-up.
         """
-        self._nest = nest
+        util = offer_utilities(offers, self.params)
+        self._nest = nest = offers.nest
         n_providers = util.shape[1]
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
-        return probs, float(total[GENERAL, 0])
+        on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
+        return np.cumsum(probs, axis=-1).transpose(2, 0, 1), on_offer, float(total[GENERAL, 0])
 
-    def _adopt(self, new: np.ndarray, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
-        idx = np.flatnonzero(new)
+    def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
-        for s in range(3):
-            self._choose(idx, s, util, probs[s, 0], u[s])
+        self._choose(idx, cum, u, on_offer)
 
-    def _choose(self, idx: np.ndarray, s: int, util: np.ndarray, probs: np.ndarray, u: np.ndarray) -> None:
-        """Agents ``idx`` pick a provider for slice ``s`` with their uniforms ``u[idx]``; -1 if nothing is offered.
+    def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
+        """Agents ``idx`` pick a provider for every slice with uniforms ``u[:, idx]``; -1 where nothing is offered.
 
-        ``probs`` is one row of choice probabilities for all of them, or one row each.
+        ``cum`` holds cumulative choice probabilities, providers first, one row per slice: shared
+        by all of them (providers, 1, slices) or one each (providers, agents, slices).
         """
-        if not np.isfinite(util[s]).any():
-            self.provider[idx, s] = -1
+        if len(idx) == 0:
             return
-        self.provider[idx, s] = _draw(probs, u[idx])
+        choice = _draw(cum, u[:, idx].T)
+        if not all(on_offer):
+            choice[:, ~np.array(on_offer)] = -1
+        self.provider[idx] = choice
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
-        p, open_ = self.params, ~self.adopted & self.potential
+        rows, chance = self._adoption_chances()
+        out = np.zeros(self.n)
+        out[rows] = chance
+        return out
 
-        def prob(share: np.ndarray) -> np.ndarray:
-            return adoption_probability(p["bass_p"], p["bass_q"], share, self.attractiveness)
+    def _adoption_chances(self) -> tuple[np.ndarray, np.ndarray]:
+        """Adoption chances this quarter of the agents that may adopt (rule 1).
 
-        expected_new = open_ * prob(self.peer_share(self.adopted))
-        return open_ * prob(self.peer_share(self.adopted + 0.5 * expected_new))
+        Returns:
+            Agents (indices: every one that has not adopted and could, and maybe some that just
+            did) and their chances (0 for those that cannot adopt).
+        """
+        p = self.params
+        rows, peers, open_ = self._candidate_rows()
+
+        def prob(adopted: np.ndarray) -> np.ndarray:
+            return adoption_probability(
+                p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
+            )
+
+        adopted = self.adopted.astype(float)
+        expected_new = open_ * prob(adopted)
+        adopted[rows] += 0.5 * expected_new  # F at mid-quarter: half the peers expected to adopt count
+        return rows, open_ * prob(adopted)
+
+    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray]:
+        """Agents whose adoption chance is needed, their rows of the peer matrix and whether each can adopt.
+
+        Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
+        the peer matrix costs about as much as one product with it, and adoption is for good, so a
+        cut serves later quarters too, until half its agents have adopted; it is made anew at once
+        if an agent that can adopt is missing from it.
+        """
+        can_adopt = ~self.adopted & self.potential
+        n_open = np.count_nonzero(can_adopt)
+        rows, peers = self._candidates
+        open_ = can_adopt[rows]
+        if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
+            rows = np.flatnonzero(can_adopt)
+            peers = self.peers[rows] if self.peers is not None else None
+            self._candidates, open_ = (rows, peers), can_adopt[rows]
+        return rows, peers, open_
+
+    def _peer_mean(self, x: np.ndarray, rows: np.ndarray, peers: Any) -> np.ndarray:
+        """Mean of ``x`` over the peers of agents ``rows`` (``peers``: their rows of the peer matrix)."""
+        if self.peers is None:  # complete graph: everyone else
+            return (x.sum() - x[rows]) / max(self.n - 1, 1)
+        return peers @ x
 
     def peer_share(self, adopted: np.ndarray | None = None) -> np.ndarray:
         """Adopting share of each agent's peers (complete graph: everyone else).
@@ -311,31 +400,43 @@ class UserPopulation:
 
         """
         x = (self.adopted if adopted is None else adopted).astype(float)
-        if self.peers is None:
-            return (x.sum() - x) / max(self.n - 1, 1)
-        return self.peers @ x
+        return self._peer_mean(x, np.arange(self.n), self.peers)
+
+    def _codes_for(self, n_providers: int) -> tuple[np.ndarray, np.ndarray]:
+        """Bincount codes fixed over a run, with room for 1 + ``n_providers`` bins (bin 0: no provider).
+
+        Returns:
+            Per agent and slice, the first bin of its sector x slice cell (add ``provider`` for its bin);
+            per agent, the first bin of its sector's cell.
+        """
+        if self._codes is None or self._codes[0] != n_providers:
+            width = n_providers + 1
+            by_sector = self.sector * width + 1  # + 1: provider -1 lands in bin 0
+            self._codes = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * width + 1, by_sector)
+        return self._codes[1], self._codes[2]
 
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
-        # One bincount over a sector x slice x provider code; a slice with no provider adds zero.
-        money = (self.weight * self.bill_jpy_bn)[:, None] * self.shares * (self.provider >= 0)
-        if self._cell is None or self._cell[0] != n_providers:
-            self._cell = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * n_providers)
-        code = self._cell[1] + np.maximum(self.provider, 0)
-        out = np.bincount(code.ravel(), money.ravel(), n_sectors * 3 * n_providers)
-        return out.reshape(n_sectors, 3, n_providers)
+        # One bincount over a sector x slice x provider code. A slice with no provider (every
+        # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
+        by_slice, _ = self._codes_for(n_providers)
+        money = (self.weight * (self.spend_base_jpy_bn * self.spend_growth))[:, None] * self.shares
+        out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
+        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:]
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.
 
         Returns:
             By provider (length ``n_providers + 1``, the last for adopters with no provider) and by
-            sector, each from one bincount rather than a mask per provider or sector.
+            sector, both from one bincount over a sector x provider code.
         """
-        w = self.weight * self.adopted
-        general = self.provider[:, GENERAL]
-        by_provider = np.bincount(np.where(general < 0, n_providers, general), w, n_providers + 1)
-        return by_provider, np.bincount(self.sector, w, n_sectors)
+        _, by_sector = self._codes_for(n_providers)
+        table = np.bincount(
+            by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
+        ).reshape(n_sectors, n_providers + 1)
+        by_provider = table.sum(axis=0)
+        return np.concatenate((by_provider[1:], by_provider[:1])), table.sum(axis=1)  # bin 0 (no provider) last
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""

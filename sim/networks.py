@@ -106,7 +106,7 @@ def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generato
         dst[rewired] = rng.integers(n, size=int(rewired.sum()))
         keep = np.ones(len(src), dtype=bool)
         for _ in range(100):  # draw again the ends that collide; a few rounds suffice
-            bad = rewired & (_repeated_pairs(src, dst, n, rewired) | (src == dst))
+            bad = rewired & (_repeated_pairs(src, dst, n, half, rewired) | (src == dst))
             if not bad.any():
                 break
             dst[bad] = rng.integers(n, size=int(bad.sum()))
@@ -119,13 +119,26 @@ def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generato
     return edges
 
 
-def _repeated_pairs(src: np.ndarray, dst: np.ndarray, n: int, rewired: np.ndarray) -> np.ndarray:
-    """Mark every link whose node pair an earlier link already has (ring links count as earliest)."""
-    key = np.minimum(src, dst) * n + np.maximum(src, dst)
-    order = np.argsort(key * 2 + rewired, kind="stable")
-    repeat = np.zeros(len(key), dtype=bool)
-    repeat[order[1:]] = key[order[1:]] == key[order[:-1]]
-    return repeat
+def _repeated_pairs(src: np.ndarray, dst: np.ndarray, n: int, half: int, rewired: np.ndarray) -> np.ndarray:
+    """Mark every link whose node pair an earlier link already has (ring links count as earliest).
+
+    Ring links are distinct pairs, so only a rewired link can repeat one: the ring link of its pair
+    if that link kept its place, or an earlier rewired link. Only the rewired links are sorted.
+    """
+    r = np.flatnonzero(rewired)
+    a, b = src[r], dst[r]
+    ring = np.full(len(r), -1)  # index of the ring link with the pair {a, b}: from a (or b) d steps on
+    for start, end in ((a, b), (b, a)):
+        d = (end - start) % n
+        on_ring = (d >= 1) & (d <= half)
+        ring[on_ring] = start[on_ring] * half + d[on_ring] - 1
+    repeat = (ring >= 0) & ~rewired[ring]
+    key = np.minimum(a, b) * n + np.maximum(a, b)
+    order = np.argsort(key, kind="stable")
+    repeat[order[1:]] |= key[order[1:]] == key[order[:-1]]
+    out = np.zeros(len(src), dtype=bool)
+    out[r] = repeat
+    return out
 
 
 def row_normalised(adj: sp.csr_matrix | None) -> sp.csr_matrix | None:

@@ -8,9 +8,11 @@ from agents.user import (
     IN_JAPAN,
     SENSITIVE_BOUND,
     Offers,
+    _draw,
     adoption_probability,
     capability_gap_cost,
     choice_probabilities,
+    inclusive_value,
     offer_utilities,
     slice_shares,
 )
@@ -81,3 +83,42 @@ def test_user_agent_view_matches_population(small_model):
         assert agent.adoption_probability() == 0 and agent.providers["general"] in m.provider_names
     else:
         assert 0 <= agent.adoption_probability() < 1
+
+
+def test_nested_logit_matches_the_textbook_formula():
+    util = np.array([[1.0, 0.2, -np.inf, 0.7], [-np.inf, -np.inf, -np.inf, -np.inf]])
+    nest, lam = np.array([0, 0, 1, 1]), 0.6
+    probs = choice_probabilities(util, nest, lam)
+    # P(j) = exp(u_j/λ) / S_b · S_b^λ / Σ_b' S_b'^λ, with S_b = Σ_{k in b} exp(u_k/λ)
+    e = np.exp(util[0] / lam)
+    s = np.array([e[:2].sum(), e[2:].sum()])
+    expected = e / s[nest] * s[nest] ** lam / (s**lam).sum()
+    np.testing.assert_allclose(probs[0], expected)
+    assert (probs[1] == 0).all()  # nothing on offer: no choice, not 0/0
+    assert inclusive_value(util[0], nest, lam) == pytest.approx(np.log((s**lam).sum()))
+    assert inclusive_value(util[1], nest, lam) == -np.inf
+
+
+def test_draws_follow_the_cumulative_probabilities():
+    cum = np.cumsum([0.2, 0.3, 0.5])
+    u = np.array([0.0, 0.1999, 0.2, 0.4999, 0.5, 0.9999])
+    np.testing.assert_array_equal(_draw(cum[:, None], u), [0, 0, 1, 1, 2, 2])
+    rows = np.stack([cum, np.cumsum([0.0, 0.0, 1.0])], axis=1)  # one row per uniform, providers first
+    np.testing.assert_array_equal(_draw(rows, np.array([0.3, 0.3])), [1, 2])
+
+
+@pytest.mark.parametrize("network", ["small_world", "complete"])
+def test_adoption_chances_equal_the_rule_for_every_agent(small_model, network):
+    m = small_model(peer_network=network)
+    pop = m.population
+    p = m.p
+    for _ in range(6):  # adopters leave the candidates as the quarters pass; the chances must not change
+        m.step()
+        can = ~pop.adopted & pop.potential
+
+        def prob(share, p=p):
+            return adoption_probability(p["bass_p"], p["bass_q"], share, pop.attractiveness)
+
+        expected_new = can * prob(pop.peer_share(pop.adopted))
+        expected = can * prob(pop.peer_share(pop.adopted + 0.5 * expected_new))
+        np.testing.assert_allclose(pop.adoption_probabilities(), expected, rtol=1e-12, atol=1e-15)
