@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 TABLES = (
@@ -40,3 +43,17 @@ def rows(name: str) -> tuple[Any, ...]:
     few milliseconds a table, a large part of a small run.
     """
     return tuple(table(name).itertuples())
+
+
+@cache
+def columns(name: str) -> Mapping[str, np.ndarray]:
+    """The columns of table ``name`` as NumPy arrays, made once per process (every model reads them).
+
+    The arrays and the mapping are read-only, so runs can share them; per run, a pandas copy of
+    the table and its column lookups cost more than the rest of building the population.
+    """
+    frame = table(name)
+    arrays = {column: frame[column].to_numpy(copy=True) for column in frame.columns}
+    for values in arrays.values():
+        values.flags.writeable = False
+    return MappingProxyType(arrays)

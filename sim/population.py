@@ -13,9 +13,8 @@ from typing import Any
 
 import mesa
 import numpy as np
-import pandas as pd
 
-from sim.data import table
+from sim.data import columns
 
 SIZE_SPEND = {
     "large": "spend_large_jpy_mn_per_year",
@@ -24,28 +23,25 @@ SIZE_SPEND = {
 }
 
 
-def cells(p: dict[str, Any]) -> pd.DataFrame:
-    """The sector–size cells with counts, adoption, spend and sovereignty attributes."""
-    df = table("enterprises")
+def cells(p: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The sector–size cells with counts, adoption, spend and sovereignty attributes (arrays by cell)."""
+    cell = dict(columns("enterprises"))  # the shared read-only columns: nothing below writes to them
     if p["homogeneous_users"]:  # one kind of user, for the Bass check
-        share = df["count"] / df["count"].sum()
-        df = pd.DataFrame(
-            [
-                {
-                    "sector": "all",
-                    "size": "medium",
-                    "count": int(df["count"].sum()),
-                    "initial_adoption": float((df["initial_adoption"] * share).sum()),
-                    "adoption_ceiling": 1.0,
-                    "ai_intensity": 1.0,
-                    "sensitive_share": 0.0,
-                    "regulated": 0,
-                }
-            ]
-        )
-    spend = np.array([p[SIZE_SPEND[s]] for s in df["size"]], dtype=float)
-    df["spend_jpy_mn_per_year"] = spend * df["ai_intensity"].to_numpy(float)  # numpy: pandas took 1 ms for this
-    return df
+        count = cell["count"]
+        share = count / count.sum()
+        cell = {
+            "sector": np.array(["all"], dtype=object),
+            "size": np.array(["medium"], dtype=object),
+            "count": np.array([count.sum()]),
+            "initial_adoption": np.array([(cell["initial_adoption"] * share).sum()]),
+            "adoption_ceiling": np.array([1.0]),
+            "ai_intensity": np.array([1.0]),
+            "sensitive_share": np.array([0.0]),
+            "regulated": np.array([0]),
+        }
+    spend = np.array([p[SIZE_SPEND[s]] for s in cell["size"]], dtype=float)
+    cell["spend_jpy_mn_per_year"] = spend * cell["ai_intensity"]
+    return cell
 
 
 def allocate(counts: np.ndarray, spend: np.ndarray, n: int) -> np.ndarray:
@@ -70,31 +66,30 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.nda
 
     The arrays are those :class:`agents.user.UserPopulation` takes, plus ``initial_adopter``.
     """
-    df = cells(p)
-    counts = df["count"].to_numpy(float)
-    per_cell = allocate(counts, df["spend_jpy_mn_per_year"].to_numpy(float), p["n_user_agents"])
-    row = np.repeat(np.arange(len(df)), per_cell)
-    sectors = list(dict.fromkeys(df["sector"]))
+    cell = cells(p)
+    counts = cell["count"].astype(float)
+    per_cell = allocate(counts, cell["spend_jpy_mn_per_year"], p["n_user_agents"])
+    row = np.repeat(np.arange(len(counts)), per_cell)
+    sectors = list(dict.fromkeys(cell["sector"].tolist()))
     sizes = ["large", "medium", "small"]
-    regions = table("regions")
+    regions = columns("regions")
     n = len(row)
-    needed = ("adoption_ceiling", "initial_adoption", "regulated", "sensitive_share", "spend_jpy_mn_per_year")
-    col = {c: df[c].to_numpy()[row] for c in needed}  # not every column: spreading `source` text cost most of build
-    ceiling = np.clip(col["adoption_ceiling"].astype(float), 0, 1)
-    start = np.minimum(col["initial_adoption"].astype(float) * p["initial_adoption_scale"], ceiling)
+    ceiling = np.clip(cell["adoption_ceiling"][row], 0, 1)
+    start = np.minimum(cell["initial_adoption"][row] * p["initial_adoption_scale"], ceiling)
     u = rng.random(n)
+    region_share = regions["enterprise_share"]
     arrays = {
         "weight": counts[row] / per_cell[row],
-        "sector": np.array([sectors.index(s) for s in df["sector"]])[row],  # per cell, then per agent
-        "size": np.array([sizes.index(s) for s in df["size"]])[row],
-        "region": rng.choice(len(regions), size=n, p=regions["enterprise_share"] / regions["enterprise_share"].sum()),
-        "regulated": col["regulated"].astype(bool),
-        "sensitive_share": col["sensitive_share"].astype(float),
+        "sector": np.array([sectors.index(s) for s in cell["sector"].tolist()])[row],  # per cell, then per agent
+        "size": np.array([sizes.index(s) for s in cell["size"].tolist()])[row],
+        "region": rng.choice(len(region_share), size=n, p=region_share / region_share.sum()),
+        "regulated": cell["regulated"][row].astype(bool),
+        "sensitive_share": cell["sensitive_share"][row],
         "potential": u < ceiling,
-        "spend_base_jpy_bn": col["spend_jpy_mn_per_year"].astype(float) / 4 / 1000,
+        "spend_base_jpy_bn": cell["spend_jpy_mn_per_year"][row] / 4 / 1000,
         "initial_adopter": u < start,  # the same draw: every initial adopter is a potential adopter
     }
-    return arrays, {"sector": sectors, "size": sizes, "region": list(regions["region"])}
+    return arrays, {"sector": sectors, "size": sizes, "region": regions["region"].tolist()}
 
 
 def create_agents[A: mesa.Agent](model: mesa.Model, cls: type[A], n: int) -> list[A]:
