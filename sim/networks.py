@@ -50,8 +50,7 @@ def peer_adjacency(
     n = len(sector)
     k_in = max(2, int(round(p["peer_degree"] * (1 - p["peer_cross_sector_share"]) / 2)) * 2)
     rows, cols = [], []
-    for s in np.unique(sector):
-        members = np.flatnonzero(sector == s).astype(np.int32)  # half the memory of int64 at 1M users
+    for members in _groups(sector):
         if len(members) < 2:
             continue
         if len(members) > k_in + 1:
@@ -61,8 +60,7 @@ def peer_adjacency(
         rows.append(members[edges[:, 0]])
         cols.append(members[edges[:, 1]])
     n_cross = int(round(n * p["peer_degree"] * p["peer_cross_sector_share"] / 2))
-    for r in np.unique(region):  # cross-sector links, within a region
-        members = np.flatnonzero(region == r).astype(np.int32)
+    for members in _groups(region):  # cross-sector links, within a region
         m = int(round(n_cross * len(members) / n))
         if len(members) < 2 or m == 0:
             continue
@@ -97,48 +95,73 @@ def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generato
 
     """
     half = k // 2
-    src = np.repeat(np.arange(n), half)
+    src = np.repeat(np.arange(n), half)  # link ``u·half + d − 1`` joins u to u + d: sorted by ``src``
     lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
     edges = np.zeros((0, 2), dtype=np.int64)
     for _ in range(tries):
-        rewired = rng.random(len(src)) < rewire_prob
+        moved = np.flatnonzero(rng.random(len(src)) < rewire_prob)
+        rewired = np.zeros(len(src), dtype=bool)
+        rewired[moved] = True
         dst = lattice.copy()
-        dst[rewired] = rng.integers(n, size=int(rewired.sum()))
-        keep = np.ones(len(src), dtype=bool)
+        dst[moved] = rng.integers(n, size=len(moved))
+        keep = slice(None)
         for _ in range(100):  # draw again the ends that collide; a few rounds suffice
-            bad = rewired & (_repeated_pairs(src, dst, n, half, rewired) | (src == dst))
-            if not bad.any():
+            bad = moved[_collisions(moved, src, dst, n, half, rewired)]
+            if len(bad) == 0:
                 break
-            dst[bad] = rng.integers(n, size=int(bad.sum()))
+            dst[bad] = rng.integers(n, size=len(bad))
         else:  # a node already linked to nearly everyone: skip its rewiring, as networkx does
-            keep = ~bad
-        edges = np.column_stack([src[keep], dst[keep]])
-        graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
-        if connected_components(graph, directed=False, return_labels=False) == 1:
+            keep = np.ones(len(src), dtype=bool)
+            keep[bad] = False
+        kept_src, kept_dst = src[keep], dst[keep]
+        edges = np.column_stack([kept_src, kept_dst])
+        if _connected(n, kept_src, kept_dst):
             break
     return edges
 
 
-def _repeated_pairs(src: np.ndarray, dst: np.ndarray, n: int, half: int, rewired: np.ndarray) -> np.ndarray:
-    """Mark every link whose node pair an earlier link already has (ring links count as earliest).
+def _collisions(
+    moved: np.ndarray, src: np.ndarray, dst: np.ndarray, n: int, half: int, rewired: np.ndarray
+) -> np.ndarray:
+    """Mark the rewired links ``moved`` that are self-loops or repeat the node pair of an earlier link.
 
-    Ring links are distinct pairs, so only a rewired link can repeat one: the ring link of its pair
-    if that link kept its place, or an earlier rewired link. Only the rewired links are sorted.
+    Ring links count as earliest. Ring links are distinct pairs, so only a rewired link can repeat
+    one: the ring link of its pair if that link kept its place, or an earlier rewired link. Only
+    the rewired links are looked at and sorted.
     """
-    r = np.flatnonzero(rewired)
-    a, b = src[r], dst[r]
-    ring = np.full(len(r), -1)  # index of the ring link with the pair {a, b}: from a (or b) d steps on
+    a, b = src[moved], dst[moved]
+    ring = np.full(len(moved), -1)  # index of the ring link with the pair {a, b}: from a (or b) d steps on
     for start, end in ((a, b), (b, a)):
         d = (end - start) % n
         on_ring = (d >= 1) & (d <= half)
         ring[on_ring] = start[on_ring] * half + d[on_ring] - 1
-    repeat = (ring >= 0) & ~rewired[ring]
+    bad = (a == b) | ((ring >= 0) & ~rewired[ring])
     key = np.minimum(a, b) * n + np.maximum(a, b)
     order = np.argsort(key, kind="stable")
-    repeat[order[1:]] |= key[order[1:]] == key[order[:-1]]
-    out = np.zeros(len(src), dtype=bool)
-    out[r] = repeat
-    return out
+    bad[order[1:]] |= key[order[1:]] == key[order[:-1]]
+    return bad
+
+
+def _connected(n: int, src: np.ndarray, dst: np.ndarray) -> bool:
+    """Whether the links ``src[i]``–``dst[i]`` (sorted by ``src``) join all ``n`` nodes in one component.
+
+    With the links sorted by their first node they are already a sparse matrix's rows (CSR), so
+    the graph is handed to scipy as one, without a COO matrix and its conversion.
+    """
+    indptr = np.zeros(n + 1, dtype=np.int32)  # int32 indices, as scipy would convert them to
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    graph = sp.csr_array((np.ones(len(src)), dst.astype(np.int32), indptr), shape=(n, n))
+    return connected_components(graph, directed=False, return_labels=False) == 1
+
+
+def _groups(codes: np.ndarray) -> list[np.ndarray]:
+    """The indices of each code's members (int32), code by code from the smallest, each in increasing order.
+
+    One stable sort serves every group, instead of a pass over all users per group.
+    """
+    order = np.argsort(codes, kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
+    ends = np.cumsum(np.bincount(codes)).tolist()
+    return [order[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def row_normalised(adj: sp.csr_matrix | None) -> sp.csr_matrix | None:

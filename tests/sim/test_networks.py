@@ -66,6 +66,48 @@ def test_ring_small_world_is_a_connected_simple_graph():
     assert set(map(tuple, ring)) == {(u, (u + j) % 50) for u in range(50) for j in (1, 2)}
 
 
+def reference_small_world(n, k, rewire_prob, rng, tries=10):
+    """The array builder as first written (masks over every link, a COO matrix for the check): the draws to keep."""
+    half = k // 2
+    src = np.repeat(np.arange(n), half)
+    lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
+    for _ in range(tries):
+        rewired = rng.random(len(src)) < rewire_prob
+        dst = lattice.copy()
+        dst[rewired] = rng.integers(n, size=int(rewired.sum()))
+        keep = np.ones(len(src), dtype=bool)
+        for _ in range(100):
+            ring = np.full(len(src), -1)
+            for start, end in ((src, dst), (dst, src)):
+                d = (end - start) % n
+                on_ring = rewired & (d >= 1) & (d <= half)
+                ring[on_ring] = start[on_ring] * half + d[on_ring] - 1
+            repeat = (ring >= 0) & ~rewired[ring]
+            key = np.where(rewired, np.minimum(src, dst) * n + np.maximum(src, dst), -1 - np.arange(len(src)))
+            order = np.argsort(key, kind="stable")
+            repeat[order[1:]] |= key[order[1:]] == key[order[:-1]]
+            bad = rewired & (repeat | (src == dst))
+            if not bad.any():
+                break
+            dst[bad] = rng.integers(n, size=int(bad.sum()))
+        else:
+            keep = ~bad
+        edges = np.column_stack([src[keep], dst[keep]])
+        graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        if connected_components(graph, directed=False, return_labels=False) == 1:
+            break
+    return edges
+
+
+def test_ring_small_world_makes_the_reference_graph_from_the_same_draws():
+    # small n and high rewiring make colliding ends, skipped rewiring and disconnected draws (retries)
+    for n, k, prob in [(5, 2, 1.0), (9, 6, 0.7), (12, 4, 1.0), (30, 8, 0.3), (400, 6, 0.1), (400, 2, 0.05)]:
+        for seed in range(10):
+            new, old = np.random.default_rng(seed), np.random.default_rng(seed)
+            assert np.array_equal(networks.ring_small_world(n, k, prob, new), reference_small_world(n, k, prob, old))
+            assert new.bit_generator.state == old.bit_generator.state
+
+
 def test_peer_adjacency_is_symmetric_seeded_and_keeps_sector_blocks():
     arrays, p = _population(3000)
     a = networks.peer_adjacency(arrays["sector"], arrays["region"], p, np.random.default_rng(5))
