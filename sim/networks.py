@@ -13,6 +13,7 @@ the supply network and the views of the peer network (:func:`peer_graph`, :func:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -56,7 +57,7 @@ def peer_adjacency(
         if len(members) > k_in + 1:
             edges = small_world(len(members), k_in, p["peer_rewire_prob"], rng)
         else:
-            edges = np.column_stack(np.triu_indices(len(members), 1))
+            edges = _complete_graph(len(members))
         rows.append(members[edges[:, 0]])
         cols.append(members[edges[:, 1]])
     n_cross = int(round(n * p["peer_degree"] * p["peer_cross_sector_share"] / 2))
@@ -152,6 +153,14 @@ def _connected(n: int, src: np.ndarray, dst: np.ndarray) -> bool:
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     graph = sp.csr_array((np.ones(len(src)), dst.astype(np.int32), indptr), shape=(n, n))
     return connected_components(graph, directed=False, return_labels=False) == 1
+
+
+@cache
+def _complete_graph(n: int) -> np.ndarray:
+    """Edges ``(n·(n − 1)/2, 2)`` of the complete graph on ``n`` nodes, made once per size (read-only: shared)."""
+    edges = np.column_stack(np.triu_indices(n, 1))
+    edges.flags.writeable = False
+    return edges
 
 
 def _groups(codes: np.ndarray) -> list[np.ndarray]:
