@@ -100,9 +100,8 @@ def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generato
     lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
     edges = np.zeros((0, 2), dtype=np.int64)
     for _ in range(tries):
-        moved = np.flatnonzero(rng.random(len(src)) < rewire_prob)
-        rewired = np.zeros(len(src), dtype=bool)
-        rewired[moved] = True
+        rewired = rng.random(len(src)) < rewire_prob
+        moved = np.flatnonzero(rewired)
         dst = lattice.copy()
         dst[moved] = rng.integers(n, size=len(moved))
         keep = slice(None)
@@ -131,12 +130,10 @@ def _collisions(
     the rewired links are looked at and sorted.
     """
     a, b = src[moved], dst[moved]
-    ring = np.full(len(moved), -1)  # index of the ring link with the pair {a, b}: from a (or b) d steps on
-    for start, end in ((a, b), (b, a)):
-        d = (end - start) % n
-        on_ring = (d >= 1) & (d <= half)
-        ring[on_ring] = start[on_ring] * half + d[on_ring] - 1
-    bad = (a == b) | ((ring >= 0) & ~rewired[ring])
+    # The ring link with the pair {a, b}, if any: from a d steps on, or from b n − d steps on.
+    d = (b - a) % n
+    ring = np.where((d >= 1) & (d <= half), a * half + d - 1, np.where(d >= n - half, b * half + (n - d) - 1, -1))
+    bad = (d == 0) | ((ring >= 0) & ~rewired[ring])
     key = np.minimum(a, b) * n + np.maximum(a, b)
     order = np.argsort(key, kind="stable")
     bad[order[1:]] |= key[order[1:]] == key[order[:-1]]
