@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -166,8 +167,8 @@ def _groups(codes: np.ndarray) -> list[np.ndarray]:
     One stable sort serves every group, instead of a pass over all users per group.
     """
     order = np.argsort(codes, kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
-    ends = np.cumsum(np.bincount(codes)).tolist()
-    return [order[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+    bounds = [0, *np.cumsum(np.bincount(codes)).tolist()]
+    return [order[start:end] for start, end in pairwise(bounds)]
 
 
 def row_normalised(adj: sp.csr_matrix | None) -> sp.csr_matrix | None:
