@@ -227,6 +227,8 @@ class UserPopulation:
             with nothing on offer).
         spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
         spend_growth: Spend per adopter relative to FY2026 this quarter (0 before the first quarter).
+        utility: This quarter's systematic utility of each provider for each slice of work
+            (:func:`offer_utilities`), shape (3 slices, providers): what the users chose on.
 
     """
 
@@ -315,7 +317,7 @@ class UserPopulation:
             slice has anything on offer; and the inclusive value of general work, which sets the
             adoption speed-up.
         """
-        util = offer_utilities(offers, self.params)
+        self.utility = util = offer_utilities(offers, self.params)
         self._nest = nest = offers.nest
         n_providers = util.shape[1]
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
