@@ -417,14 +417,20 @@ class UserPopulation:
             self._codes = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * width + 1, by_sector)
         return self._codes[1], self._codes[2]
 
+    @functools.cached_property
+    def _money_fy2026(self) -> np.ndarray:
+        """Per agent and slice, what its enterprises spend on the slice at FY2026 spend, ¥bn; fixed over a run."""
+        return (self.weight * self.spend_base_jpy_bn)[:, None] * self.shares
+
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
         # One bincount over a sector x slice x provider code. A slice with no provider (every
         # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
+        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money.
         by_slice, _ = self._codes_for(n_providers)
-        money = (self.weight * (self.spend_base_jpy_bn * self.spend_growth))[:, None] * self.shares
+        money = self._money_fy2026
         out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
-        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:]
+        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:] * self.spend_growth
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.
