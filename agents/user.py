@@ -38,7 +38,6 @@ DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
 _LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
-_SLICE_AXIS = np.arange(3)  # with a row per slice, picks each slice's row of a table
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -300,8 +299,13 @@ class UserPopulation:
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
         movers = np.flatnonzero(settled & (u_reconsider < rate))
-        # A mover's rows of the table are its current providers' (row 1 + c for provider c).
-        self._choose(movers, cum[:, _SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
+        # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
+        # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
+        # movers) block: picking them with an index per axis left the draws striding through memory.
+        rows_per_slice = cum.shape[2]
+        first_row = rows_per_slice * np.arange(3)[:, None] + 1  # row 0 of each slice's block, + 1
+        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + first_row, axis=1)
+        self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
             self._adopt(rows[u_new[rows] < chance], cum[:, None, :, 0], u_adopt, on_offer)
@@ -324,7 +328,8 @@ class UserPopulation:
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        return np.cumsum(probs, axis=-1).transpose(2, 0, 1), on_offer, float(total[GENERAL, 0])
+        cum = np.ascontiguousarray(np.cumsum(probs, axis=-1).transpose(2, 0, 1))  # contiguous: see step()
+        return cum, on_offer, float(total[GENERAL, 0])
 
     def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
@@ -338,10 +343,12 @@ class UserPopulation:
         """
         if len(idx) == 0:
             return
-        choice = _draw(cum, u[:, idx].T)
+        # Drawn with the slices before the agents: the comparisons then run along the agents, not
+        # three at a time (numpy's cost per inner loop outweighed the work).
+        choice = _draw(cum.transpose(0, 2, 1), u[:, idx])
         if not all(on_offer):
-            choice[:, ~np.array(on_offer)] = -1
-        self.provider[idx] = choice
+            choice[~np.array(on_offer)] = -1
+        self.provider[idx] = choice.T
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
