@@ -94,35 +94,41 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    domestic, open_domestic, abroad, penalty_share = _hosting_terms(tuple(offers.hosting.tolist()))
     base = (
         -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
         + p["beta_japanese"] * offers.japanese
         - p["beta_price"] * np.log(offers.price)
         - p["beta_disruption"] * offers.disruption_record
-        + domestic * p["domestic_trust_constant"]
-        + open_domestic * p["open_weight_constant"]
         - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * penalty_share
-    util = np.empty((3, len(base)))  # filled row by row: np.stack cost a quarter of this function
-    util[GENERAL], util[SENSITIVE_FREE:] = base, base - penalty
-    util[SENSITIVE_BOUND, abroad] = -np.inf  # the rule keeps this work in Japan
+    hosting = _hosting_utility(
+        tuple(offers.hosting.tolist()),
+        p["domestic_trust_constant"],
+        p["open_weight_constant"],
+        p["sovereignty_penalty"],
+    )
+    util = base + hosting
     util[:, ~offers.available] = -np.inf
     return util
 
 
 @functools.cache
-def _hosting_terms(hosting: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Which providers are domestic, open-weight at home and abroad, and their sovereignty penalty shares.
+def _hosting_utility(
+    hosting: tuple[int, ...], domestic_constant: float, open_constant: float, sovereignty_penalty: float
+) -> np.ndarray:
+    """The part of each slice's utility fixed by the providers' hosting modes, shape (3 slices, providers).
 
-    Fixed by the hosting modes, so made once per roster; the arrays are shared, hence read-only.
+    The domestic constants, the sovereignty penalty on sensitive work and ``-inf`` for bound work
+    abroad (the rule keeps it in Japan). Fixed by the roster and the run's parameters, so made once;
+    the array is shared, hence read-only.
     """
     codes = np.array(hosting, dtype=int)
-    terms = codes == DOMESTIC, codes == OPEN_DOMESTIC, codes == ABROAD, _PENALTY_BY_CODE[codes]
-    for a in terms:
-        a.flags.writeable = False
-    return terms
+    constant = domestic_constant * (codes == DOMESTIC) + open_constant * (codes == OPEN_DOMESTIC)
+    penalty = sovereignty_penalty * _PENALTY_BY_CODE[codes]
+    util = np.stack([constant, constant - penalty, constant - penalty])
+    util[SENSITIVE_BOUND, codes == ABROAD] = -np.inf
+    util.flags.writeable = False
+    return util
 
 
 def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> np.ndarray:
@@ -201,6 +207,17 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     not one short sum per uniform.
     """
     return np.minimum((u * cum[-1] >= cum).sum(axis=0), len(cum) - 1)
+
+
+@functools.cache
+def _leaving_rows(n_providers: int) -> np.ndarray:
+    """Per slice, the row of the flattened choice tables for leaving provider 0 (+ ``c`` for provider ``c``).
+
+    Each slice has 1 + ``n_providers`` rows (see ``UserPopulation._choice_tables``); shape (3, 1), read-only.
+    """
+    rows = (1 + n_providers) * np.arange(3)[:, None] + 1
+    rows.flags.writeable = False
+    return rows
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -302,9 +319,7 @@ class UserPopulation:
         # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
         # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
         # movers) block: picking them with an index per axis left the draws striding through memory.
-        rows_per_slice = cum.shape[2]
-        first_row = rows_per_slice * np.arange(3)[:, None] + 1  # row 0 of each slice's block, + 1
-        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + first_row, axis=1)
+        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
         self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
