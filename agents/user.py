@@ -159,15 +159,16 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = np.maximum(np.max(x, axis=-1, keepdims=True), _LOWEST)
+    top = np.maximum(x.max(axis=-1, keepdims=True), _LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
-    within = e / np.maximum(nest_sum @ member.T, _TINY)  # an empty nest's (or row's) zeros stay 0, not 0/0
     nest_weight = nest_sum**lam
     total = nest_weight.sum(axis=-1, keepdims=True)
-    upper = nest_weight / np.maximum(total, _TINY)
+    # Provider j in nest b: exp(u_j/λ) · S_b^λ / (S_b · Σ S^λ), the last factor shared by the nest;
+    # an empty nest's (or row's) zeros stay 0, not 0/0.
+    per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
     log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
-    return within * (upper @ member.T), log_sum[..., 0]
+    return e * (per_unit @ member.T), log_sum[..., 0]
 
 
 @functools.cache
@@ -343,7 +344,7 @@ class UserPopulation:
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        cum = np.ascontiguousarray(np.cumsum(probs, axis=-1).transpose(2, 0, 1))  # contiguous: see step()
+        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see step()
         return cum, on_offer, float(total[GENERAL, 0])
 
     def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
