@@ -112,7 +112,7 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     return util
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
 def _hosting_utility(
     hosting: tuple[int, ...], domestic_constant: float, open_constant: float, sovereignty_penalty: float
 ) -> np.ndarray:
