@@ -38,7 +38,6 @@ DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
 _LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
-_SLICE_AXIS = np.arange(3)  # with a row per slice, picks each slice's row of a table
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -95,35 +94,41 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    domestic, open_domestic, abroad, penalty_share = _hosting_terms(tuple(offers.hosting.tolist()))
     base = (
         -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
         + p["beta_japanese"] * offers.japanese
         - p["beta_price"] * np.log(offers.price)
         - p["beta_disruption"] * offers.disruption_record
-        + domestic * p["domestic_trust_constant"]
-        + open_domestic * p["open_weight_constant"]
         - p["beta_shortage"] * offers.shortage
     )
-    penalty = p["sovereignty_penalty"] * penalty_share
-    util = np.empty((3, len(base)))  # filled row by row: np.stack cost a quarter of this function
-    util[GENERAL], util[SENSITIVE_FREE:] = base, base - penalty
-    util[SENSITIVE_BOUND, abroad] = -np.inf  # the rule keeps this work in Japan
+    hosting = _hosting_utility(
+        tuple(offers.hosting.tolist()),
+        p["domestic_trust_constant"],
+        p["open_weight_constant"],
+        p["sovereignty_penalty"],
+    )
+    util = base + hosting
     util[:, ~offers.available] = -np.inf
     return util
 
 
-@functools.cache
-def _hosting_terms(hosting: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Which providers are domestic, open-weight at home and abroad, and their sovereignty penalty shares.
+@functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
+def _hosting_utility(
+    hosting: tuple[int, ...], domestic_constant: float, open_constant: float, sovereignty_penalty: float
+) -> np.ndarray:
+    """The part of each slice's utility fixed by the providers' hosting modes, shape (3 slices, providers).
 
-    Fixed by the hosting modes, so made once per roster; the arrays are shared, hence read-only.
+    The domestic constants, the sovereignty penalty on sensitive work and ``-inf`` for bound work
+    abroad (the rule keeps it in Japan). Fixed by the roster and the run's parameters, so made once;
+    the array is shared, hence read-only.
     """
     codes = np.array(hosting, dtype=int)
-    terms = codes == DOMESTIC, codes == OPEN_DOMESTIC, codes == ABROAD, _PENALTY_BY_CODE[codes]
-    for a in terms:
-        a.flags.writeable = False
-    return terms
+    constant = domestic_constant * (codes == DOMESTIC) + open_constant * (codes == OPEN_DOMESTIC)
+    penalty = sovereignty_penalty * _PENALTY_BY_CODE[codes]
+    util = np.stack([constant, constant - penalty, constant - penalty])
+    util[SENSITIVE_BOUND, codes == ABROAD] = -np.inf
+    util.flags.writeable = False
+    return util
 
 
 def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> np.ndarray:
@@ -154,15 +159,16 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = np.maximum(np.max(x, axis=-1, keepdims=True), _LOWEST)
+    top = np.maximum(x.max(axis=-1, keepdims=True), _LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
-    within = e / np.maximum(nest_sum @ member.T, _TINY)  # an empty nest's (or row's) zeros stay 0, not 0/0
     nest_weight = nest_sum**lam
     total = nest_weight.sum(axis=-1, keepdims=True)
-    upper = nest_weight / np.maximum(total, _TINY)
+    # Provider j in nest b: exp(u_j/λ) · S_b^λ / (S_b · Σ S^λ), the last factor shared by the nest;
+    # an empty nest's (or row's) zeros stay 0, not 0/0.
+    per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
     log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
-    return within * (upper @ member.T), log_sum[..., 0]
+    return e * (per_unit @ member.T), log_sum[..., 0]
 
 
 @functools.cache
@@ -204,6 +210,17 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((u * cum[-1] >= cum).sum(axis=0), len(cum) - 1)
 
 
+@functools.cache
+def _leaving_rows(n_providers: int) -> np.ndarray:
+    """Per slice, the row of the flattened choice tables for leaving provider 0 (+ ``c`` for provider ``c``).
+
+    Each slice has 1 + ``n_providers`` rows (see ``UserPopulation._choice_tables``); shape (3, 1), read-only.
+    """
+    rows = (1 + n_providers) * np.arange(3)[:, None] + 1
+    rows.flags.writeable = False
+    return rows
+
+
 def _skip(rng: np.random.Generator, k: int) -> None:
     """Move ``rng`` past ``k`` uniforms without making them (each is one 64-bit draw)."""
     advance = getattr(rng.bit_generator, "advance", None)
@@ -227,6 +244,8 @@ class UserPopulation:
             with nothing on offer).
         spend_base_jpy_bn: Quarterly AI spend of one adopting enterprise in FY2026, ¥bn.
         spend_growth: Spend per adopter relative to FY2026 this quarter (0 before the first quarter).
+        utility: This quarter's systematic utility of each provider for each slice of work
+            (:func:`offer_utilities`), shape (3 slices, providers): what the users chose on.
 
     """
 
@@ -298,8 +317,11 @@ class UserPopulation:
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
         movers = np.flatnonzero(settled & (u_reconsider < rate))
-        # A mover's rows of the table are its current providers' (row 1 + c for provider c).
-        self._choose(movers, cum[:, _SLICE_AXIS, self.provider[movers] + 1], u_move, on_offer)
+        # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
+        # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
+        # movers) block: picking them with an index per axis left the draws striding through memory.
+        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
+        self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
             self._adopt(rows[u_new[rows] < chance], cum[:, None, :, 0], u_adopt, on_offer)
@@ -315,14 +337,15 @@ class UserPopulation:
             slice has anything on offer; and the inclusive value of general work, which sets the
             adoption speed-up.
         """
-        util = offer_utilities(offers, self.params)
+        self.utility = util = offer_utilities(offers, self.params)
         self._nest = nest = offers.nest
         n_providers = util.shape[1]
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
         probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        return np.cumsum(probs, axis=-1).transpose(2, 0, 1), on_offer, float(total[GENERAL, 0])
+        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see step()
+        return cum, on_offer, float(total[GENERAL, 0])
 
     def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         self.adopted[idx] = True
@@ -336,10 +359,12 @@ class UserPopulation:
         """
         if len(idx) == 0:
             return
-        choice = _draw(cum, u[:, idx].T)
+        # Drawn with the slices before the agents: the comparisons then run along the agents, not
+        # three at a time (numpy's cost per inner loop outweighed the work).
+        choice = _draw(cum.transpose(0, 2, 1), u[:, idx])
         if not all(on_offer):
-            choice[:, ~np.array(on_offer)] = -1
-        self.provider[idx] = choice
+            choice[~np.array(on_offer)] = -1
+        self.provider[idx] = choice.T
 
     def adoption_probabilities(self) -> np.ndarray:
         """Return every agent's adoption probability this quarter (0 for adopters and non-potential ones)."""
@@ -415,14 +440,20 @@ class UserPopulation:
             self._codes = (n_providers, (self.sector[:, None] * 3 + np.arange(3)) * width + 1, by_sector)
         return self._codes[1], self._codes[2]
 
+    @functools.cached_property
+    def _money_fy2026(self) -> np.ndarray:
+        """Per agent and slice, what its enterprises spend on the slice at FY2026 spend, ¥bn; fixed over a run."""
+        return (self.weight * self.spend_base_jpy_bn)[:, None] * self.shares
+
     def spend_by(self, n_providers: int, n_sectors: int) -> np.ndarray:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
         # One bincount over a sector x slice x provider code. A slice with no provider (every
         # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
+        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money.
         by_slice, _ = self._codes_for(n_providers)
-        money = (self.weight * (self.spend_base_jpy_bn * self.spend_growth))[:, None] * self.shares
+        money = self._money_fy2026
         out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
-        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:]
+        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:] * self.spend_growth
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.

@@ -23,7 +23,6 @@ from agents.user import (
     UserPopulation,
     ai_spend,
     choice_probabilities,
-    offer_utilities,
 )
 from sim import investment, markets, networks, population, service
 from sim.data import rows
@@ -275,7 +274,7 @@ class SovereignAIModel(mesa.Model):
         n = len(self.developers)  # the developers are the first n providers
         if n == 0:
             return [], []
-        util = offer_utilities(self.offers, p)[GENERAL]
+        util = self.population.utility[GENERAL]  # the users' utilities: the offers have not changed since they chose
         lam = p["nest_lambda"]
         # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
         scaled = (util[:n] / lam).tolist()

@@ -122,3 +122,25 @@ def test_adoption_chances_equal_the_rule_for_every_agent(small_model, network):
         expected_new = can * prob(pop.peer_share(pop.adopted))
         expected = can * prob(pop.peer_share(pop.adopted + 0.5 * expected_new))
         np.testing.assert_allclose(pop.adoption_probabilities(), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_spend_is_every_adopters_bill_by_sector_slice_and_provider(small_model):
+    m = small_model()
+    pop = m.population
+    for _ in range(3):
+        m.step()
+        n_providers, n_sectors = len(m.provider_names), len(m.sector_names)
+        expected = np.zeros((n_sectors, 3, n_providers))
+        bill = pop.weight * pop.bill_jpy_bn  # 0 before adoption
+        for i in np.flatnonzero(pop.adopted):
+            for s, k in enumerate(pop.provider[i]):
+                if k >= 0:
+                    expected[pop.sector[i], s, k] += bill[i] * pop.shares[i, s]
+        np.testing.assert_allclose(pop.spend_by(n_providers, n_sectors), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_public_purchases_read_the_utilities_the_users_chose_on(small_model):
+    m = small_model()
+    for _ in range(2):
+        m.step()  # the offers do not change between the users' choice and the public purchases
+        np.testing.assert_array_equal(m.population.utility, offer_utilities(m.offers, m.p))
