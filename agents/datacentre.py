@@ -31,6 +31,16 @@ def annuity_factor(rate: float, years: float) -> float:
     return years if rate == 0 else (1 - (1 + rate) ** -years) / rate
 
 
+def breakeven_ratio(chip_value_jpy_bn: float, chip_cost_jpy_bn: float) -> float:
+    """Accelerator price over list at which a chip worth ``chip_value_jpy_bn`` just pays for itself.
+
+    Args:
+        chip_value_jpy_bn: What the chip earns over its life (:meth:`DataCentre.chip_value_jpy_bn`).
+        chip_cost_jpy_bn: What it costs the operator at list price (:meth:`DataCentre.chip_cost_jpy_bn`).
+    """
+    return chip_value_jpy_bn / chip_cost_jpy_bn if chip_cost_jpy_bn > 0 else float("inf")
+
+
 class DataCentre(mesa.Agent):
     """A data-centre site of one operator.
 
@@ -199,8 +209,7 @@ class DataCentre(mesa.Agent):
 
     def breakeven_price_ratio(self, gen: int, price_jpy_per_hour: float) -> float:
         """Accelerator price over list at which a new chip just pays for itself."""
-        cost = self.chip_cost_jpy_bn(gen)
-        return self.chip_value_jpy_bn(gen, price_jpy_per_hour) / cost if cost > 0 else float("inf")
+        return breakeven_ratio(self.chip_value_jpy_bn(gen, price_jpy_per_hour), self.chip_cost_jpy_bn(gen))
 
     def subsidy_rate(self) -> float:
         """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
