@@ -148,9 +148,9 @@ class DataCentre(mesa.Agent):
     def complete_builds(self) -> float:
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
-        done = 0.0
-        if any(q <= t for q, _ in self.pipeline):
-            done = sum(mw for q, mw in self.pipeline if q <= t)
+        completed = [mw for q, mw in self.pipeline if q <= t]
+        done = sum(completed) if completed else 0.0
+        if completed:
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
