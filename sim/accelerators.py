@@ -124,6 +124,11 @@ def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: C
     pays_excess, fails_excess = excess(pays), excess(fails)
     if fails_excess <= 0:  # the whole allocation pays: the meeting point is its end
         pays = fails
+    elif pays < allocation < fails:  # the world's price turns up at the allocation: each side of it is smooth
+        if (e := excess(allocation)) <= 0:
+            pays, pays_excess = allocation, e
+        else:
+            fails, fails_excess = allocation, e
     last_moved = None
     while fails - pays > precision:
         quantity = (pays + fails) / 2  # halve where the line tells nothing: an infinite price, an end on zero
