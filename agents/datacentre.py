@@ -148,9 +148,9 @@ class DataCentre(mesa.Agent):
     def complete_builds(self) -> float:
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
-        completed = [mw for q, mw in self.pipeline if q <= t]
-        done = sum(completed) if completed else 0.0
-        if completed:
+        done = 0.0
+        if completed := [mw for q, mw in self.pipeline if q <= t]:
+            done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
@@ -191,6 +191,8 @@ class DataCentre(mesa.Agent):
         Each hour earns the price less electricity and the operator's other running costs (the share
         of the world rental price that does not pay back hardware); what a chip earns falls every year
         as newer chips arrive, so the earnings are discounted at the cost of capital plus that decline.
+        The value is the same at every site (the chip, the power price and the market are), unlike
+        its cost after support (:meth:`chip_cost_jpy_bn`).
         """
         m = self.model
         p, env, t = m.p, m.env, m.t
