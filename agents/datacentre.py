@@ -11,6 +11,7 @@ is positive — its announced phases first, within its region's grid headroom an
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,16 @@ BUILD_LIFE_YEARS = 15  # assumption: economic life of a data-centre shell and po
 def annuity_factor(rate: float, years: float) -> float:
     """Present value of one yen a year for ``years`` years at ``rate``."""
     return years if rate == 0 else (1 - (1 + rate) ** -years) / rate
+
+
+def breakeven_ratio(chip_value_jpy_bn: float, chip_cost_jpy_bn: float) -> float:
+    """Accelerator price over list at which a chip worth ``chip_value_jpy_bn`` just pays for itself.
+
+    Args:
+        chip_value_jpy_bn: What the chip earns over its life (:meth:`DataCentre.chip_value_jpy_bn`).
+        chip_cost_jpy_bn: What it costs the operator at list price (:meth:`DataCentre.chip_cost_jpy_bn`).
+    """
+    return chip_value_jpy_bn / chip_cost_jpy_bn if chip_cost_jpy_bn > 0 else float("inf")
 
 
 class DataCentre(mesa.Agent):
@@ -102,12 +113,14 @@ class DataCentre(mesa.Agent):
 
     def _refresh_orders(self) -> None:
         """Recompute the order book's totals after ``on_order`` changed."""
-        ordered_h100eq = ordered_watts = 0.0
+        self._ordered_h100eq = self._ordered_watts = 0.0
         for _, g, chips in self.on_order:
-            ordered_h100eq += chips * self._h100_eq[g]
-            ordered_watts += chips * self._watts[g]
-        self._ordered_h100eq = ordered_h100eq
-        self._ordered_mw = ordered_watts * self.watts_factor / 1e6
+            self._count_order(g, chips)
+
+    def _count_order(self, gen: int, chips: float) -> None:
+        """Add an order at the end of the book to its totals (the same sums, in the same order, as a recount)."""
+        self._ordered_h100eq += chips * self._h100_eq[gen]
+        self._ordered_watts += chips * self._watts[gen]
 
     @property
     def h100eq_with_orders(self) -> float:
@@ -117,11 +130,14 @@ class DataCentre(mesa.Agent):
     @property
     def power_reserved_mw(self) -> float:
         """Power of the installed accelerators and of those on order."""
-        return self.power_used_mw + self._ordered_mw
+        return self.power_used_mw + self._ordered_watts * self.watts_factor / 1e6
 
-    @property
+    @functools.cached_property
     def watts_factor(self) -> float:
-        """Facility watts per watt of chip rating: servers and network (overhead) times cooling (PUE)."""
+        """Facility watts per watt of chip rating: servers and network (overhead) times cooling (PUE).
+
+        Both are parameters, fixed for the run: worked out once (the fleet's totals read it ~50 times a quarter).
+        """
         return self.model.p["server_power_overhead"] * self.model.p["pue"]
 
     def free_slots(self, gen: int) -> float:
@@ -133,8 +149,8 @@ class DataCentre(mesa.Agent):
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
         done = 0.0
-        if any(q <= t for q, _ in self.pipeline):
-            done = sum(mw for q, mw in self.pipeline if q <= t)
+        if completed := [mw for q, mw in self.pipeline if q <= t]:
+            done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
@@ -164,7 +180,8 @@ class DataCentre(mesa.Agent):
         self.utilisation = hours_sold / capacity if capacity > 0 else 0.0
         energy_mwh = self.power_used_mw * QUARTER_HOURS * self.utilisation
         self.electricity_gwh = energy_mwh / 1000
-        electricity_cost = energy_mwh * 1000 * self.model.env.electricity_jpy_per_kwh[self.model.t] / 1e9
+        # Today's electricity price as a Python float: a NumPy scalar would turn the cash into one.
+        electricity_cost = energy_mwh * 1000 * float(self.model.env.electricity_jpy_per_kwh[self.model.t]) / 1e9
         self.revenue_jpy_bn = hours_sold * price_jpy_per_hour / 1e9
         self.cash_jpy_bn += self.revenue_jpy_bn - electricity_cost
 
@@ -174,6 +191,8 @@ class DataCentre(mesa.Agent):
         Each hour earns the price less electricity and the operator's other running costs (the share
         of the world rental price that does not pay back hardware); what a chip earns falls every year
         as newer chips arrive, so the earnings are discounted at the cost of capital plus that decline.
+        The value is the same at every site (the chip, the power price and the market are), unlike
+        its cost after support (:meth:`chip_cost_jpy_bn`).
         """
         m = self.model
         p, env, t = m.p, m.env, m.t
@@ -199,8 +218,7 @@ class DataCentre(mesa.Agent):
 
     def breakeven_price_ratio(self, gen: int, price_jpy_per_hour: float) -> float:
         """Accelerator price over list at which a new chip just pays for itself."""
-        cost = self.chip_cost_jpy_bn(gen)
-        return self.chip_value_jpy_bn(gen, price_jpy_per_hour) / cost if cost > 0 else float("inf")
+        return breakeven_ratio(self.chip_value_jpy_bn(gen, price_jpy_per_hour), self.chip_cost_jpy_bn(gen))
 
     def subsidy_rate(self) -> float:
         """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
@@ -227,7 +245,7 @@ class DataCentre(mesa.Agent):
         """Buy accelerators (delivered after ``lead_quarters``), pay now, and return their cost before support (¥bn)."""
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
-            self._refresh_orders()
+            self._count_order(gen, chips)
         else:
             self.gpus[gen] += chips
             self._refresh_fleet()

@@ -101,11 +101,12 @@ def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: C
     the Illinois modification (Dowell & Jarratt, BIT 11, 1971) first narrows the bracket to the
     same width: like bisection it keeps a quantity that pays and one that does not, but it steps
     to where the straight line between them crosses zero, halving the weight of an end that stays
-    put twice. The halvings are then decided by that bracket, and only the rare one falling inside
-    it costs an evaluation: ~14 evaluations of the price and the worth instead of 32. Keeping
-    bisection's answer, rather than any point as close to the meeting point, keeps results to
-    the last digit: the model has knife edges (a build started for a sliver of missing power)
-    that turn a difference of 1e-9 into another run.
+    put twice; it starts from a bracket split at the allocation, where the world's price turns up
+    (a kink that slows the line's steps). The halvings are then decided by that bracket, and only
+    the rare one falling inside it costs an evaluation: ~10 evaluations of the price and the worth
+    instead of 32. Keeping bisection's answer, rather than any point as close to the meeting point,
+    keeps results to the last digit: the model has knife edges (a build started for a sliver of
+    missing power) that turn a difference of 1e-9 into another run.
 
     Args:
         wanted: H100-equivalents buyers' forecasts ask for; the price of all of them does not pay.
@@ -124,6 +125,11 @@ def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: C
     pays_excess, fails_excess = excess(pays), excess(fails)
     if fails_excess <= 0:  # the whole allocation pays: the meeting point is its end
         pays = fails
+    elif pays < allocation < fails:  # the world's price turns up at the allocation: each side of it is smooth
+        if (e := excess(allocation)) <= 0:
+            pays, pays_excess = allocation, e
+        else:
+            fails, fails_excess = allocation, e
     last_moved = None
     while fails - pays > precision:
         quantity = (pays + fails) / 2  # halve where the line tells nothing: an infinite price, an end on zero

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.datacentre import breakeven_ratio
 from sim import accelerators, markets
 from sim.environment import QUARTER_HOURS
 
@@ -108,11 +109,11 @@ def buy_accelerators(
     if wanted <= 0:
         return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
-    # Each site counts by its room (a site without room has no say).
-    at_zero, at_one = (
-        sum(r * c.breakeven_price_ratio(gen, price) for c, r in zip(dcs, room, strict=True) if r > 0) / total_room
-        for price in (0.0, 1.0)
-    )
+    # What it earns is the same at every site (the same chip, power price and market), what it costs
+    # after support is each site's own. Each site counts by its room (a site without room has no say).
+    value = [dcs[0].chip_value_jpy_bn(gen, price) for price in (0.0, 1.0)]
+    cost = [(r, c.chip_cost_jpy_bn(gen)) for c, r in zip(dcs, room, strict=True) if r > 0]
+    at_zero, at_one = (sum(r * breakeven_ratio(v, site_cost) for r, site_cost in cost) / total_room for v in value)
     per_yen = at_one - at_zero
     result = accelerators.clear(wanted, allocation_h100eq, elasticity, lambda q: at_zero + per_yen * price_with(q))
     spent = 0.0
