@@ -189,8 +189,9 @@ class DaskPool:
     def _scheduler_lost(self) -> Iterator[None]:
         """Turn the scheduler going away (its futures cancelled, its connection closed) into one line.
 
-        Only calls to the client run inside, so an OSError here is the network (distributed raises a
-        bare OSError when reconnecting times out), never the disk.
+        distributed raises a bare OSError when reconnecting times out, and ConnectionError when a link
+        drops; other OSErrors (a FileNotFoundError, say) come from the task itself through
+        ``future.result`` and pass through as they are.
         """
         from concurrent.futures import CancelledError
 
@@ -201,6 +202,8 @@ class DaskPool:
         except TimeoutError:  # an OSError too, but a wait that ran out is the caller's to handle
             raise
         except (CancelledError, CommClosedError, OSError) as err:
+            if isinstance(err, OSError) and type(err) is not OSError and not isinstance(err, ConnectionError):
+                raise
             address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
             raise ClusterError(
                 f"lost the Dask scheduler ({address}: {type(err).__name__}); the runs finished so far "

@@ -105,3 +105,14 @@ def test_a_reconnect_that_times_out_is_the_lost_scheduler_not_a_disk_error():
 
     with pytest.raises(ClusterError, match="lost the Dask scheduler"):
         DaskPool(_Unreachable()).slots()
+
+
+def test_a_tasks_own_file_error_is_not_read_as_the_scheduler_lost():
+    """``future.result`` re-raises what the task raised: a missing file on a worker keeps its own message."""
+    import pytest
+
+    from experiments.pools import DaskPool
+
+    pool = DaskPool(_Unreachable())
+    with pytest.raises(FileNotFoundError, match="weights.csv"), pool._scheduler_lost():
+        raise FileNotFoundError("weights.csv")
