@@ -472,15 +472,23 @@ def interval(
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
+def dominating(values: np.ndarray, point: np.ndarray, senses: Sequence[str]) -> np.ndarray:
+    """Which rows of ``values`` (policies × objectives) dominate ``point``: as good on every objective, better on one.
+
+    A row or a point with a NaN dominates nothing and is dominated by nothing.
+    """
+    sign = np.array([1.0 if s == "min" else -1.0 for s in senses])
+    theirs, ours = np.asarray(values, dtype=float) * sign, np.asarray(point, dtype=float) * sign
+    return np.all(theirs <= ours, axis=1) & np.any(theirs < ours, axis=1)
+
+
 def pareto_mask(values: np.ndarray, senses: Sequence[str]) -> np.ndarray:
     """Which rows of ``values`` (policies × objectives) no other row dominates; NaN rows are dominated."""
-    signed = np.asarray(values, dtype=float) * np.array([1.0 if s == "min" else -1.0 for s in senses])
-    finite = np.all(np.isfinite(signed), axis=1)
+    values = np.asarray(values, dtype=float)
+    finite = np.all(np.isfinite(values), axis=1)
     mask = finite.copy()
     for i in np.flatnonzero(finite):
-        others = signed[finite]
-        dominated = np.any(np.all(others <= signed[i], axis=1) & np.any(others < signed[i], axis=1))
-        mask[i] = not dominated
+        mask[i] = not dominating(values[finite], values[i], senses).any()
     return mask
 
 
@@ -716,7 +724,7 @@ class _Evaluator:
         self.uncertainty_values = {spec.name: futures[spec.name].tolist() for spec in problem.uncertainties}
         self.checked = False
 
-    def _submit(self, levers: dict[str, Any], first_run_id: int) -> int:
+    def _submit(self, levers: dict[str, Any], first_run_id: int) -> None:
         """Run one policy in every future; its runs are ``first_run_id`` + k (future k's seed for any multiple of F)."""
         from experiments.runner import Batch
 
@@ -724,7 +732,6 @@ class _Evaluator:
         params = {name: [value] * f for name, value in levers.items()}
         params.update(self.uncertainty_values)
         self.pool.submit(self.config, Batch(run_ids=[first_run_id + k for k in range(f)], params=params))
-        return first_run_id
 
     def _next(self) -> tuple[int, dict[str, list[float | None]], str | None]:
         """The next finished policy: its first run id, its outcomes in every future and its first error."""
@@ -748,7 +755,9 @@ class _Evaluator:
     def run(self, trials: list[Any], on_done: Callable[[], None]) -> None:
         """Evaluate ``trials`` (each in every future) and store their outcomes as they finish."""
         f = self.problem.futures
-        by_first = {self._submit(levers_as_run(self.problem, t.params), t.number * f): t for t in trials}
+        by_first = {t.number * f: t for t in trials}
+        for first, trial in by_first.items():
+            self._submit(levers_as_run(self.problem, trial.params), first)
         for _ in range(len(trials)):
             first, values, error = self._next()
             trial = by_first[first]
@@ -843,13 +852,12 @@ def _tell(study: Any, problem: Problem, members: list[Any]) -> None:
         study.tell(number, told)
 
 
-def search(problem: Problem, study: Any, futures: pd.DataFrame, pool: Any, echo: Callable[[str], None]) -> int:
+def search(problem: Problem, study: Any, evaluator: _Evaluator, echo: Callable[[str], None]) -> int:
     """Run generations until the budget is spent; return the evaluations run in this session."""
     from optuna.trial import TrialState
 
-    names = set(lever_distributions(problem))
     distributions = lever_distributions(problem)
-    evaluator = _Evaluator(problem, futures, pool, study)
+    names = set(distributions)
     ran = 0
     started = time.monotonic()
     while True:
@@ -953,11 +961,8 @@ def _reference_row(
             kept[objective.outcome], objective, best, problem.confidence, problem.seed
         )
     row["failed_runs"] = int(np.nansum(kept["failed"]))
-    names = [o.name for o in problem.objectives]
-    sign = np.array([1.0 if o.sense == "min" else -1.0 for o in problem.objectives])
-    theirs = evaluations[names].to_numpy(float) * sign
-    ours = np.array([row[n] for n in names], dtype=float) * sign
-    better = (theirs <= ours).all(axis=1) & (theirs < ours).any(axis=1)
+    names, senses = [o.name for o in problem.objectives], [o.sense for o in problem.objectives]
+    better = dominating(evaluations[names].to_numpy(float), [row[n] for n in names], senses)
     members = evaluations.loc[better].drop_duplicates(subset=_lever_columns(problem), keep="first")["member"]
     row["dominated_by"] = " ".join(str(int(m)) for m in members)
     return pd.DataFrame([row])
@@ -1193,9 +1198,10 @@ def optimise(path: str | Path, options: OptimiseOptions | None = None) -> Result
         with open_pool(
             **options.pool_settings(), cluster_settings=problem.cluster, preload=model_modules(problem.model)
         ) as pool:
-            ran = search(problem, study, futures, pool, options.echo)
+            evaluator = _Evaluator(problem, futures, pool, study)
+            ran = search(problem, study, evaluator, options.echo)
             if (levers := reference_levers(problem)) is not None:
-                _Evaluator(problem, futures, pool, study).reference(levers)
+                evaluator.reference(levers)
         result = collect(problem, study, futures, out)
         result.kept, result.ran, result.seconds = kept, ran, time.monotonic() - start
         write_result(result)

@@ -118,10 +118,9 @@ def test_the_pages_events_are_the_models_own():
     assert all(e.quarter < 8 for e in charts.model_events(model, records[:8]))  # only the quarters shown
 
 
-def test_a_models_own_events_are_used_when_it_keeps_them():
+def test_model_events_reads_pairs_and_mappings_up_to_the_quarters_shown():
     class WithEvents:
         events = [(1, "a GPU shock"), {"quarter": 3, "label": "an outage"}, (9, "later")]
-        p: dict = {}
 
     events = charts.model_events(WithEvents(), [{}] * 5)
     assert events == [charts.Event(1, "a GPU shock"), charts.Event(3, "an outage")]
