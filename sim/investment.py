@@ -17,6 +17,7 @@ spike does not hide demand: last quarter's demand grown at its trend over the pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -114,7 +115,8 @@ def buy_accelerators(
     value = [dcs[0].chip_value_jpy_bn(gen, price) for price in (0.0, 1.0)]
     cost = [(r, c.chip_cost_jpy_bn(gen)) for c, r in zip(dcs, room, strict=True) if r > 0]
     at_zero, at_one = (sum(r * breakeven_ratio(v, site_cost) for r, site_cost in cost) / total_room for v in value)
-    per_yen = at_one - at_zero
+    # A chip that support pays for in full costs the operator nothing: worth any price, at any GPU-hour price.
+    per_yen = at_one - at_zero if math.isfinite(at_zero) else 0.0
     result = accelerators.clear(wanted, allocation_h100eq, elasticity, lambda q: at_zero + per_yen * price_with(q))
     spent = 0.0
     if result.quantity_h100eq > 0:

@@ -28,6 +28,16 @@ def test_capex_support_buys_more_chips_in_a_shortage(small_model):
     assert bought[1] > bought[0]
 
 
+def test_support_that_pays_the_whole_chip_buys_all_that_is_wanted(small_model):
+    """A 100% capex subsidy makes a chip free to the operator: every chip wanted is bought (it once bought none)."""
+    m = small_model(capex_subsidy_rate=1.0)
+    m.government.begin_quarter()  # the programme's first money is in its pot
+    dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
+    assert dcs[0].chip_cost_jpy_bn(gen) == 0.0
+    clearing, _ = investment.buy_accelerators(dcs, 1e4, gen, 1e9, 1.0, lambda _q: 800.0)
+    assert clearing.quantity_h100eq == pytest.approx(1e4)
+
+
 def test_chips_only_fit_in_built_power(small_model):
     m = small_model()
     dcs, gen = m.pools["domestic"], int(m.env.new_gen[0])
