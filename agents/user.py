@@ -262,7 +262,6 @@ class UserPopulation:
         self.spend_growth = 0.0
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
-        self._nest = np.zeros(0, dtype=int)
         self.attractiveness = 1.0
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         self._stay = np.zeros((0, 0))  # utility of staying with the current provider, for _choice_tables
@@ -338,7 +337,7 @@ class UserPopulation:
             adoption speed-up.
         """
         self.utility = util = offer_utilities(offers, self.params)
-        self._nest = nest = offers.nest
+        nest = offers.nest
         n_providers = util.shape[1]
         if self._stay.shape[1] != n_providers:  # fixed over a run: made once
             self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])

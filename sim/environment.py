@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.data import rows
+from sim.data import columns, rows
 
 FIRST_FY = 2026
 QUARTER_HOURS = 24 * 365.25 / 4
@@ -132,16 +132,16 @@ class Environment:
         self.gpu_cost_index = cost / cost[0]
         # The world's GPU-hour price at today's yen, which operators' costs and prices follow.
         self.world_gpu_hour_price_jpy = params["gpu_hour_price_usd_2026"] * self.fx * self.gpu_cost_index
-        regions = rows("regions")  # the shared read-only rows: no copy of the table for each model
-        self.regions = [r.region for r in regions]
+        regions = columns("regions")  # the shared read-only columns: no copy of the table for each model
+        self.regions = regions["region"].tolist()
         # New grid connections open to AI data centres by quarter and region, beyond what is built or
         # committed at the start (OCCTO's data-centre outlook, the AI part of it).
         self.grid_headroom_mw = (
             params["grid_headroom_scale"]
             * params["ai_share_of_dc_grid"]
             * (
-                np.array([r.grid_headroom_mw_2026 for r in regions])[None, :]
-                + np.array([r.grid_headroom_growth_mw_per_year for r in regions])[None, :] * self.years[:, None]
+                regions["grid_headroom_mw_2026"][None, :]
+                + regions["grid_headroom_growth_mw_per_year"][None, :] * self.years[:, None]
             )
         )
 

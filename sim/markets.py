@@ -97,7 +97,7 @@ def serve_pool(capacity_hours: float, inference_hours: float, other_hours: float
 
 
 def ordered_sum(values: Iterable[float]) -> float:
-    """The sum of ``values`` added in order, as NumPy sums a short array.
+    """The sum of ``values`` added in order, as NumPy sums an array of fewer than eight (it unrolls longer ones).
 
     Python's ``sum`` compensates and rounds differently; the totals made here steer money that
     comes out the same to the bit.
@@ -112,6 +112,15 @@ def proportional(weights: Sequence[float]) -> list[float]:
     """Each of ``weights`` (with a positive total) over their :func:`ordered_sum`, as Python floats."""
     total = ordered_sum(weights)
     return [w / total for w in weights]
+
+
+def logit_shares(utilities: Sequence[float]) -> list[float]:
+    """Logit choice shares of a handful of options (``-inf`` = not on offer), as Python floats.
+
+    NumPy's exp, not ``math``'s: they round differently, and the shares steer money.
+    """
+    best = max(utilities)
+    return proportional(np.exp([u - best for u in utilities]).tolist())
 
 
 def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, abroad_cap: float = 1.0) -> list[float]:
@@ -135,8 +144,7 @@ def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, a
         return [0.0] * len(delivered)
     log_price = np.log([x if good else 1.0 for x, good in zip(delivered, ok, strict=True)]).tolist()
     u = [-beta * x if good else -math.inf for x, good in zip(log_price, ok, strict=True)]
-    best = max(u)
-    return cap_abroad(proportional(np.exp([x - best for x in u]).tolist()), abroad_cap, ok)
+    return cap_abroad(logit_shares(u), abroad_cap, ok)
 
 
 def cap_abroad(shares: list[float], abroad_cap: float, open_venues: Sequence[bool] | None = None) -> list[float]:

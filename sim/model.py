@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -38,7 +39,7 @@ POOLS = ("domestic", "japan_region")
 
 
 def _recorded(model: SovereignAIModel, key: str) -> Any:
-    """DataCollector reporter: one entry of the quarter's record (used through a picklable partial)."""
+    """One entry of the quarter's record (the reporters only name Mesa's columns: ``collect`` reads the record)."""
     return model.record[key]
 
 
@@ -118,7 +119,7 @@ class SovereignAIModel(mesa.Model):
         self.tightness = dict.fromkeys(POOLS, p["target_utilisation"])
         self.fills = dict.fromkeys(POOLS, 1.0)  # last quarter's share of inference served, by pool
         self.training_fills = dict.fromkeys(POOLS, 1.0)  # ... and of training and other work
-        self.venue_split: dict[str, np.ndarray] = {}  # share of own and of public training money by venue
+        self.venue_split: dict[str, list[float]] = {}  # share of own and of public training money by venue
         self.demand_history: dict[str, list[float]] = {k: [] for k in POOLS}
         self.background_hours = {
             k: p["background_gpu_demand_share"] * sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS for k in POOLS
@@ -277,9 +278,7 @@ class SovereignAIModel(mesa.Model):
         util = self.population.utility[GENERAL]  # the users' utilities: the offers have not changed since they chose
         lam = p["nest_lambda"]
         # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
-        scaled = (util[:n] / lam).tolist()
-        best = max(scaled)
-        share = markets.proportional(np.exp([x - best for x in scaled]).tolist())
+        share = markets.logit_shares((util[:n] / lam).tolist())
         budget = gov.allowance("procurement")
         bought = [budget * s for s in share]
         exports = [0.0] * n
@@ -323,8 +322,9 @@ class SovereignAIModel(mesa.Model):
         caps = {"own": p["offshore_compute_share"], "public": 1.0 if p["grant_compute_abroad_allowed"] else 0.0}
         rate = p["market_adjustment_per_quarter"]
         chosen = markets.venue_shares(prices, fills, p["training_venue_price_beta"])  # before any cap
+        open_venues = [math.isfinite(x) for x in prices]
         for money, cap in caps.items():
-            target = markets.cap_abroad(chosen, cap)
+            target = markets.cap_abroad(chosen, cap, open_venues)
             previous = self.venue_split.get(money, target)
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]

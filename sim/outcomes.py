@@ -177,14 +177,12 @@ class _Fleet(NamedTuple):
     power_used_mw: float
     electricity_gwh: float  # this quarter's
     chips: float
-    tflops: float
-    operator_tflops: float  # domestic operators' sites only
     h100eq: list[float]  # by site
 
 
 def _fleet(m: SovereignAIModel) -> _Fleet:
     """The sites' totals for the record."""
-    built = committed = power_used = electricity = chips = tflops = operator_tflops = 0.0
+    built = committed = power_used = electricity = chips = 0.0
     h100eq = []
     for c in m.datacentres:
         built += c.built_mw
@@ -192,11 +190,8 @@ def _fleet(m: SovereignAIModel) -> _Fleet:
         power_used += c.power_used_mw
         electricity += c.electricity_gwh
         chips += c.chips
-        tflops += c.tflops
-        if not c.foreign_owned:
-            operator_tflops += c.tflops
         h100eq.append(c.h100eq)
-    return _Fleet(built, committed, power_used, electricity, chips, tflops, operator_tflops, h100eq)
+    return _Fleet(built, committed, power_used, electricity, chips, h100eq)
 
 
 def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str, Any]) -> dict[str, float]:
@@ -256,8 +251,8 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "foreign_ai_spend_jpy_bn": 4 * (sum(served[k] for k in layout.foreign) + rerouted),
         "ai_exports_jpy_bn": 4 * exports,
         "compute_imports_jpy_bn": 4 * compute_imports,
-        "domestic_compute_eflops": fleet.tflops / 1e6,
-        "domestic_operator_eflops": fleet.operator_tflops / 1e6,
+        "domestic_compute_eflops": m.domestic_eflops,
+        "domestic_operator_eflops": m.eflops(m.domestic_dcs),
         "gpus_installed": fleet.chips,
         "dc_power_mw": fleet.built_mw,
         "dc_power_pipeline_mw": fleet.committed_mw - fleet.built_mw,
@@ -315,7 +310,7 @@ def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str,
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
         "fx_jpy_per_usd": float(env.fx[t]),
     }
-    for column, users in zip(layout.user_columns, users_by_provider, strict=False):  # the last: no provider
+    for column, users in zip(layout.user_columns, users_by_provider[:-1], strict=True):  # the last: no provider
         out[column] = _share(users, layout.everyone)
     for s, sector in enumerate(by_sector):
         out[layout.adoption_columns[s]] = _share(adopters_by_sector[s], layout.sector_weight[s])

@@ -22,14 +22,13 @@ POOL_OF_HOSTING = {DOMESTIC: "domestic", OPEN_DOMESTIC: "domestic", IN_JAPAN: "j
 #: Hosting modes whose work runs in Japan.
 RUNS_IN_JAPAN = (DOMESTIC, OPEN_DOMESTIC, IN_JAPAN)
 #: Hosting modes whose work runs on domestic operators' GPU-hours.
-DOMESTIC_INFRA = (DOMESTIC, OPEN_DOMESTIC)
+DOMESTIC_INFRA = tuple(h for h, pool in POOL_OF_HOSTING.items() if pool == "domestic")
 
 
 def hosted(hosting: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
     """Mask of the providers whose hosting mode is one of ``modes``.
 
-    The same as ``np.isin(hosting, modes)``, whose general machinery cost more than the rest of a
-    quarter's bookkeeping on a handful of providers.
+    The same as ``np.isin(hosting, modes)``, without its general machinery, on a handful of providers.
     """
     mask = np.zeros(len(hosting), dtype=bool)
     for mode in modes:

@@ -47,7 +47,7 @@ def test_the_abroad_cap_keeps_the_excess_in_japan():
     assert markets.cap_abroad([0.0, 0.0, 1.0], 0.4) == pytest.approx([0.3, 0.3, 0.4])
 
 
-def test_proportional_shares_sum_in_order_as_numpy_does():
+def test_proportional_shares_sum_in_order_as_numpy_does_below_eight_values():
     weights = np.random.default_rng(0).uniform(0.1, 10.0, 6)
     assert markets.ordered_sum(weights.tolist()) == weights.sum()
     assert markets.proportional(weights.tolist()) == (weights / weights.sum()).tolist()

@@ -67,7 +67,7 @@ def test_ring_small_world_is_a_connected_simple_graph():
 
 
 def reference_small_world(n, k, rewire_prob, rng, tries=10):
-    """The array builder as first written (masks over every link, a COO matrix for the check): the draws to keep."""
+    """The array builder as first written (a sort of every link's pair, a COO matrix for the check): the draws to keep."""
     half = k // 2
     src = np.repeat(np.arange(n), half)
     lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
@@ -76,16 +76,11 @@ def reference_small_world(n, k, rewire_prob, rng, tries=10):
         dst = lattice.copy()
         dst[rewired] = rng.integers(n, size=int(rewired.sum()))
         keep = np.ones(len(src), dtype=bool)
-        for _ in range(100):
-            ring = np.full(len(src), -1)
-            for start, end in ((src, dst), (dst, src)):
-                d = (end - start) % n
-                on_ring = rewired & (d >= 1) & (d <= half)
-                ring[on_ring] = start[on_ring] * half + d[on_ring] - 1
-            repeat = (ring >= 0) & ~rewired[ring]
-            key = np.where(rewired, np.minimum(src, dst) * n + np.maximum(src, dst), -1 - np.arange(len(src)))
-            order = np.argsort(key, kind="stable")
-            repeat[order[1:]] |= key[order[1:]] == key[order[:-1]]
+        for _ in range(100):  # every link's pair sorted, ring links first: any repeat is a collision
+            key = np.minimum(src, dst) * n + np.maximum(src, dst)
+            order = np.argsort(key * 2 + rewired, kind="stable")
+            repeat = np.zeros(len(key), dtype=bool)
+            repeat[order[1:]] = key[order[1:]] == key[order[:-1]]
             bad = rewired & (repeat | (src == dst))
             if not bad.any():
                 break
