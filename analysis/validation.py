@@ -214,8 +214,9 @@ GRID = (
     "draw at full load (~255 MW, seeds 0–2), because the AI halls the model covers came with plant power "
     "(303 MW at the start, SoftBank Sakai 150 MW of it) and the phases under construction add 130 MW, while "
     "~1,600 MW of the AI share of the grid outlook is still open. Compute at ×0.3: +0.06 [−0.09, 0.21] EFLOPS, "
-    "n.s.; ×3 changes nothing. The grid binds once demand outgrows the power built: with no new connections "
-    "at all (×0) compute is −5 [−9, −1] EFLOPS at FY2030Q4 and −84 [−113, −55] at FY2035Q4"
+    "n.s.; ×3 changes nothing but rounding (compute differs by ~1e-15 EFLOPS). The grid binds once demand "
+    "outgrows the power built: with no new connections at all (×0) compute is −5 [−9, −1] EFLOPS at FY2030Q4 "
+    "and −84 [−113, −55] at FY2035Q4"
 )
 ABSORPTION = (
     "Japan cannot absorb ¥10tn by FY2030: chips beyond its world allocation cost 1.5× list (+0.53 on the price "
