@@ -189,20 +189,19 @@ class DaskPool:
     def _scheduler_lost(self) -> Iterator[None]:
         """Turn the scheduler going away (its futures cancelled, its connection closed) into one line.
 
-        distributed raises a bare OSError when reconnecting times out, and ConnectionError when a link
-        drops; other OSErrors (a FileNotFoundError, say) come from the task itself through
-        ``future.result`` and pass through as they are.
+        distributed raises a bare OSError when reconnecting times out, CommClosedError (an OSError
+        subclass) when a comm it was using closes, and ConnectionError when a link drops; other
+        OSErrors (a FileNotFoundError, say) come from the task itself through ``future.result`` and
+        pass through as they are.
         """
         from concurrent.futures import CancelledError
-
-        from distributed.comm import CommClosedError
 
         try:
             yield
         except TimeoutError:  # an OSError too, but a wait that ran out is the caller's to handle
             raise
-        except (CancelledError, CommClosedError, OSError) as err:
-            if isinstance(err, OSError) and type(err) is not OSError and not isinstance(err, ConnectionError):
+        except (CancelledError, OSError) as err:
+            if not _is_network_error(err):
                 raise
             address = getattr(self.client.scheduler, "address", None) or "the Dask scheduler"
             raise ClusterError(
@@ -271,6 +270,17 @@ class DaskPool:
                 f"{_LOCAL_NO_WORKERS_SECONDS:.0f} s; finished runs are saved, run the same "
                 "command again to resume"
             )
+
+
+def _is_network_error(err: BaseException) -> bool:
+    """Whether ``err`` is distributed saying the scheduler is out of reach, not a task's own OSError."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm import CommClosedError
+
+    # A bare OSError is distributed's connect timeout; its subclasses other than these come from the task.
+    bare = type(err) is OSError  # noqa: E721
+    return bare or isinstance(err, (CancelledError, CommClosedError, ConnectionError))
 
 
 def _allowed_failures() -> int:

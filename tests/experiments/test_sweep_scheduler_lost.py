@@ -116,3 +116,16 @@ def test_a_tasks_own_file_error_is_not_read_as_the_scheduler_lost():
     pool = DaskPool(_Unreachable())
     with pytest.raises(FileNotFoundError, match="weights.csv"), pool._scheduler_lost():
         raise FileNotFoundError("weights.csv")
+
+
+def test_a_closed_comm_is_the_lost_scheduler():
+    """A comm closing under a call surfaces as CommClosedError, an OSError subclass: still the scheduler lost."""
+    import pytest
+    from distributed.comm import CommClosedError
+
+    from experiments.errors import ClusterError
+    from experiments.pools import DaskPool
+
+    pool = DaskPool(_Unreachable())
+    with pytest.raises(ClusterError, match="lost the Dask scheduler"), pool._scheduler_lost():
+        raise CommClosedError("in <TCP (closed) ConnectionPool.ncores>: ConnectionResetError: [Errno 104]")
