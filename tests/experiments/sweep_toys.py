@@ -96,3 +96,14 @@ def paced(*, seed: int, **params: float) -> dict:
     if gate is None or os.path.exists(gate):
         time.sleep(float(os.environ.get("SOVAI_TOY_PACE_S", "0")))
     return with_series(seed=seed, **params)
+
+
+def worker_settings(*, seed: int, **params: float) -> dict[str, float]:
+    """The Dask settings the worker running this run has (profiler on or off, event-loop health tick)."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    return {
+        "profiling": float(dask.config.get("distributed.worker.profile.enabled")),
+        "tick_s": float(parse_timedelta(dask.config.get("distributed.admin.tick.interval"))),
+    }

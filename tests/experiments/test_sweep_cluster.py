@@ -29,3 +29,13 @@ def test_a_run_that_kills_its_worker_ends_as_failed(ishigami_file, sweep):
     assert (frame.loc[poison, "status"] == "failed").all()
     assert frame.loc[poison, "error"].str.contains("worker process died").all()
     assert (frame.loc[~poison, "status"] == "ok").all()  # its batch-mates were re-run and succeeded
+
+
+def test_local_workers_run_without_dasks_profiler(ishigami_file, sweep):
+    """The statistical profiler and the 20 ms health tick cost a sweep CPU for a dashboard nobody opens."""
+    path = ishigami_file(samples=4, outputs='["profiling", "tick_s"]')
+    summary = sweep(path, workers=2, model="sweep_toys:worker_settings")
+    frame = experiments.load(summary.out)
+    assert (frame["status"] == "ok").all()
+    assert (frame["profiling"] == 0.0).all()
+    assert (frame["tick_s"] == 1.0).all()

@@ -50,6 +50,24 @@ def test_cluster_table_becomes_a_slurm_job_script():
         assert line in script
 
 
+def test_batch_job_workers_get_the_sweep_settings_before_the_users_prologue():
+    """The workers of a job read Dask's settings from the environment: the job script exports them."""
+    import dask
+
+    from experiments.pools import QUIET_SERVERS
+
+    cluster, _ = make_jobqueue_cluster("slurm", {"cores": 2, "memory": "4GB", "job_script_prologue": ["module load x"]})
+    try:
+        lines = cluster.job_script().splitlines()
+    finally:
+        cluster.close()
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export DASK_"))
+    assert lines.index("module load x") > max(lines.index(f"export {k}={v}") for k, v in exports.items())
+    read = dask.config.collect_env(exports)
+    for key, value in QUIET_SERVERS.items():
+        assert dask.config.get(key, config=read) == value
+
+
 def test_cluster_table_typos_are_refused():
     with pytest.raises(
         ExperimentError, match=r"\[cluster\] walltim: unknown setting for --slurm; did you mean walltime"
