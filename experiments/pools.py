@@ -70,6 +70,11 @@ class RunOptions:
     progress: bool | None = None
     echo: Callable[[str], None] = echo_to_stderr
 
+    @property
+    def local_cluster(self) -> bool:
+        """Whether these options start a cluster of worker processes on this machine."""
+        return self.workers != 1 and not (self.scheduler or self.scheduler_file or self.jobqueue)
+
     def pool_settings(self) -> dict[str, Any]:
         """The keywords of :func:`open_pool` these options set."""
         return {
@@ -351,18 +356,33 @@ def open_pool(
         # good, a nanny whose worker is absent when a 15 s timer fires, so a run that keeps killing
         # workers would end with no workers and a hung sweep.
         settings["distributed.deploy.lost-worker-timeout"] = "3650 days"
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            # Workers forked from a server that has already imported Dask, pandas and the model
-            # start (and restart after a crash) in a fraction of a second instead of seconds.
+        if start_worker_server(preload):
             settings["distributed.worker.multiprocessing-method"] = "forkserver"
-            multiprocessing.get_context("forkserver").set_forkserver_preload(
-                ["distributed", "experiments.runner", *preload]
-            )
     with dask.config.set(settings), _quiet_dask(), contextlib.ExitStack() as stack:
         client, expected, keep_jobs = _connect(
             stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo
         )
         yield DaskPool(client, expected, local=local, echo=echo, keep_jobs=keep_jobs)
+
+
+def start_worker_server(preload: tuple[str, ...] = ()) -> bool:
+    """Start the server local workers are forked from, if this platform has one; False if not.
+
+    Workers forked from a server that has already imported Dask, pandas and the model start (and
+    restart after a crash) in a fraction of a second instead of seconds. The server imports them
+    in its own process, so a caller that starts it early (before building the design) has those
+    imports done while it works; a later call, from :func:`open_pool`, finds it running.
+
+    Args:
+        preload: Modules of the model for the server to import.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["distributed", "experiments.runner", *preload])
+    forkserver.ensure_running()
+    return True
 
 
 def local_worker_count() -> int:

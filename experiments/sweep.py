@@ -35,6 +35,7 @@ from experiments.pools import (
     echo_to_stderr,
     open_pool,
     require_submit_command,
+    start_worker_server,
 )
 from experiments.runner import DEFAULT_RUN_TIMEOUT_S, FAILED, OK, Batch, BatchResult, RunConfig, failed_result
 from experiments.spec import Experiment, load_experiment, spec_dicts
@@ -133,6 +134,8 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         check_cluster_settings(options.jobqueue, exp.cluster, str(exp.path))
         require_submit_command(options.jobqueue)
     check_design_size(exp)  # before anything is written
+    if options.local_cluster:
+        start_worker_server(model_modules(exp.model))  # its imports overlap building the design
     for note in exp.notes:
         options.echo(f"note: {note}")
     store = Store(options.out or Path("results") / default_folder_name(exp, options))
