@@ -53,7 +53,7 @@ def adoption_probability(
     p: float, q: float, peer_share: np.ndarray | float, attractiveness: float = 1.0, dt: float = DT_YEARS
 ) -> np.ndarray | float:
     """Chance that a non-adopter adopts this quarter: ``1 − exp(−(p + q·F)·A·Δt)``."""
-    return 1.0 - np.exp(-(p + q * peer_share) * attractiveness * dt)
+    return 1.0 - np.exp((p + q * peer_share) * (-attractiveness * dt))
 
 
 def value_factor(inclusive_value: float, reference: float, beta_price: float, elasticity: float) -> float:
@@ -87,29 +87,40 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
     return np.stack([1 - s, s * (1 - sovereignty_rule), s * sovereignty_rule], axis=-1)
 
 
-def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
+def capability_gap_cost(gap: float, scale: float) -> float:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
-    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
+    return scale * math.log1p(gap / scale) if gap > 0 else gap
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    base = (
-        -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
-        + p["beta_japanese"] * offers.japanese
-        - p["beta_price"] * np.log(offers.price)
-        - p["beta_disruption"] * offers.disruption_record
-        - p["beta_shortage"] * offers.shortage
-    )
+    # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
+    # less than a NumPy call per term.
+    base = [
+        -p["beta_capability"] * capability_gap_cost(-capability, p["capability_gap_scale"])
+        + p["beta_japanese"] * japanese
+        - p["beta_price"] * math.log(price)
+        - p["beta_disruption"] * disruption_record
+        - p["beta_shortage"] * shortage
+        if available
+        else -math.inf
+        for capability, japanese, price, disruption_record, shortage, available in zip(
+            offers.capability.tolist(),
+            offers.japanese.tolist(),
+            offers.price.tolist(),
+            offers.disruption_record.tolist(),
+            offers.shortage.tolist(),
+            offers.available.tolist(),
+            strict=True,
+        )
+    ]
     hosting = _hosting_utility(
         tuple(offers.hosting.tolist()),
         p["domestic_trust_constant"],
         p["open_weight_constant"],
         p["sovereignty_penalty"],
     )
-    util = base + hosting
-    util[:, ~offers.available] = -np.inf
-    return util
+    return np.array(base) + hosting
 
 
 @functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
@@ -159,7 +170,7 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = np.maximum(x.max(axis=-1, keepdims=True), _LOWEST)
+    top = x.max(axis=-1, keepdims=True, initial=_LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
     nest_weight = nest_sum**lam
@@ -219,6 +230,10 @@ def _leaving_rows(n_providers: int) -> np.ndarray:
     rows = (1 + n_providers) * np.arange(3)[:, None] + 1
     rows.flags.writeable = False
     return rows
+
+
+#: Largest cut of the peer matrix (rows x agents) kept dense, see ``UserPopulation._candidate_rows``.
+_DENSE_PEER_CELLS = 10_000
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -298,8 +313,9 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k in np.flatnonzero(~offers.available).tolist():
-            dark |= self.provider == k
+        for k, available in enumerate(offers.available.tolist()):
+            if not available:
+                dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
@@ -398,7 +414,9 @@ class UserPopulation:
         Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
         the peer matrix costs about as much as one product with it, and adoption is for good, so a
         cut serves later quarters too, until half its agents have adopted; it is made anew at once
-        if an agent that can adopt is missing from it.
+        if an agent that can adopt is missing from it. A small cut is kept dense: scipy's sparse
+        product costs several microseconds of Python around its loop, NumPy's dense one of up to
+        ``_DENSE_PEER_CELLS`` cells about one in all.
         """
         can_adopt = ~self.adopted & self.potential
         n_open = np.count_nonzero(can_adopt)
@@ -407,6 +425,8 @@ class UserPopulation:
         if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
             rows = np.flatnonzero(can_adopt)
             peers = self.peers[rows] if self.peers is not None else None
+            if peers is not None and len(rows) * self.n <= _DENSE_PEER_CELLS:
+                peers = peers.toarray()
             self._candidates, open_ = (rows, peers), can_adopt[rows]
         return rows, peers, open_
 
