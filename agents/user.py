@@ -331,11 +331,11 @@ class UserPopulation:
                 self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = np.flatnonzero(settled & (u_reconsider < rate))
+        movers = (settled & (u_reconsider < rate)).nonzero()[0]
         # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
         # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
         # movers) block: picking them with an index per axis left the draws striding through memory.
-        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
+        leaving = cum.reshape(len(cum), -1).take(self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
         self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
@@ -423,7 +423,7 @@ class UserPopulation:
         rows, peers = self._candidates
         open_ = can_adopt[rows]
         if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
-            rows = np.flatnonzero(can_adopt)
+            rows = can_adopt.nonzero()[0]
             peers = self.peers[rows] if self.peers is not None else None
             if peers is not None and len(rows) * self.n <= _DENSE_PEER_CELLS:
                 peers = peers.toarray()
