@@ -232,8 +232,10 @@ def _leaving_rows(n_providers: int) -> np.ndarray:
     return rows
 
 
-#: Largest cut of the peer matrix (rows x agents) kept dense, see ``UserPopulation._candidate_rows``.
-_DENSE_PEER_CELLS = 10_000
+#: Largest peer matrix (agents x agents) kept dense: a network of up to 200 agents. Each of scipy's
+#: sparse products and row cuts costs several microseconds of Python, NumPy's dense ones this small
+#: about one.
+_DENSE_PEER_CELLS = 40_000
 
 
 def _skip(rng: np.random.Generator, k: int) -> None:
@@ -270,7 +272,9 @@ class UserPopulation:
         for name, values in tables.items():
             setattr(self, name, values)
         self.n = len(self.weight)
-        self.peers = peers  # sparse row-normalised adjacency, or None for the complete graph
+        if peers is not None and self.n * self.n <= _DENSE_PEER_CELLS:
+            peers = peers.toarray()
+        self.peers = peers  # row-normalised adjacency (dense if small, else sparse), or None for the complete graph
         self.params = params
         self.adopted = np.zeros(self.n, dtype=bool)
         self.provider = np.full((self.n, 3), -1, dtype=np.int64)
@@ -414,9 +418,7 @@ class UserPopulation:
         Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
         the peer matrix costs about as much as one product with it, and adoption is for good, so a
         cut serves later quarters too, until half its agents have adopted; it is made anew at once
-        if an agent that can adopt is missing from it. A small cut is kept dense: scipy's sparse
-        product costs several microseconds of Python around its loop, NumPy's dense one of up to
-        ``_DENSE_PEER_CELLS`` cells about one in all.
+        if an agent that can adopt is missing from it.
         """
         can_adopt = ~self.adopted & self.potential
         n_open = np.count_nonzero(can_adopt)
@@ -425,8 +427,6 @@ class UserPopulation:
         if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
             rows = can_adopt.nonzero()[0]
             peers = self.peers[rows] if self.peers is not None else None
-            if peers is not None and len(rows) * self.n <= _DENSE_PEER_CELLS:
-                peers = peers.toarray()
             self._candidates, open_ = (rows, peers), can_adopt[rows]
         return rows, peers, open_
 
