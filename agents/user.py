@@ -53,7 +53,7 @@ def adoption_probability(
     p: float, q: float, peer_share: np.ndarray | float, attractiveness: float = 1.0, dt: float = DT_YEARS
 ) -> np.ndarray | float:
     """Chance that a non-adopter adopts this quarter: ``1 − exp(−(p + q·F)·A·Δt)``."""
-    return 1.0 - np.exp(-(p + q * peer_share) * attractiveness * dt)
+    return 1.0 - np.exp((p + q * peer_share) * (-attractiveness * dt))
 
 
 def value_factor(inclusive_value: float, reference: float, beta_price: float, elasticity: float) -> float:
@@ -87,29 +87,40 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
     return np.stack([1 - s, s * (1 - sovereignty_rule), s * sovereignty_rule], axis=-1)
 
 
-def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
+def capability_gap_cost(gap: float, scale: float) -> float:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
-    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
+    return scale * math.log1p(gap / scale) if gap > 0 else gap
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
-    base = (
-        -p["beta_capability"] * capability_gap_cost(-offers.capability, p["capability_gap_scale"])
-        + p["beta_japanese"] * offers.japanese
-        - p["beta_price"] * np.log(offers.price)
-        - p["beta_disruption"] * offers.disruption_record
-        - p["beta_shortage"] * offers.shortage
-    )
+    # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
+    # less than a NumPy call per term.
+    base = [
+        -p["beta_capability"] * capability_gap_cost(-capability, p["capability_gap_scale"])
+        + p["beta_japanese"] * japanese
+        - p["beta_price"] * math.log(price)
+        - p["beta_disruption"] * disruption_record
+        - p["beta_shortage"] * shortage
+        if available
+        else -math.inf
+        for capability, japanese, price, disruption_record, shortage, available in zip(
+            offers.capability.tolist(),
+            offers.japanese.tolist(),
+            offers.price.tolist(),
+            offers.disruption_record.tolist(),
+            offers.shortage.tolist(),
+            offers.available.tolist(),
+            strict=True,
+        )
+    ]
     hosting = _hosting_utility(
         tuple(offers.hosting.tolist()),
         p["domestic_trust_constant"],
         p["open_weight_constant"],
         p["sovereignty_penalty"],
     )
-    util = base + hosting
-    util[:, ~offers.available] = -np.inf
-    return util
+    return np.array(base) + hosting
 
 
 @functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
@@ -159,7 +170,7 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = np.maximum(x.max(axis=-1, keepdims=True), _LOWEST)
+    top = x.max(axis=-1, keepdims=True, initial=_LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
     nest_weight = nest_sum**lam
@@ -221,6 +232,12 @@ def _leaving_rows(n_providers: int) -> np.ndarray:
     return rows
 
 
+#: Largest peer matrix (agents x agents) kept dense: a network of up to 200 agents. Each of scipy's
+#: sparse products and row cuts costs several microseconds of Python, NumPy's dense ones this small
+#: about one.
+_DENSE_PEER_CELLS = 40_000
+
+
 def _skip(rng: np.random.Generator, k: int) -> None:
     """Move ``rng`` past ``k`` uniforms without making them (each is one 64-bit draw)."""
     advance = getattr(rng.bit_generator, "advance", None)
@@ -255,7 +272,9 @@ class UserPopulation:
         for name, values in tables.items():
             setattr(self, name, values)
         self.n = len(self.weight)
-        self.peers = peers  # sparse row-normalised adjacency, or None for the complete graph
+        if peers is not None and self.n * self.n <= _DENSE_PEER_CELLS:
+            peers = peers.toarray()
+        self.peers = peers  # row-normalised adjacency (dense if small, else sparse), or None for the complete graph
         self.params = params
         self.adopted = np.zeros(self.n, dtype=bool)
         self.provider = np.full((self.n, 3), -1, dtype=np.int64)
@@ -298,8 +317,9 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k in np.flatnonzero(~offers.available).tolist():
-            dark |= self.provider == k
+        for k, available in enumerate(offers.available.tolist()):
+            if not available:
+                dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
@@ -315,11 +335,11 @@ class UserPopulation:
                 self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = np.flatnonzero(settled & (u_reconsider < rate))
+        movers = (settled & (u_reconsider < rate)).nonzero()[0]
         # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
         # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
         # movers) block: picking them with an index per axis left the draws striding through memory.
-        leaving = np.take(cum.reshape(len(cum), -1), self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
+        leaving = cum.reshape(len(cum), -1).take(self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
         self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
         if on_offer[GENERAL]:  # nothing on offer, nobody adopts
@@ -405,7 +425,7 @@ class UserPopulation:
         rows, peers = self._candidates
         open_ = can_adopt[rows]
         if np.count_nonzero(open_) < n_open or 2 * n_open < len(rows):
-            rows = np.flatnonzero(can_adopt)
+            rows = can_adopt.nonzero()[0]
             peers = self.peers[rows] if self.peers is not None else None
             self._candidates, open_ = (rows, peers), can_adopt[rows]
         return rows, peers, open_

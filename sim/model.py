@@ -240,8 +240,9 @@ class SovereignAIModel(mesa.Model):
             price=np.array(price),
             list_price=np.array(list_price),
             hosting=self.hosting,
-            available=np.array([getattr(a, "available", True) for a in providers]),
-            disruption_record=np.array([getattr(a, "disruption_record", 0.0) for a in providers]),
+            # Domestic models are never cut off.
+            available=np.array([True] * n + [f.available for f in self.foreign]),
+            disruption_record=np.array([0.0] * n + [f.disruption_record for f in self.foreign]),
             shortage=1 - service.pool_fill(self.hosting, self.fills),
         )
 
