@@ -126,6 +126,7 @@ class SovereignAIModel(mesa.Model):
         }
         self.chip_market: dict[str, Any] = dict.fromkeys(POOLS)
         self.award_compute_jpy_bn = 0.0
+        self._grant_capabilities: list[float] | None = None  # the capabilities this quarter's grant shares follow
         self.pool_results = {k: markets.serve_pool(0.0, 0.0, 0.0) for k in POOLS}
         self.accelerator_spend_jpy_bn = 0.0
         self.domestic_user_spend_jpy_bn = 0.0  # last quarter's; sets the adoption subsidy rate
@@ -247,8 +248,12 @@ class SovereignAIModel(mesa.Model):
 
     def _fund_developers(self) -> None:
         gov = self.government
-        # This quarter's grant shares: capabilities change only when models are released, at its end.
-        self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+        # This quarter's grant shares follow capabilities, which change only when models are released
+        # (at a quarter's end, every few quarters): worked out again only when one has changed.
+        capabilities = [d.capability for d in self.developers]
+        if capabilities != self._grant_capabilities:
+            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+            self._grant_capabilities = capabilities
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
