@@ -212,8 +212,17 @@ class DataCentre(mesa.Agent):
         energy = self._watts[gen] * self.watts_factor / 1000 * float(env.electricity_jpy_per_kwh[t])
         running = (1 - p["gpu_hour_capex_cost_share"]) * float(m.world_gpu_hour_price)
         margin_per_year = hours * (self._h100_eq[gen] * (price_jpy_per_hour - running) - energy) / 1e9
+        return margin_per_year * self.chip_life_annuity
+
+    @functools.cached_property
+    def chip_life_annuity(self) -> float:
+        """Present value of one yen a year over a chip's life, at the cost of capital plus the decline of its rent.
+
+        Parameters only, fixed for the run: worked out once (chips are valued a dozen times a quarter).
+        """
+        p = self.model.p
         rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
-        return margin_per_year * annuity_factor(rate, p["gpu_lifetime_years"])
+        return annuity_factor(rate, p["gpu_lifetime_years"])
 
     def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
         """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""

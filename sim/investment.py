@@ -103,7 +103,9 @@ def buy_accelerators(
     Returns:
         The market's clearing and the money spent (¥bn, before subsidy and tax credit).
     """
-    h100_eq = dcs[0].model.env.gens[gen].h100_eq if dcs else 1.0
+    if wanted_h100eq <= 0 or not dcs:  # nothing wanted, or nowhere to put it
+        return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
+    h100_eq = dcs[0].model.env.gens[gen].h100_eq
     room = [c.free_slots(gen) * h100_eq for c in dcs]
     total_room = sum(room)
     wanted = min(max(wanted_h100eq, 0.0), total_room)
