@@ -80,17 +80,19 @@ class DataCentre(mesa.Agent):
                 self.phases.append((int(phase.earliest_quarter), float(phase.mw)))
         # Built plus planned power: a completed build moves from one to the other, so only a new plan changes it.
         self.committed_mw = self.built_mw + sum(mw for _, mw in self.pipeline)
-        self.gpus = np.zeros(len(gens))
+        # Chips installed by generation, as plain floats: a handful of generations changed every quarter
+        # (wear, deliveries), where NumPy's cost per call exceeds the work. ``gpus`` shows them as an array.
+        self._counts = [0.0] * len(gens)
         # Each generation's figures as plain floats, read once: the fleet's totals are sums over them.
         per_gen = model.env.per_gen
         self._h100_eq, self._tflops, self._watts = (tuple(per_gen[k].tolist()) for k in ("h100_eq", "tflops", "watts"))
         names = [g.name for g in gens]
-        self.gpus[names.index("h100")] = row.gpus_h100
-        self.gpus[names.index("b200")] = row.gpus_b200
+        self._counts[names.index("h100")] = float(row.gpus_h100)
+        self._counts[names.index("b200")] = float(row.gpus_b200)
         self._refresh_fleet()
         self._refresh_orders()
         fx0 = model.p["fx_jpy_per_usd"]
-        self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self.gpus, gens, strict=False)))
+        self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self._counts, gens, strict=True)))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
         # Book values: what the working fleet cost and how much of it support paid (they depreciate with
         # the chips, so support given years ago stops lowering today's GPU-hour price).
@@ -102,10 +104,15 @@ class DataCentre(mesa.Agent):
         self.utilisation = 0.0
 
     # --- capacity ------------------------------------------------------------------------------------
+    @property
+    def gpus(self) -> np.ndarray:
+        """Accelerators installed, by generation (a copy: the fleet changes only by the site's own rules)."""
+        return np.array(self._counts)
+
     def _refresh_fleet(self) -> None:
         """Recompute the fleet's totals after ``gpus`` changed."""
         # Python floats over a handful of generations: numpy's dot product costs more in calls than in sums.
-        counts = self.gpus.tolist()
+        counts = self._counts
         self.h100eq = math.sumprod(counts, self._h100_eq)
         self.tflops = math.sumprod(counts, self._tflops)
         self.chips = sum(counts)
@@ -140,6 +147,11 @@ class DataCentre(mesa.Agent):
         """
         return self.model.p["server_power_overhead"] * self.model.p["pue"]
 
+    @functools.cached_property
+    def quarterly_wear(self) -> float:
+        """Share of the chips (and of their book value) still at work after a quarter (fixed for the run)."""
+        return 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
+
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
         return max(0.0, (self.built_mw - self.power_reserved_mw) * 1e6 / (self._watts[gen] * self.watts_factor))
@@ -155,7 +167,7 @@ class DataCentre(mesa.Agent):
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
         for _, gen, chips in arrived:
-            self.gpus[gen] += chips
+            self._counts[gen] += chips
         if arrived:  # the fleet and its orders are as they were otherwise
             self.on_order = [o for o in self.on_order if o[0] > t]
             self._refresh_fleet()
@@ -164,8 +176,8 @@ class DataCentre(mesa.Agent):
 
     def retire(self) -> None:
         """Accelerators wear out over their service life; the book value of their capex and support alike."""
-        wear = 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
-        self.gpus *= wear
+        wear = self.quarterly_wear
+        self._counts = [n * wear for n in self._counts]
         # Every total of the installed fleet is a sum over its chips, so wear scales them all alike.
         self.h100eq *= wear
         self.tflops *= wear
@@ -200,15 +212,27 @@ class DataCentre(mesa.Agent):
         energy = self._watts[gen] * self.watts_factor / 1000 * float(env.electricity_jpy_per_kwh[t])
         running = (1 - p["gpu_hour_capex_cost_share"]) * float(m.world_gpu_hour_price)
         margin_per_year = hours * (self._h100_eq[gen] * (price_jpy_per_hour - running) - energy) / 1e9
+        return margin_per_year * self.chip_life_annuity
+
+    @functools.cached_property
+    def chip_life_annuity(self) -> float:
+        """Present value of one yen a year over a chip's life, at the cost of capital plus the decline of its rent.
+
+        Parameters only, fixed for the run: worked out once (chips are valued a dozen times a quarter).
+        """
+        p = self.model.p
         rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
-        return margin_per_year * annuity_factor(rate, p["gpu_lifetime_years"])
+        return annuity_factor(rate, p["gpu_lifetime_years"])
 
     def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
         """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""
-        return self._chip_price_jpy_bn(gen, price_ratio) * self._net_of_support()
+        return self.chip_price_jpy_bn(gen, price_ratio) * self.net_of_support()
 
-    def _chip_price_jpy_bn(self, gen: int, price_ratio: float) -> float:
-        """What one deployed accelerator (chip and its share of the server) costs at ``price_ratio`` × list."""
+    def chip_price_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
+        """What one deployed accelerator (chip and its share of the server) costs at ``price_ratio`` × list.
+
+        The same at every site; what the operator bears after support is :meth:`chip_cost_jpy_bn`.
+        """
         m = self.model
         return m.env.gens[gen].price_usd * price_ratio * m.p["server_cost_overhead"] * float(m.env.fx[m.t]) / 1e9
 
@@ -225,7 +249,7 @@ class DataCentre(mesa.Agent):
         eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0
         return self.model.p["capex_subsidy_rate"] if eligible else 0.0
 
-    def _net_of_support(self) -> float:
+    def net_of_support(self) -> float:
         """Share of capex the operator bears after the subsidy and the tax credit on the rest."""
         return (1 - self.subsidy_rate()) * (1 - self.model.p["investment_tax_credit_rate"])
 
@@ -247,9 +271,9 @@ class DataCentre(mesa.Agent):
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
             self._count_order(gen, chips)
         else:
-            self.gpus[gen] += chips
+            self._counts[gen] += chips
             self._refresh_fleet()
-        cost = chips * self._chip_price_jpy_bn(gen, price_ratio)
+        cost = chips * self.chip_price_jpy_bn(gen, price_ratio)
         self._pay_capex(cost)
         return cost
 
@@ -262,7 +286,7 @@ class DataCentre(mesa.Agent):
         chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour) * chips
         # The shell outlives the chips: refill it as they wear out.
         refills = sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
-        shell = p["dc_capex_jpy_bn_per_mw"] * self._net_of_support()
+        shell = p["dc_capex_jpy_bn_per_mw"] * self.net_of_support()
         return chip_value * refills - shell
 
     def next_phase_mw(self) -> float:

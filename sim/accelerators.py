@@ -82,19 +82,27 @@ def clear(
     """
     wanted = max(wanted, 0.0)
     worth = breakeven_ratio if callable(breakeven_ratio) else lambda _q: breakeven_ratio
-    if wanted == 0 or worth(0.0) < 1:
+    if wanted == 0 or (worth_of_first := worth(0.0)) < 1:
         return Clearing(0.0, 1.0, wanted)
-    if (ratio := price_ratio(wanted, allocation, elasticity)) <= worth(wanted):
+    if (ratio := price_ratio(wanted, allocation, elasticity)) <= (worth_of_last := worth(wanted)):
         return Clearing(wanted, ratio, wanted)
     if not callable(breakeven_ratio):
         quantity = min(wanted, quantity_at(breakeven_ratio, allocation, elasticity))
         return Clearing(quantity, max(1.0, min(breakeven_ratio, price_ratio(quantity, allocation, elasticity))), wanted)
     # The marginal chip's worth falls and the world's price rises with the quantity: find where they meet.
-    quantity = _meeting_point(wanted, allocation, elasticity, worth)
+    # The ends of the search are evaluated above: the search starts from them (a run clears ~70 times).
+    ends = (price_ratio(0.0, allocation, elasticity) - worth_of_first, ratio - worth_of_last)
+    quantity = _meeting_point(wanted, allocation, elasticity, worth, ends)
     return Clearing(quantity, price_ratio(quantity, allocation, elasticity), wanted)
 
 
-def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: Callable[[float], float]) -> float:
+def _meeting_point(
+    wanted: float,
+    allocation: float,
+    elasticity: float,
+    worth: Callable[[float], float],
+    ends: tuple[float, float],
+) -> float:
     """The largest quantity below ``wanted``, to bisection's precision, whose world price ``worth`` still pays.
 
     The answer is that of :data:`_BISECTION_STEPS` halvings of [0, ``wanted``]. Regula falsi with
@@ -113,6 +121,7 @@ def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: C
         allocation: What the world sells Japan at list price.
         elasticity: Supply elasticity beyond the allocation.
         worth: The marginal chip's break-even price ratio, non-increasing in the quantity.
+        ends: The world's price less ``worth`` at none and at all of ``wanted`` (the caller knows them).
     """
 
     def excess(quantity: float) -> float:  # ≤ 0 while the marginal chip pays for itself
@@ -120,9 +129,10 @@ def _meeting_point(wanted: float, allocation: float, elasticity: float, worth: C
 
     precision = wanted * 2.0**-_BISECTION_STEPS
     pays, fails = 0.0, wanted
+    pays_excess, fails_excess = ends
     if elasticity <= 0 and allocation < wanted:  # a fixed supply: nothing beyond the allocation at any price
         fails = allocation
-    pays_excess, fails_excess = excess(pays), excess(fails)
+        fails_excess = excess(fails)
     if fails_excess <= 0:  # the whole allocation pays: the meeting point is its end
         pays = fails
     elif pays < allocation < fails:  # the world's price turns up at the allocation: each side of it is smooth

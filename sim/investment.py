@@ -103,18 +103,28 @@ def buy_accelerators(
     Returns:
         The market's clearing and the money spent (¥bn, before subsidy and tax credit).
     """
-    h100_eq = dcs[0].model.env.gens[gen].h100_eq if dcs else 1.0
+    if wanted_h100eq <= 0 or not dcs:  # nothing wanted, or nowhere to put it
+        return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
+    h100_eq = dcs[0].model.env.gens[gen].h100_eq
     room = [c.free_slots(gen) * h100_eq for c in dcs]
     total_room = sum(room)
     wanted = min(max(wanted_h100eq, 0.0), total_room)
     if wanted <= 0:
         return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
-    # What it earns is the same at every site (the same chip, power price and market), what it costs
-    # after support is each site's own. Each site counts by its room (a site without room has no say).
-    value = [dcs[0].chip_value_jpy_bn(gen, price) for price in (0.0, 1.0)]
-    cost = [(r, c.chip_cost_jpy_bn(gen)) for c, r in zip(dcs, room, strict=True) if r > 0]
-    at_zero, at_one = (sum(r * breakeven_ratio(v, site_cost) for r, site_cost in cost) / total_room for v in value)
+    # What it earns and its list price are the same at every site (the same chip, power price and
+    # market), what it costs after support is each site's own. Each site counts by its room (a site
+    # without room has no say).
+    first = dcs[0]
+    value_at_zero, value_at_one = first.chip_value_jpy_bn(gen, 0.0), first.chip_value_jpy_bn(gen, 1.0)
+    list_price = first.chip_price_jpy_bn(gen)
+    at_zero = at_one = 0.0
+    for c, r in zip(dcs, room, strict=True):
+        if r > 0:
+            cost = list_price * c.net_of_support()  # the site's chip_cost_jpy_bn(gen)
+            at_zero += r * breakeven_ratio(value_at_zero, cost)
+            at_one += r * breakeven_ratio(value_at_one, cost)
+    at_zero, at_one = at_zero / total_room, at_one / total_room
     # A chip that support pays for in full costs the operator nothing: worth any price, at any GPU-hour price.
     per_yen = at_one - at_zero if math.isfinite(at_zero) else 0.0
     result = accelerators.clear(wanted, allocation_h100eq, elasticity, lambda q: at_zero + per_yen * price_with(q))

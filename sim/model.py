@@ -126,6 +126,7 @@ class SovereignAIModel(mesa.Model):
         }
         self.chip_market: dict[str, Any] = dict.fromkeys(POOLS)
         self.award_compute_jpy_bn = 0.0
+        self._grant_capabilities: list[float] | None = None  # the capabilities this quarter's grant shares follow
         self.pool_results = {k: markets.serve_pool(0.0, 0.0, 0.0) for k in POOLS}
         self.accelerator_spend_jpy_bn = 0.0
         self.domestic_user_spend_jpy_bn = 0.0  # last quarter's; sets the adoption subsidy rate
@@ -248,8 +249,12 @@ class SovereignAIModel(mesa.Model):
 
     def _fund_developers(self) -> None:
         gov = self.government
-        # This quarter's grant shares: capabilities change only when models are released, at its end.
-        self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+        # This quarter's grant shares follow capabilities, which change only when models are released
+        # (at a quarter's end, every few quarters): worked out again only when one has changed.
+        capabilities = [d.capability for d in self.developers]
+        if capabilities != self._grant_capabilities:
+            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+            self._grant_capabilities = capabilities
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
@@ -405,14 +410,13 @@ class SovereignAIModel(mesa.Model):
             / 4
             * (p["gpu_shock_supply_factor"] if env.gpu_shock[t] else 1.0),  # export controls cut every buyer
         }
-        grid_room = self.grid_limit_mw[t] - self.committed_by_region()
+        grid_room = None  # each region's room for new connections: worked out when a pool first needs power
         self.accelerator_spend_jpy_bn = 0.0
         for k in POOLS:
             dcs = self.pools[k]
             soon_hours = investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS)
-            wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - sum(
-                c.h100eq_with_orders for c in dcs
-            )
+            fleet = sum(c.h100eq_with_orders for c in dcs)  # installed and on order
+            wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - fleet
             if k == "domestic" and env.domestic_accelerator[t] and p["domestic_accelerator_share"] > 0:
                 share = p["domestic_accelerator_share"]
                 _, spent = investment.buy_accelerators(
@@ -421,13 +425,19 @@ class SovereignAIModel(mesa.Model):
                     env.domestic_gen,
                     env.domestic_accelerator_supply_h100eq,
                     0.0,
-                    self._expected_price(k, soon_hours),
+                    self._expected_price(k, soon_hours, fleet),
                 )
                 self.accelerator_spend_jpy_bn += spent
                 wanted *= 1 - share
+                fleet = sum(c.h100eq_with_orders for c in dcs)  # with the domestic chips just ordered
             # A new chip is worth the price the pool is expected to fetch when it arrives, with it installed.
             market, spent = investment.buy_accelerators(
-                dcs, wanted, gen, allocation[k], p["gpu_supply_price_elasticity"], self._expected_price(k, soon_hours)
+                dcs,
+                wanted,
+                gen,
+                allocation[k],
+                p["gpu_supply_price_elasticity"],
+                self._expected_price(k, soon_hours, fleet),
             )
             self.chip_market[k] = market
             self.accelerator_spend_jpy_bn += spent
@@ -436,18 +446,22 @@ class SovereignAIModel(mesa.Model):
             later_hours = investment.forecast(self.demand_history[k], p["build_lag_quarters"])
             later = investment.capacity_h100eq(later_hours, p["target_utilisation"])
             need = investment.power_needed_mw(dcs, later, gen)
+            if need <= 0:  # most quarters: built and committed power suffice
+                continue
+            if grid_room is None:  # nothing has been planned yet this quarter: the room is the limit less the plans
+                grid_room = self.grid_limit_mw[t] - self.committed_by_region()
             # A MW is worth what its chips will fetch when it is built, with the fleet as ordered.
-            build_price = self._expected_price(k, later_hours)(0.0)
+            fleet = sum(c.h100eq_with_orders for c in dcs)
+            build_price = self._expected_price(k, later_hours, fleet)(0.0)
             for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
-            if need > 0 and grid_room[[c.region for c in dcs]].max(initial=0.0) < 1.0:
+            if grid_room[[c.region for c in dcs]].max(initial=0.0) < 1.0:
                 self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
 
-    def _expected_price(self, pool: str, demand_hours: float) -> Callable[[float], float]:
-        """What ``pool``'s GPU-hours will fetch with ``demand_hours`` a quarter and its fleet as ordered."""
-        fleet = sum(c.h100eq_with_orders for c in self.pools[pool])
+    def _expected_price(self, pool: str, demand_hours: float, fleet_h100eq: float) -> Callable[[float], float]:
+        """What ``pool``'s GPU-hours will fetch with ``demand_hours`` a quarter and a fleet (installed and on order)."""
         target, elasticity = self.p["target_utilisation"], self.p["gpu_price_utilisation_elasticity"]
-        return investment.expected_price(self.base_price[pool], demand_hours, fleet, target, elasticity)
+        return investment.expected_price(self.base_price[pool], demand_hours, fleet_h100eq, target, elasticity)
 
     def _release_models(self) -> None:
         released = [f"{d.key} {d.capability:.1f}" for d in self.developers if d.release_model()]
