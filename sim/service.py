@@ -11,7 +11,7 @@ anything when no foreign model is reachable. Providers earn only for what they s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,9 +36,8 @@ def hosted(hosting: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn.
+class Delivery(NamedTuple):
+    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn (read-only).
 
     Attributes:
         served: Spend served by the chosen provider (its revenue).
@@ -74,7 +73,14 @@ def deliver(spend: np.ndarray, hosting: np.ndarray, fill: np.ndarray, abroad_ope
         hosting: Hosting mode of each provider.
         fill: Share of each provider's demand its pool served (:func:`pool_fill`).
         abroad_open: Whether a foreign model abroad is on offer to take overflow.
+
+    Returns:
+        The split; when every pool served all it was asked, ``served`` is ``spend`` itself.
     """
+    if min(fill.tolist()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
+        nothing = np.zeros(spend.shape)
+        nothing.flags.writeable = False  # one array stands for both, so neither may be written
+        return Delivery(served=spend, rerouted=nothing, unmet=nothing)
     served = spend * fill
     short = spend - served
     rerouted = np.zeros_like(spend)
