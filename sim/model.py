@@ -356,32 +356,38 @@ class SovereignAIModel(mesa.Model):
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
         abroad_open = any(f.available for f in self.abroad_providers)
-        self.delivery = service.deliver(demand, self.hosting, service.pool_fill(self.hosting, self.fills), abroad_open)
-        served = self.delivery.served.sum(axis=(0, 1)).tolist()[: len(self.developers)]
+        self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
+        # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
+        served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
+        served = served[: len(self.developers)]
         self.domestic_user_spend_jpy_bn = markets.ordered_sum(served)
         dev_fill = self.fills["domestic"]  # every developer serves from the domestic pool
         # Each venue: the shares of own and public money sent there, the share served, the price.
         train_fill = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
         venues = list(zip(own_split, public_split, train_fill, prices, strict=True))
         bought = [[] for _ in markets.VENUES]  # each developer's training money spent at each venue
-        for i, d in enumerate(self.developers):
-            revenue = served[i] + gov.pay("procurement", dev_fill * procurement[i], d.key) + dev_fill * exports[i]
-            gov.pay("adoption", self.adoption_subsidy_rate * served[i], d.key)  # part of the user's bill
+        pay, subsidy, margin = gov.pay, self.adoption_subsidy_rate, 1 + p["price_margin"]
+        for d, sold, procured, exported, own_d, grant_d, award_d in zip(
+            self.developers, served, procurement, exports, own, grants, award, strict=True
+        ):
+            key = d.key
+            revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
+            pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = public = 0.0
             for spent, (own_share, public_share, filled, hour_price) in zip(bought, venues, strict=True):
-                own_v = own[i] * own_share * filled
+                own_v = own_d * own_share * filled
                 grant_v = award_v = 0.0
                 if public_share > 0:  # (none abroad unless allowed: no payments of nothing to make)
-                    grant_v = gov.pay("compute_grants", grants[i] * public_share * filled, d.key)
+                    grant_v = pay("compute_grants", grant_d * public_share * filled, key)
                     if d.champion:
-                        award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key)
+                        award_v = pay(AWARD, award_d * public_share * filled, key)
                 bought_v = own_v + grant_v + award_v
                 hours += bought_v * 1e9 / hour_price
                 paid += own_v
                 public += grant_v + award_v
                 spent.append(bought_v)
             d.train(hours, paid, public)
-            d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
+            d.book_revenue(revenue, revenue / margin)
         at_home, in_region, abroad = bought
         # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
         self.contract_quarters.append((at_home, self._site_split("domestic")))

@@ -11,6 +11,7 @@ anything when no foreign model is reachable. Providers earn only for what they s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import numpy as np
@@ -65,23 +66,23 @@ def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
     return np.array([1.0 if pool is None else fills[pool] for pool in pools])
 
 
-def deliver(spend: np.ndarray, hosting: np.ndarray, fill: np.ndarray, abroad_open: bool) -> Delivery:
+def deliver(spend: np.ndarray, hosting: np.ndarray, fills: Mapping[str, float], abroad_open: bool) -> Delivery:
     """Split ``spend`` (sectors, slices, providers) into served, rerouted abroad and unmet.
 
     Args:
         spend: Demand booked to each provider, ¥bn.
         hosting: Hosting mode of each provider.
-        fill: Share of each provider's demand its pool served (:func:`pool_fill`).
+        fills: Share of its inference demand each pool served, by pool.
         abroad_open: Whether a foreign model abroad is on offer to take overflow.
 
     Returns:
         The split; when every pool served all it was asked, ``served`` is ``spend`` itself.
     """
-    if min(fill.tolist()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
+    if min(fills.values()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
         nothing = np.zeros(spend.shape)
         nothing.flags.writeable = False  # one array stands for both, so neither may be written
         return Delivery(served=spend, rerouted=nothing, unmet=nothing)
-    served = spend * fill
+    served = spend * pool_fill(hosting, fills)
     short = spend - served
     rerouted = np.zeros_like(spend)
     if abroad_open:
