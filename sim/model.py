@@ -337,7 +337,9 @@ class SovereignAIModel(mesa.Model):
             v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in money)
             for j, v in enumerate(markets.VENUES)
         }
+        # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
         background_growth = float(self.env.background_growth[t])
+        electricity = float(self.env.electricity_jpy_per_kwh[t])
         results = {}
         for k in POOLS:
             background = self.background_hours[k] * background_growth
@@ -346,8 +348,9 @@ class SovereignAIModel(mesa.Model):
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
-            for c in self.pools[k]:
-                c.sell(r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0, price[k])
+            for c in self.pools[k]:  # each site sells its share of the pool's capacity
+                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+                c.sell(hours, price[k], electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
             self.training_fills[k] = r.other_fill
