@@ -118,7 +118,8 @@ class Government(mesa.Agent):
         if amount > 0:
             self.model.event(f"FY{2026 + year} plan budget appropriated: ¥{amount:,.0f}bn")
         self._award_tranche(year)
-        self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
+        if self.model.p["adaptive_policy"]:  # only the adaptive policy compares the year's indicators
+            self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
 
     def _award_tranche(self, year: int) -> None:
         """Review the champion and pay this year's award tranche into its pot (or refuse it)."""
