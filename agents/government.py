@@ -146,11 +146,13 @@ class Government(mesa.Agent):
 
     def pay(self, prog: str, amount: float, recipient: str) -> float:
         """Pay up to ``amount`` from programme ``prog`` to ``recipient``; return what was paid."""
-        pot = self.pot[prog]
-        if amount > pot:  # (not ``min``: ~50 calls a quarter, and the comparison costs less than a call)
-            amount = pot
-        if not amount > 0:  # nothing asked (many of a quarter's calls) or nothing left: no entry
+        if not amount > 0:  # nothing asked (half of the ~50 calls a quarter): no entry
             return 0.0
+        pot = self.pot[prog]
+        if amount > pot:  # (not ``min``: the comparison costs less than a call)
+            amount = pot
+            if not amount > 0:  # nothing left: no entry
+                return 0.0
         self.pot[prog] = pot - amount
         self.spent[prog] += amount
         self.spent_year[prog] += amount

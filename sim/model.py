@@ -283,10 +283,12 @@ class SovereignAIModel(mesa.Model):
             return [], []
         util = self.population.utility[GENERAL]  # the users' utilities: the offers have not changed since they chose
         lam = p["nest_lambda"]
-        # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
-        share = markets.logit_shares([u / lam for u in util[:n].tolist()])
         budget = gov.allowance("procurement")
-        bought = [budget * s for s in share]
+        bought = [0.0] * n
+        if budget > 0:  # (none once the plan's money is spent)
+            # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
+            share = markets.logit_shares([u / lam for u in util[:n].tolist()])
+            bought = [budget * s for s in share]
         exports = [0.0] * n
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
             utility = util - p["beta_japanese"] * self.offers.japanese
