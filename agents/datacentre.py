@@ -186,14 +186,20 @@ class DataCentre(mesa.Agent):
         self.capex_book_jpy_bn *= wear
         self.support_book_jpy_bn *= wear
 
-    def sell(self, hours_sold: float, price_jpy_per_hour: float) -> None:
-        """Book GPU-hour sales and the electricity they draw (idle accelerators draw little)."""
+    def sell(self, hours_sold: float, price_jpy_per_hour: float, electricity_jpy_per_kwh: float) -> None:
+        """Book GPU-hour sales and the electricity they draw (idle accelerators draw little).
+
+        Args:
+            hours_sold: H100-hours the site sold this quarter.
+            price_jpy_per_hour: Its pool's price.
+            electricity_jpy_per_kwh: Today's electricity price, a Python float (a NumPy scalar would
+                turn the cash into one); the same for every site, so the market reads it once.
+        """
         capacity = self.h100eq * QUARTER_HOURS
         self.utilisation = hours_sold / capacity if capacity > 0 else 0.0
         energy_mwh = self.power_used_mw * QUARTER_HOURS * self.utilisation
         self.electricity_gwh = energy_mwh / 1000
-        # Today's electricity price as a Python float: a NumPy scalar would turn the cash into one.
-        electricity_cost = energy_mwh * 1000 * float(self.model.env.electricity_jpy_per_kwh[self.model.t]) / 1e9
+        electricity_cost = energy_mwh * 1000 * electricity_jpy_per_kwh / 1e9
         self.revenue_jpy_bn = hours_sold * price_jpy_per_hour / 1e9
         self.cash_jpy_bn += self.revenue_jpy_bn - electricity_cost
 

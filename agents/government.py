@@ -118,7 +118,8 @@ class Government(mesa.Agent):
         if amount > 0:
             self.model.event(f"FY{2026 + year} plan budget appropriated: ¥{amount:,.0f}bn")
         self._award_tranche(year)
-        self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
+        if self.model.p["adaptive_policy"]:  # only the adaptive policy compares the year's indicators
+            self._indicator_start = {k: f(self.model) for k, f in INDICATORS.items()}
 
     def _award_tranche(self, year: int) -> None:
         """Review the champion and pay this year's award tranche into its pot (or refuse it)."""
@@ -145,11 +146,13 @@ class Government(mesa.Agent):
 
     def pay(self, prog: str, amount: float, recipient: str) -> float:
         """Pay up to ``amount`` from programme ``prog`` to ``recipient``; return what was paid."""
-        pot = self.pot[prog]
-        if amount > pot:  # (not ``min``: ~50 calls a quarter, and the comparison costs less than a call)
-            amount = pot
-        if not amount > 0:  # nothing asked (many of a quarter's calls) or nothing left: no entry
+        if not amount > 0:  # nothing asked (half of the ~50 calls a quarter): no entry
             return 0.0
+        pot = self.pot[prog]
+        if amount > pot:  # (not ``min``: the comparison costs less than a call)
+            amount = pot
+            if not amount > 0:  # nothing left: no entry
+                return 0.0
         self.pot[prog] = pot - amount
         self.spent[prog] += amount
         self.spent_year[prog] += amount

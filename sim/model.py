@@ -18,7 +18,6 @@ from agents.user import (
     ABROAD,
     DOMESTIC,
     GENERAL,
-    IN_JAPAN,
     Offers,
     UserAgent,
     UserPopulation,
@@ -100,6 +99,11 @@ class SovereignAIModel(mesa.Model):
         self.provider_names = [a.key for a in self.providers]
         self.hosting = np.array([DOMESTIC] * len(self.developers) + [f.hosting for f in self.foreign])
         self.domestic_infra = service.hosted(self.hosting, service.DOMESTIC_INFRA)  # served by domestic operators
+        # The providers whose inference each pool serves, by index (their hosting is fixed for the run).
+        self.pool_providers = {
+            k: [i for i, h in enumerate(self.hosting.tolist()) if service.POOL_OF_HOSTING[h] == k] for k in POOLS
+        }
+        self.abroad_providers = [f for f in self.foreign if f.hosting == ABROAD]
 
         arrays, names = population.build(p, self.streams["population"])
         initial = arrays.pop("initial_adopter")
@@ -112,7 +116,9 @@ class SovereignAIModel(mesa.Model):
         self.talent_pool = p["researchers_initial"]
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
         self.data_stock_btokens = p["data_stock_initial_btokens"]
-        self.compute_contracts_jpy_bn = np.zeros((len(self.developers), len(self.domestic_dcs)))
+        # Each quarter's training money at domestic operators, by developer, and the sites' shares of it:
+        # the contracts are summed from them only when asked for (:attr:`compute_contracts_jpy_bn`).
+        self.contract_quarters: list[tuple[list[float], list[float]]] = []
         self.grid_limit_mw = self.committed_by_region()[None, :] + self.env.grid_headroom_mw
         # Each pool's market state: last quarter's tightness and fills, its demand history (hours at the
         # base price), and other AI work's GPU-hour demand in FY2026 (hours a quarter at the base price).
@@ -283,10 +289,12 @@ class SovereignAIModel(mesa.Model):
             return [], []
         util = self.population.utility[GENERAL]  # the users' utilities: the offers have not changed since they chose
         lam = p["nest_lambda"]
-        # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
-        share = markets.logit_shares((util[:n] / lam).tolist())
         budget = gov.allowance("procurement")
-        bought = [budget * s for s in share]
+        bought = [0.0] * n
+        if budget > 0:  # (none once the plan's money is spent)
+            # The developers are the domestic nest: among them the nested logit is a logit on utility / λ.
+            share = markets.logit_shares([u / lam for u in util[:n].tolist()])
+            bought = [budget * s for s in share]
         exports = [0.0] * n
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
             utility = util - p["beta_japanese"] * self.offers.japanese
@@ -305,23 +313,21 @@ class SovereignAIModel(mesa.Model):
         price = self.gpu_hour_prices()
         compute_share = p["domestic_serving_compute_share"] / (1 + p["price_margin"])
         procurement, exports = self._public_purchases()
-        by_provider = demand.sum(axis=(0, 1))
+        # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
+        # sums a handful), as NumPy's cost per call exceeds the work.
+        by_provider = demand.sum(axis=(0, 1)).tolist()
+        booked = {k: markets.ordered_sum(by_provider[i] for i in self.pool_providers[k]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
-        on_domestic_infra = (
-            float(by_provider[self.domestic_infra].sum())
-            + markets.ordered_sum(procurement)
-            + markets.ordered_sum(exports)
-        )
-        in_japan_region = float(by_provider[self.hosting == IN_JAPAN].sum())
         inference_jpy = {
-            "domestic": compute_share * on_domestic_infra,
-            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * in_japan_region,
+            "domestic": compute_share
+            * (booked["domestic"] + markets.ordered_sum(procurement) + markets.ordered_sum(exports)),
+            "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * booked["japan_region"],
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
-        # A handful of developers and three venues: plain floats, as NumPy's cost per call exceeds the work.
         own = [d.training_bid_jpy_bn for d in self.developers]
-        grants = [gov.allowance("compute_grants") * w for w in self.grant_shares]
+        grant_budget = gov.allowance("compute_grants")
+        grants = [grant_budget * w for w in self.grant_shares]
         award = [self.award_compute_jpy_bn * d.champion for d in self.developers]
         prices = [price[v] for v in markets.VENUES]
         fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
@@ -334,65 +340,81 @@ class SovereignAIModel(mesa.Model):
             previous = self.venue_split.get(money, target)
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
-        training_jpy = dict.fromkeys(markets.VENUES, 0.0)  # summed in order, developer by developer
-        for i in range(len(self.developers)):
-            for j, v in enumerate(markets.VENUES):
-                training_jpy[v] += own[i] * own_split[j] + (grants[i] + award[i]) * public_split[j]
+        money = list(zip(own, [g + a for g, a in zip(grants, award, strict=True)], strict=True))  # own, public
+        training_jpy = {  # summed developer by developer
+            v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in money)
+            for j, v in enumerate(markets.VENUES)
+        }
+        # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
+        background_growth = float(self.env.background_growth[t])
+        electricity = float(self.env.electricity_jpy_per_kwh[t])
         results = {}
         for k in POOLS:
-            background = self.background_hours[k] * float(self.env.background_growth[t])
+            background = self.background_hours[k] * background_growth
             background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
             capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
-            results[k] = markets.serve_pool(
+            results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
-            sold = results[k].sold_hours
-            for c in self.pools[k]:
-                c.sell(sold * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0, price[k])
-            self.tightness[k] = markets.adjust(self.tightness[k], results[k].tightness, rate)
-            self.fills[k] = results[k].inference_fill
-            self.training_fills[k] = results[k].other_fill
-            self.demand_history[k].append(results[k].demand_hours * price[k] / self.base_price[k])
+            for c in self.pools[k]:  # each site sells its share of the pool's capacity
+                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+                c.sell(hours, price[k], electricity)
+            self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
+            self.fills[k] = r.inference_fill
+            self.training_fills[k] = r.other_fill
+            self.demand_history[k].append(r.demand_hours * price[k] / self.base_price[k])
         self.pool_results = results
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
-        fill = service.pool_fill(self.hosting, {k: r.inference_fill for k, r in results.items()})
-        abroad_open = any(f.available for f in self.foreign if f.hosting == ABROAD)
-        self.delivery = service.deliver(demand, self.hosting, fill, abroad_open)
-        served = self.delivery.served.sum(axis=(0, 1))[: len(self.developers)]
-        self.domestic_user_spend_jpy_bn = float(served.sum())
-        dev_fill = results["domestic"].inference_fill  # every developer serves from the domestic pool
-        # Each venue: its name, the shares of own and public money sent there, the share served, the price.
-        train_fill = [results["domestic"].other_fill, results["japan_region"].other_fill, 1.0]
-        venues = list(zip(markets.VENUES, own_split, public_split, train_fill, prices, strict=True))
-        spent_at = dict.fromkeys(markets.VENUES, 0.0)  # training money spent at each venue
-        at_home = []  # each developer's training money spent at domestic operators
-        for i, (d, sold, procured, exported) in enumerate(
-            zip(self.developers, served.tolist(), procurement, exports, strict=True)
+        abroad_open = any(f.available for f in self.abroad_providers)
+        self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
+        # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
+        served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
+        served = served[: len(self.developers)]
+        self.domestic_user_spend_jpy_bn = markets.ordered_sum(served)
+        dev_fill = self.fills["domestic"]  # every developer serves from the domestic pool
+        # Each venue: the shares of own and public money sent there, the share served, the price.
+        train_fill = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
+        venues = list(zip(own_split, public_split, train_fill, prices, strict=True))
+        bought = [[] for _ in markets.VENUES]  # each developer's training money spent at each venue
+        pay, subsidy, margin = gov.pay, self.adoption_subsidy_rate, 1 + p["price_margin"]
+        for d, sold, procured, exported, own_d, grant_d, award_d in zip(
+            self.developers, served, procurement, exports, own, grants, award, strict=True
         ):
-            revenue = sold + gov.pay("procurement", dev_fill * procured, d.key) + dev_fill * exported
-            gov.pay("adoption", self.adoption_subsidy_rate * sold, d.key)  # part of the user's bill
+            key = d.key
+            revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
+            pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = public = 0.0
-            for v, own_share, public_share, filled, hour_price in venues:
-                own_v = own[i] * own_share * filled
-                grant_v = gov.pay("compute_grants", grants[i] * public_share * filled, d.key)
-                award_v = gov.pay(AWARD, award[i] * public_share * filled, d.key) if d.champion else 0.0
+            for spent, (own_share, public_share, filled, hour_price) in zip(bought, venues, strict=True):
+                own_v = own_d * own_share * filled
+                grant_v = award_v = 0.0
+                if public_share > 0:  # (none abroad unless allowed: no payments of nothing to make)
+                    grant_v = pay("compute_grants", grant_d * public_share * filled, key)
+                    if d.champion:
+                        award_v = pay(AWARD, award_d * public_share * filled, key)
                 bought_v = own_v + grant_v + award_v
                 hours += bought_v * 1e9 / hour_price
                 paid += own_v
                 public += grant_v + award_v
-                spent_at[v] += bought_v
-                if v == "domestic":
-                    at_home.append(bought_v)
+                spent.append(bought_v)
             d.train(hours, paid, public)
-            d.book_revenue(revenue, revenue / (1 + p["price_margin"]))
+            d.book_revenue(revenue, revenue / margin)
+        at_home, in_region, abroad = bought
         # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
-        self.compute_contracts_jpy_bn += np.outer(at_home, self._site_split("domestic"))
+        self.contract_quarters.append((at_home, self._site_split("domestic")))
         return {
             "exports": dev_fill * markets.ordered_sum(exports),
-            "offshore_training": spent_at["abroad"],
-            "region_training": spent_at["japan_region"],
+            "offshore_training": markets.ordered_sum(abroad),
+            "region_training": markets.ordered_sum(in_region),
         }
+
+    @property
+    def compute_contracts_jpy_bn(self) -> np.ndarray:
+        """Training money each developer has spent at each domestic site, ¥bn, shaped (developers, sites)."""
+        contracts = np.zeros((len(self.developers), len(self.domestic_dcs)))
+        for at_home, split in self.contract_quarters:  # quarter by quarter, as the money was spent
+            contracts += np.outer(at_home, split)
+        return contracts
 
     def _site_split(self, pool: str) -> list[float]:
         """Each site's share of the pool's installed compute (zeros when the pool has none)."""

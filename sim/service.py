@@ -11,7 +11,8 @@ anything when no foreign model is reachable. Providers earn only for what they s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,9 +37,8 @@ def hosted(hosting: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn.
+class Delivery(NamedTuple):
+    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn (read-only).
 
     Attributes:
         served: Spend served by the chosen provider (its revenue).
@@ -66,16 +66,23 @@ def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
     return np.array([1.0 if pool is None else fills[pool] for pool in pools])
 
 
-def deliver(spend: np.ndarray, hosting: np.ndarray, fill: np.ndarray, abroad_open: bool) -> Delivery:
+def deliver(spend: np.ndarray, hosting: np.ndarray, fills: Mapping[str, float], abroad_open: bool) -> Delivery:
     """Split ``spend`` (sectors, slices, providers) into served, rerouted abroad and unmet.
 
     Args:
         spend: Demand booked to each provider, ¥bn.
         hosting: Hosting mode of each provider.
-        fill: Share of each provider's demand its pool served (:func:`pool_fill`).
+        fills: Share of its inference demand each pool served, by pool.
         abroad_open: Whether a foreign model abroad is on offer to take overflow.
+
+    Returns:
+        The split; when every pool served all it was asked, ``served`` is ``spend`` itself.
     """
-    served = spend * fill
+    if min(fills.values()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
+        nothing = np.zeros(spend.shape)
+        nothing.flags.writeable = False  # one array stands for both, so neither may be written
+        return Delivery(served=spend, rerouted=nothing, unmet=nothing)
+    served = spend * pool_fill(hosting, fills)
     short = spend - served
     rerouted = np.zeros_like(spend)
     if abroad_open:

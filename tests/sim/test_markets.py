@@ -92,9 +92,9 @@ HOSTING = np.array([DOMESTIC, OPEN_DOMESTIC, IN_JAPAN, ABROAD])
 
 def test_service_counts_work_where_it_runs():
     spend = np.ones((2, 3, 4))  # 2 sectors x 3 slices x 4 providers
-    fill = service.pool_fill(HOSTING, {"domestic": 0.5, "japan_region": 0.25})
-    assert fill.tolist() == [0.5, 0.5, 0.25, 1.0]
-    d = service.deliver(spend, HOSTING, fill, abroad_open=True)
+    fills = {"domestic": 0.5, "japan_region": 0.25}
+    assert service.pool_fill(HOSTING, fills).tolist() == [0.5, 0.5, 0.25, 1.0]
+    d = service.deliver(spend, HOSTING, fills, abroad_open=True)
     np.testing.assert_allclose(d.served + d.rerouted + d.unmet, spend)  # every yen is accounted for
     # Bound work that Japan cannot serve is unmet, never sent abroad.
     assert d.rerouted[:, SENSITIVE_BOUND].sum() == 0
@@ -106,9 +106,16 @@ def test_service_counts_work_where_it_runs():
 
 def test_no_way_abroad_leaves_the_overflow_unmet():
     spend = np.ones((1, 3, 4))
-    fill = service.pool_fill(HOSTING, {"domestic": 0.0, "japan_region": 0.0})
-    d = service.deliver(spend, HOSTING, fill, abroad_open=False)
+    d = service.deliver(spend, HOSTING, {"domestic": 0.0, "japan_region": 0.0}, abroad_open=False)
     assert d.rerouted.sum() == 0 and d.unmet.sum() == pytest.approx(9.0)
+
+
+def test_when_every_pool_serves_all_it_was_asked_the_spend_is_served_as_booked():
+    spend = np.arange(24.0).reshape(2, 3, 4)
+    d = service.deliver(spend, HOSTING, {"domestic": 1.0, "japan_region": 1.0}, abroad_open=True)
+    assert d.served is spend  # no copy: nothing changed it
+    assert not d.rerouted.any() and not d.unmet.any()
+    assert not d.unmet.flags.writeable  # one array of zeros stands for both
 
 
 def test_accelerator_market_stops_where_the_marginal_chip_no_longer_pays():

@@ -136,6 +136,22 @@ def test_money_flows_balance(small_model):
     assert gov.spent["compute_capex"] == pytest.approx(subsidies)
 
 
+def test_compute_contracts_add_up_quarter_by_quarter(small_model):
+    m = small_model(quarters=4)
+    m.step()
+    first = m.compute_contracts_jpy_bn
+    assert first.shape == (len(m.developers), len(m.domestic_dcs)) and first.sum() > 0
+    m.step()
+    later = m.compute_contracts_jpy_bn
+    assert (later >= first).all() and later.sum() > first.sum()  # contracts only ever add up
+    # The supply network draws them: developer -> site, the money so far on the edge.
+    g = m.supply_network()
+    for i, d in enumerate(m.developers):
+        for j, c in enumerate(m.domestic_dcs):
+            if later[i, j] > 0:
+                assert g.edges[d.key, c.key]["jpy_bn"] == later[i, j]
+
+
 def test_hundred_thousand_users_run():
     m = sim.SovereignAIModel(rng=1, n_user_agents=100_000, quarters=2)
     m.run_for(2)
