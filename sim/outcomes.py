@@ -242,10 +242,6 @@ def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> dict[str, f
         "gpu_price_ratio": market.price_ratio if market else 1.0,
         "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
         "utilisation_domestic": m.pool_results["domestic"].utilisation,
-        "grid_headroom_mw": sum(
-            max(limit - used, 0.0)
-            for limit, used in zip(m.grid_limit_mw[m.t].tolist(), m.committed_by_region().tolist(), strict=True)
-        ),
         "champion_award_jpy_bn": gov.spent[AWARD],
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
     }
@@ -270,7 +266,8 @@ class RunRecord:
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
         self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
-        # Adopters by provider (and none) and by sector, then the offers' prices and list prices.
+        # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
+        # grid connections still open (negative where a region is over) by region.
         self._vectors: list[np.ndarray] = []
         self._values: list[tuple[float, ...]] = []
         self._names: tuple[str, ...] = ()
@@ -292,7 +289,8 @@ class RunRecord:
         # Copies: the model may reuse its arrays next quarter.
         self._spend.append(np.concatenate((d.served, d.rerouted, d.unmet, m.demand, m.volume), axis=-1))
         adopters = m.population.adopter_weights(self._n_providers, self._n_sectors)
-        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price)))
+        room = m.grid_limit_mw[t] - m.committed_by_region()
+        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
         values = _quarter_values(m, flows)
         self._names = tuple(values)
         self._values.append(tuple(values.values()))
@@ -343,7 +341,8 @@ def _columns(
         t: Each row's quarter index.
         v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
         spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
-        vectors: The rows' adopters by provider (and none) and by sector, then the offers' prices and list prices.
+        vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
+            and the grid's room by region.
     """
     layout, p, env, n = record.layout, record.p, record.env, record._n_providers
     # Spend by sector and slice, split by where it went (RAN_ABROAD ... UNMET): (rows, sectors, slices, 5).
@@ -367,8 +366,8 @@ def _columns(
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
-    users_by_provider, adopters_by_sector, price, list_price = np.split(
-        vectors, np.cumsum([n + 1, record._n_sectors, n]), axis=1
+    users_by_provider, adopters_by_sector, price, list_price, grid_room = np.split(
+        vectors, np.cumsum([n + 1, record._n_sectors, n, n]), axis=1
     )
 
     exports, offshore = v["exports"], v["offshore_training"]
@@ -436,16 +435,19 @@ def _columns(
         "gpu_price_ratio": v["gpu_price_ratio"],
         "japan_region_gpu_hour_price_jpy": v["japan_region_gpu_hour_price_jpy"],
         "utilisation_domestic": v["utilisation_domestic"],
-        "grid_headroom_mw": v["grid_headroom_mw"],
+        "grid_headroom_mw": np.maximum(grid_room, 0.0).sum(axis=1),
         "champion_award_jpy_bn": v["champion_award_jpy_bn"],
         "champion_award_withheld_jpy_bn": v["champion_award_withheld_jpy_bn"],
         "fx_jpy_per_usd": env.fx[t].astype(float),
     }
-    for k, column in enumerate(layout.user_columns):  # users_by_provider's last: adopters with no provider
-        out[column] = _share(users_by_provider[:, k], np.float64(layout.everyone))
+    # Per provider and per sector: one division for all of them, then a column each.
+    users = _share(users_by_provider[:, :n], np.float64(layout.everyone))  # the last: adopters with no provider
+    out.update(zip(layout.user_columns, users.T, strict=True))
+    sector_adoption = _share(adopters_by_sector, np.array(layout.sector_weight))
+    sector_domestic = _share(by_sector[..., DOMESTIC_MODELS], ran(by_sector))
     for s in range(record._n_sectors):
-        out[layout.adoption_columns[s]] = _share(adopters_by_sector[:, s], np.float64(layout.sector_weight[s]))
-        out[layout.sector_share_columns[s]] = _share(by_sector[:, s, DOMESTIC_MODELS], ran(by_sector[:, s]))
+        out[layout.adoption_columns[s]] = sector_adoption[:, s]
+        out[layout.sector_share_columns[s]] = sector_domestic[:, s]
     return out
 
 

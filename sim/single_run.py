@@ -74,8 +74,8 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     frame = pd.DataFrame(np.array([columns[k] for k in numeric], dtype=float).T, columns=numeric)
     floats = set(numeric)
     for i, name in enumerate(columns):
-        if name not in floats:
-            frame.insert(i, name, columns[name])
+        if name not in floats:  # a mapping's keys are unique: spare pandas looking the name up among ~90
+            frame.insert(i, name, columns[name], allow_duplicates=True)
     return frame
 
 
