@@ -161,17 +161,27 @@ class RecordLayout:
         self.everyone = sum(self.sector_weight)
 
 
-def spend_by_cell(delivery: service.Delivery, layout: RecordLayout) -> np.ndarray:
-    """The quarter's AI spend by sector and slice, split by where it went: shape (sectors, slices, 5).
+def booked_side_by_side(delivery: service.Delivery) -> np.ndarray:
+    """A quarter's served, rerouted and unmet spend by provider, side by side on the last axis."""
+    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet), axis=-1)
+
+
+def spend_by_cell(booked: np.ndarray, layout: RecordLayout) -> np.ndarray:
+    """AI spend by sector and slice, split by where it went: shape (..., sectors, slices, 5).
 
     One matrix product gives every split the record needs (the columns RAN_ABROAD ... UNMET).
+
+    Args:
+        booked: Served, rerouted and unmet spend by provider side by side on the last axis
+            (:func:`booked_side_by_side`; further columns after them are ignored), for one quarter or many.
+        layout: The run's record layout.
     """
-    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet), axis=-1) @ layout.split
+    return booked[..., : len(layout.split)] @ layout.split
 
 
-def _ran(cell: list[float]) -> float:
-    """Spend on work that was served, in Japan or abroad."""
-    return cell[RAN_ABROAD] + cell[RAN_IN_JAPAN]
+def _ran(x: np.ndarray) -> np.ndarray:
+    """Spend on work that was served, in Japan or abroad (x's last axis: the columns RAN_ABROAD ... UNMET)."""
+    return x[..., RAN_ABROAD] + x[..., RAN_IN_JAPAN]
 
 
 class _Fleet(NamedTuple):
@@ -257,12 +267,17 @@ class RunRecord:
 
     Args:
         m: The model (read for what is fixed over the run: parameters, paths, providers, sectors).
+
+    Attributes:
+        layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
+        p, env: The run's parameters and world paths.
+        n_providers, n_sectors: Providers and sectors in the run.
     """
 
     def __init__(self, m: SovereignAIModel) -> None:
         self.layout = RecordLayout(m)
         self.p, self.env = m.p, m.env
-        self._n_providers, self._n_sectors = len(m.provider_names), len(m.sector_names)
+        self.n_providers, self.n_sectors = len(m.provider_names), len(m.sector_names)
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
         self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
@@ -287,8 +302,8 @@ class RunRecord:
         self._t.append(t)
         self._text.append((quarter_label(t), "; ".join(m.events_in(t)) if m.steps > 0 else ""))
         # Copies: the model may reuse its arrays next quarter.
-        self._spend.append(np.concatenate((d.served, d.rerouted, d.unmet, m.demand, m.volume), axis=-1))
-        adopters = m.population.adopter_weights(self._n_providers, self._n_sectors)
+        self._spend.append(np.concatenate((booked_side_by_side(d), m.demand, m.volume), axis=-1))
+        adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
         room = m.grid_limit_mw[t] - m.committed_by_region()
         self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
         values = _quarter_values(m, flows)
@@ -321,7 +336,9 @@ class RunRecord:
             np.array([self._spend[i] for i in rows]).reshape(len(rows), *self._spend[0].shape),
             np.array([self._vectors[i] for i in rows]).reshape(len(rows), *self._vectors[0].shape),
         )
-        out.update((k, v.tolist()) for k, v in numbers.items()) if lists else out.update(numbers)
+        if lists:
+            numbers = {k: v.tolist() for k, v in numbers.items()}
+        out.update(numbers)
         out["events"] = [e for _, e in text]
         return out
 
@@ -344,9 +361,9 @@ def _columns(
         vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
             and the grid's room by region.
     """
-    layout, p, env, n = record.layout, record.p, record.env, record._n_providers
+    layout, p, env, n = record.layout, record.p, record.env, record.n_providers
     # Spend by sector and slice, split by where it went (RAN_ABROAD ... UNMET): (rows, sectors, slices, 5).
-    cells = spend[..., : 3 * n] @ layout.split
+    cells = spend_by_cell(spend, layout)
     by_sector = cells.sum(axis=2)  # (rows, sectors, 5)
     regulated = cells[:, layout.regulated].sum(axis=1)  # (rows, slices, 5)
     everything = by_sector.sum(axis=1)  # (rows, 5)
@@ -354,11 +371,7 @@ def _columns(
     sensitive = regulated[:, [SENSITIVE_FREE, SENSITIVE_BOUND]]  # (rows, 2, 5)
     bound = regulated[:, SENSITIVE_BOUND]
 
-    def ran(x: np.ndarray) -> np.ndarray:
-        """Spend on work that was served, in Japan or abroad."""
-        return x[..., RAN_ABROAD] + x[..., RAN_IN_JAPAN]
-
-    total = ran(everything)
+    total = _ran(everything)
     rerouted = everything[:, REROUTED]
 
     # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
@@ -367,7 +380,7 @@ def _columns(
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
     users_by_provider, adopters_by_sector, price, list_price, grid_room = np.split(
-        vectors, np.cumsum([n + 1, record._n_sectors, n, n]), axis=1
+        vectors, np.cumsum([n + 1, record.n_sectors, n, n]), axis=1
     )
 
     exports, offshore = v["exports"], v["offshore_training"]
@@ -381,9 +394,9 @@ def _columns(
         "adoption_rate": _share(adopting, np.float64(layout.everyone)),
         "domestic_share": _share(everything[:, DOMESTIC_MODELS], total),
         "domestic_user_share": _share(users_by_provider[:, domestic].sum(axis=1), adopting),
-        "sovereign_share_regulated": _share(regulated_all[:, RAN_IN_JAPAN], ran(regulated_all)),
-        "domestic_share_regulated": _share(regulated_all[:, DOMESTIC_MODELS], ran(regulated_all)),
-        "abroad_share_sensitive": _share(sensitive[..., RAN_ABROAD].sum(axis=1), ran(sensitive).sum(axis=1)),
+        "sovereign_share_regulated": _share(regulated_all[:, RAN_IN_JAPAN], _ran(regulated_all)),
+        "domestic_share_regulated": _share(regulated_all[:, DOMESTIC_MODELS], _ran(regulated_all)),
+        "abroad_share_sensitive": _share(sensitive[..., RAN_ABROAD].sum(axis=1), _ran(sensitive).sum(axis=1)),
         "digital_deficit_ai_jpy_bn": deficit_ai,
         "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
         "foreign_ai_spend_jpy_bn": 4 * (served[:, foreign].sum(axis=1) + rerouted),
@@ -428,7 +441,7 @@ def _columns(
         "open_weight_share": _share(served[:, layout.open_weight].sum(axis=1), total),
         "unmet_ai_demand_jpy_bn": 4 * everything[:, UNMET],
         # The hosting modes split all served work between Japan and abroad: what ran, plus what did not.
-        "unmet_sensitive_share": _share(bound[:, UNMET], ran(bound) + bound[:, UNMET]),
+        "unmet_sensitive_share": _share(bound[:, UNMET], _ran(bound) + bound[:, UNMET]),
         "rerouted_abroad_jpy_bn": 4 * rerouted,
         "offshore_compute_spend_jpy_bn": 4 * offshore,
         "accelerator_imports_jpy_bn": 4 * v["accelerator_spend_jpy_bn"],
@@ -444,8 +457,8 @@ def _columns(
     users = _share(users_by_provider[:, :n], np.float64(layout.everyone))  # the last: adopters with no provider
     out.update(zip(layout.user_columns, users.T, strict=True))
     sector_adoption = _share(adopters_by_sector, np.array(layout.sector_weight))
-    sector_domestic = _share(by_sector[..., DOMESTIC_MODELS], ran(by_sector))
-    for s in range(record._n_sectors):
+    sector_domestic = _share(by_sector[..., DOMESTIC_MODELS], _ran(by_sector))
+    for s in range(record.n_sectors):
         out[layout.adoption_columns[s]] = sector_adoption[:, s]
         out[layout.sector_share_columns[s]] = sector_domestic[:, s]
     return out

@@ -7,7 +7,15 @@ from agents.user import ABROAD, DOMESTIC, SENSITIVE_BOUND
 from sim import service
 from sim.model import SovereignAIModel
 from sim.networks import concentration
-from sim.outcomes import DOMESTIC_MODELS, RAN_ABROAD, RAN_IN_JAPAN, REROUTED, UNMET, spend_by_cell
+from sim.outcomes import (
+    DOMESTIC_MODELS,
+    RAN_ABROAD,
+    RAN_IN_JAPAN,
+    REROUTED,
+    UNMET,
+    booked_side_by_side,
+    spend_by_cell,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +29,7 @@ def model():
 
 def test_spend_by_cell_is_the_masked_sums(model):
     d, hosting = model.delivery, model.hosting
-    cells = spend_by_cell(d, model.record_layout)
+    cells = spend_by_cell(booked_side_by_side(d), model.record_layout)
     assert cells.shape == (len(model.sector_names), 3, 5)
     expected = {
         RAN_ABROAD: d.abroad(hosting),
