@@ -375,7 +375,8 @@ def _columns(
     rerouted = everything[:, REROUTED]
 
     # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
-    served, demand, volume = (spend[..., k * n : (k + 1) * n].sum(axis=(1, 2)) for k in (0, 3, 4))
+    by_provider = spend.sum(axis=(1, 2))  # served, rerouted, unmet, demand, volume, side by side
+    served, demand, volume = (by_provider[:, k * n : (k + 1) * n] for k in (0, 3, 4))
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
