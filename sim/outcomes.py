@@ -161,9 +161,9 @@ class RecordLayout:
         self.everyone = sum(self.sector_weight)
 
 
-def booked_side_by_side(delivery: service.Delivery) -> np.ndarray:
-    """A quarter's served, rerouted and unmet spend by provider, side by side on the last axis."""
-    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet), axis=-1)
+def booked_side_by_side(delivery: service.Delivery, *more: np.ndarray) -> np.ndarray:
+    """A quarter's served, rerouted and unmet spend by provider, then ``more``, side by side on the last axis."""
+    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet, *more), axis=-1)
 
 
 def spend_by_cell(booked: np.ndarray, layout: RecordLayout) -> np.ndarray:
@@ -302,12 +302,13 @@ class RunRecord:
         self._t.append(t)
         self._text.append((quarter_label(t), "; ".join(m.events_in(t)) if m.steps > 0 else ""))
         # Copies: the model may reuse its arrays next quarter.
-        self._spend.append(np.concatenate((booked_side_by_side(d), m.demand, m.volume), axis=-1))
+        self._spend.append(booked_side_by_side(d, m.demand, m.volume))
         adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
         room = m.grid_limit_mw[t] - m.committed_by_region()
         self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
         values = _quarter_values(m, flows)
-        self._names = tuple(values)
+        if not self._names:
+            self._names = tuple(values)
         self._values.append(tuple(values.values()))
 
     def latest(self) -> dict[str, Any]:
