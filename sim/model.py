@@ -38,16 +38,16 @@ STREAMS = ("environment", "network", "population", "users")
 POOLS = ("domestic", "japan_region")
 
 
+def _recorded(model: SovereignAIModel, key: str) -> Any:
+    """One entry of the latest quarter's record (what a plain Mesa reporter of the column would read)."""
+    return model.record[key]
+
+
 def _offered(row: Any, p: dict[str, Any]) -> bool:
     """Whether the foreign provider of roster ``row`` takes part in a run with parameters ``p``."""
     if p["single_provider"]:
         return row.id == "us_frontier"
     return bool(row.enabled_by_default) or (row.id == "cn_open" and bool(p["chinese_provider_enabled"]))
-
-
-def _recorded(model: SovereignAIModel, key: str) -> Any:
-    """One entry of the latest quarter's record (what a plain Mesa reporter of the column would read)."""
-    return model.record[key]
 
 
 class QuarterRecords(mesa.DataCollector):
