@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -26,8 +26,8 @@ from agents.user import (
 )
 from sim import investment, markets, networks, population, service
 from sim.data import rows
-from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment, quarter_label
-from sim.outcomes import RecordLayout, quarter_outcomes
+from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment
+from sim.outcomes import RunRecord
 from sim.params import resolve
 
 FY2030_LAST_QUARTER = 19  # FY2030Q4, the end of the AI Basic Plan's five years
@@ -38,7 +38,7 @@ POOLS = ("domestic", "japan_region")
 
 
 def _recorded(model: SovereignAIModel, key: str) -> Any:
-    """One entry of the quarter's record (the reporters only name Mesa's columns: ``collect`` reads the record)."""
+    """One entry of the latest quarter's record (what a plain Mesa reporter of the column would read)."""
     return model.record[key]
 
 
@@ -50,21 +50,43 @@ def _offered(row: Any, p: dict[str, Any]) -> bool:
 
 
 class QuarterRecords(mesa.DataCollector):
-    """Mesa's DataCollector with one reporter per entry of the model's quarterly record.
+    """Mesa's DataCollector with one reporter per column of the model's record, its values derived when read.
 
-    The record holds only floats and text, so :meth:`collect` appends them as they are: the
-    deep copy Mesa makes of every reporter's value (~90 a quarter) protects nothing here and cost
-    about a tenth of a small run.
+    :meth:`collect` only notes which of the run's kept quarters it collected; ``model_vars`` works
+    out every column at those quarters in one pass over the run's record (:class:`RunRecord`), which
+    costs far less than ~90 reporters a quarter.
+
+    Args:
+        record: The run's record.
     """
 
-    def __init__(self, keys: Iterable[str]) -> None:
-        super().__init__(model_reporters={k: partial(_recorded, key=k) for k in keys})
+    def __init__(self, record: RunRecord) -> None:
+        self.run_record = record
+        self._rows: list[int] = []  # the kept quarters collected, in order
+        super().__init__()
+        # Mesa's reporters name the columns (its own collect would read them); set here, as Mesa's
+        # registering each one would work out model_vars once per column.
+        self.model_reporters = {k: partial(_recorded, key=k) for k in record.layout.columns}
+
+    @property
+    def model_vars(self) -> dict[str, list[Any]]:
+        """Each column's values at the collected quarters, as Mesa's ``collect`` would have appended them."""
+        return self.run_record.columns(self._rows, lists=True)
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list[Any]]) -> None:
+        # Mesa's __init__ (and its reporters) start an empty store; here the values are derived, never stored.
+        if any(value.values()):
+            raise AttributeError("QuarterRecords derives model_vars from the run's record; it cannot be set")
+
+    def columns(self) -> dict[str, Any]:
+        """The collected quarters' columns, the numeric ones as float arrays (for building a frame fast)."""
+        return self.run_record.columns(self._rows)
 
     def collect(self, model: SovereignAIModel) -> None:
-        """Append the quarter's record to ``model_vars``, as Mesa's ``collect`` would, without copying."""
+        """Collect the model's latest kept quarter."""
         self._collection_steps.append(model.time)
-        for key, values in self.model_vars.items():
-            values.append(model.record[key])
+        self._rows.append(len(self.run_record) - 1)
 
 
 class SovereignAIModel(mesa.Model):
@@ -141,10 +163,10 @@ class SovereignAIModel(mesa.Model):
         self.demand, self.volume = self._demand()
         self.domestic_user_spend_jpy_bn = self.demand[:, :, self.hosting == DOMESTIC].sum()
         self.delivery = service.Delivery(self.demand, np.zeros_like(self.demand), np.zeros_like(self.demand))
-        self.record: dict[str, Any] = {}
-        self.record_layout = RecordLayout(self)
+        self.run_record = RunRecord(self)
+        self.record_layout = self.run_record.layout
         self._record(flows={})
-        self.datacollector = QuarterRecords(self.record)
+        self.datacollector = QuarterRecords(self.run_record)
 
     # --- the quarter ----------------------------------------------------------------------------------
     def step(self) -> None:
@@ -568,11 +590,12 @@ class SovereignAIModel(mesa.Model):
 
     # --- outcomes --------------------------------------------------------------------------------------
     def _record(self, flows: dict[str, float]) -> None:
-        self.record = {
-            "quarter": quarter_label(self.t),
-            **quarter_outcomes(self, self.record_layout, flows),
-            "events": "; ".join(self.events_in(self.t)) if self.steps > 0 else "",
-        }
+        self.run_record.add(self, flows)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The latest quarter's record: every column's value (before the first step, the run's start)."""
+        return self.run_record.latest()
 
     def events_in(self, t: int) -> list[str]:
         """What happened in quarter ``t``, in order."""

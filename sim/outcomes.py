@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from agents.government import AWARD
 from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
 from sim import service
-from sim.environment import QUARTER_HOURS
+from sim.environment import QUARTER_HOURS, quarter_label
 from sim.networks import concentration
 from sim.params import PROGRAMMES
 
@@ -121,6 +122,8 @@ class RecordLayout:
         deficit_share: Share of each provider's served spend that counts in the digital deficit.
         split: Matrix, (3 x providers, 5): a (sector, slice) cell's served, rerouted and unmet spend by
             provider, side by side, times ``split`` gives its spend in the columns RAN_ABROAD ... UNMET.
+        user_columns, adoption_columns, sector_share_columns: Names of the per-provider and per-sector columns.
+        columns: Names of the record's columns, in order.
         regulated: Mask of the regulated sectors.
         sector_weight: Enterprises in each sector.
         everyone: Enterprises in all.
@@ -151,22 +154,34 @@ class RecordLayout:
         self.user_columns = [f"users_{name}" for name in m.provider_names]
         self.adoption_columns = [f"adoption_{sector}" for sector in m.sector_names]
         self.sector_share_columns = [f"domestic_share_{sector}" for sector in m.sector_names]
+        by_sector = [c for pair in zip(self.adoption_columns, self.sector_share_columns, strict=True) for c in pair]
+        self.columns = [*COLUMNS, *self.user_columns, *by_sector, "events"]
         sector_weight, self.regulated = m.population.sector_totals(len(m.sector_names))
         self.sector_weight = sector_weight.tolist()
         self.everyone = sum(self.sector_weight)
 
 
-def spend_by_cell(delivery: service.Delivery, layout: RecordLayout) -> np.ndarray:
-    """The quarter's AI spend by sector and slice, split by where it went: shape (sectors, slices, 5).
+def booked_side_by_side(delivery: service.Delivery, *more: np.ndarray) -> np.ndarray:
+    """A quarter's served, rerouted and unmet spend by provider, then ``more``, side by side on the last axis."""
+    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet, *more), axis=-1)
+
+
+def spend_by_cell(booked: np.ndarray, layout: RecordLayout) -> np.ndarray:
+    """AI spend by sector and slice, split by where it went: shape (..., sectors, slices, 5).
 
     One matrix product gives every split the record needs (the columns RAN_ABROAD ... UNMET).
+
+    Args:
+        booked: Served, rerouted and unmet spend by provider side by side on the last axis
+            (:func:`booked_side_by_side`; further columns after them are ignored), for one quarter or many.
+        layout: The run's record layout.
     """
-    return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet), axis=-1) @ layout.split
+    return booked[..., : len(layout.split)] @ layout.split
 
 
-def _ran(cell: list[float]) -> float:
-    """Spend on work that was served, in Japan or abroad."""
-    return cell[RAN_ABROAD] + cell[RAN_IN_JAPAN]
+def _ran(x: np.ndarray) -> np.ndarray:
+    """Spend on work that was served, in Japan or abroad (x's last axis: the columns RAN_ABROAD ... UNMET)."""
+    return x[..., RAN_ABROAD] + x[..., RAN_IN_JAPAN]
 
 
 class _Fleet(NamedTuple):
@@ -194,132 +209,261 @@ def _fleet(m: SovereignAIModel) -> _Fleet:
     return _Fleet(built, committed, power_used, electricity, chips, h100eq)
 
 
-def quarter_outcomes(m: SovereignAIModel, layout: RecordLayout, flows: dict[str, Any]) -> dict[str, float]:
-    """Outcome values of the quarter just ended (flows annualised).
+def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> dict[str, float]:
+    """The quarter's scalar values the record is derived from, read at the quarter's end.
 
-    Args:
-        m: The model, at the end of the quarter.
-        layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
-        flows: This quarter's exports and training rent (empty before the first quarter).
+    Values that are columns as they stand carry their column's name; the others are the inputs of
+    :func:`_columns`.
     """
-    pop, gov, env, p, t = m.population, m.government, m.env, m.p, m.t
-    delivery = m.delivery
-    # NumPy for the sums over the (sector, slice, provider) cells, plain floats for the rest: on a handful of
-    # sectors, sites and providers NumPy's calls cost more than the sums.
-    cells = spend_by_cell(delivery, layout)
-    by_sector = cells.sum(axis=1).tolist()
-    regulated = cells[layout.regulated].sum(axis=0).tolist()  # by slice
-    everything = [sum(column) for column in zip(*by_sector, strict=True)]
-    regulated_all = [sum(column) for column in zip(*regulated, strict=True)]
-    sensitive = [regulated[SENSITIVE_FREE], regulated[SENSITIVE_BOUND]]
-    bound = regulated[SENSITIVE_BOUND]
-    total = _ran(everything)
-    rerouted = everything[REROUTED]
-
-    # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
-    served = delivery.served.sum(axis=(0, 1)).tolist()
-    demand = m.demand.sum(axis=(0, 1)).tolist()
-    volume = m.volume.sum(axis=(0, 1)).tolist()
-    volume_served = [v * (s / d) if d > 0 else 0.0 for v, s, d in zip(volume, served, demand, strict=True)]
-    domestic_demand = sum(demand[k] for k in layout.domestic)
-    price = m.offers.price.tolist()
-    list_price = m.offers.list_price.tolist()
-
-    exports = flows.get("exports", 0.0)
-    compute_imports = flows.get("offshore_training", 0.0) + p["japan_region_compute_deficit_share"] * flows.get(
-        "region_training", 0.0
-    )
-    deficit_ai = 4 * (
-        sum(s * f for s, f in zip(served, layout.deficit_share, strict=True)) + rerouted + compute_imports - exports
-    )
-    users_by_provider, adopters_by_sector = (x.tolist() for x in pop.adopter_weights(len(served), len(by_sector)))
-    adopting = sum(adopters_by_sector)
+    gov = m.government
     fleet = _fleet(m)
-    electricity = fleet.electricity_gwh * 4
-    best = m.best_domestic_capability
-    frontier = float(env.frontier_capability[t])
     market = m.chip_market["domestic"]
-    out = {
-        "adoption_rate": _share(adopting, layout.everyone),
-        "domestic_share": _share(everything[DOMESTIC_MODELS], total),
-        "domestic_user_share": _share(sum(users_by_provider[k] for k in layout.domestic), adopting),
-        "sovereign_share_regulated": _share(regulated_all[RAN_IN_JAPAN], _ran(regulated_all)),
-        "domestic_share_regulated": _share(regulated_all[DOMESTIC_MODELS], _ran(regulated_all)),
-        "abroad_share_sensitive": _share(sum(c[RAN_ABROAD] for c in sensitive), sum(_ran(c) for c in sensitive)),
-        "digital_deficit_ai_jpy_bn": deficit_ai,
-        "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
-        "foreign_ai_spend_jpy_bn": 4 * (sum(served[k] for k in layout.foreign) + rerouted),
-        "ai_exports_jpy_bn": 4 * exports,
-        "compute_imports_jpy_bn": 4 * compute_imports,
+    pools = m.pool_results.values()
+    return {
+        "exports": flows.get("exports", 0.0),
+        "offshore_training": flows.get("offshore_training", 0.0),
+        "region_training": flows.get("region_training", 0.0),
         "domestic_compute_eflops": m.domestic_eflops,
         "domestic_operator_eflops": m.eflops(m.domestic_dcs),
         "gpus_installed": fleet.chips,
         "dc_power_mw": fleet.built_mw,
-        "dc_power_pipeline_mw": fleet.committed_mw - fleet.built_mw,
-        "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
+        "committed_mw": fleet.committed_mw,
         "dc_power_used_mw": fleet.power_used_mw,
-        "electricity_gwh": electricity,
-        "co2_mt": electricity * p["grid_co2_kg_per_kwh"] / 1000,
-        "best_domestic_capability": best,
-        "frontier_capability": frontier,
-        "capability_gap": frontier - best,
+        "electricity_quarter_gwh": fleet.electricity_gwh,
+        "best_domestic_capability": m.best_domestic_capability,
         "japanese_proficiency_domestic": max((d.japanese for d in m.developers), default=0.0),
-        "domestic_ai_revenue_jpy_bn": 4 * m.domestic_revenue_jpy_bn,
-        "private_investment_jpy_bn": 4 * sum(d.private_in_jpy_bn for d in m.developers),
+        "revenue_quarter_jpy_bn": m.domestic_revenue_jpy_bn,
+        "private_in_quarter_jpy_bn": sum(d.private_in_jpy_bn for d in m.developers),
         "budget_appropriated_jpy_bn": gov.appropriated_jpy_bn,
         "budget_spent_jpy_bn": gov.spent_jpy_bn,
         "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
         "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
         **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
         "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
-        "unmet_compute_demand_share": _share(
-            sum(r.demand_hours - r.sold_hours for r in m.pool_results.values()),
-            sum(r.demand_hours for r in m.pool_results.values()),
-        ),
+        "unmet_hours": sum(r.demand_hours - r.sold_hours for r in pools),
+        "demand_hours": sum(r.demand_hours for r in pools),
         "gpu_hour_price_jpy": m.price_jpy_per_hour["domestic"],
         "gpu_orders_unfilled_share": market.unfilled_share if market else 0.0,
         "adoption_subsidy_rate": m.adoption_subsidy_rate,
         "researchers": m.talent_pool,
         "data_stock_btokens": m.data_stock_btokens,
         "compute_hhi": concentration(fleet.h100eq),
-        "foreign_outage": float(env.foreign_outage[t]),
-        "ai_spend_jpy_bn": 4 * sum(demand),
-        "domestic_ai_volume_jpy26_bn": 4 * sum(volume_served[k] for k in layout.domestic),
-        "foreign_ai_volume_jpy26_bn": 4 * sum(volume_served[k] for k in layout.foreign),
-        "foreign_price_index": min(list_price[k] for k in layout.abroad) if layout.abroad else 0.0,
-        "domestic_price_index": sum(price[k] * demand[k] for k in layout.domestic) / domestic_demand
-        if domestic_demand > 0
-        else 0.0,
-        "domestic_volume_share": _share(sum(volume_served[k] for k in layout.domestic), sum(volume_served)),
-        "domestic_infra_share": _share(sum(served[k] for k in layout.domestic_infra), total),
-        "open_weight_share": _share(sum(served[k] for k in layout.open_weight), total),
-        "unmet_ai_demand_jpy_bn": 4 * everything[UNMET],
-        # The hosting modes split all served work between Japan and abroad: what ran, plus what did not.
-        "unmet_sensitive_share": _share(bound[UNMET], _ran(bound) + bound[UNMET]),
-        "rerouted_abroad_jpy_bn": 4 * rerouted,
-        "offshore_compute_spend_jpy_bn": 4 * flows.get("offshore_training", 0.0),
-        "accelerator_imports_jpy_bn": 4 * m.accelerator_spend_jpy_bn,
+        "accelerator_spend_jpy_bn": m.accelerator_spend_jpy_bn,
         "gpu_price_ratio": market.price_ratio if market else 1.0,
         "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
         "utilisation_domestic": m.pool_results["domestic"].utilisation,
-        "grid_headroom_mw": sum(
-            max(limit - used, 0.0)
-            for limit, used in zip(m.grid_limit_mw[t].tolist(), m.committed_by_region().tolist(), strict=True)
-        ),
         "champion_award_jpy_bn": gov.spent[AWARD],
         "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
-        "fx_jpy_per_usd": float(env.fx[t]),
     }
-    for column, users in zip(layout.user_columns, users_by_provider[:-1], strict=True):  # the last: no provider
-        out[column] = _share(users, layout.everyone)
-    for s, sector in enumerate(by_sector):
-        out[layout.adoption_columns[s]] = _share(adopters_by_sector[s], layout.sector_weight[s])
-        out[layout.sector_share_columns[s]] = _share(sector[DOMESTIC_MODELS], _ran(sector))
-    return {k: float(v) for k, v in out.items()}
 
 
-def _share(part: float, whole: float) -> float:
-    return float(part / whole) if whole > 0 else 0.0
+class RunRecord:
+    """The run's record: each quarter's raw values, kept as read; the outcome columns derived from them at once.
+
+    Every quarter :meth:`add` keeps what the record is made of (the spend arrays, the adopters, ~40
+    scalars); the ~90 columns are worked out by :meth:`columns` for all the quarters asked for in one
+    pass of array arithmetic (the same elementwise operations a quarter-by-quarter record would do),
+    which costs far less than working them out quarter by quarter.
+
+    Args:
+        m: The model (read for what is fixed over the run: parameters, paths, providers, sectors).
+
+    Attributes:
+        layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
+        p, env: The run's parameters and world paths.
+        n_providers, n_sectors: Providers and sectors in the run.
+    """
+
+    def __init__(self, m: SovereignAIModel) -> None:
+        self.layout = RecordLayout(m)
+        self.p, self.env = m.p, m.env
+        self.n_providers, self.n_sectors = len(m.provider_names), len(m.sector_names)
+        self._t: list[int] = []
+        self._text: list[tuple[str, str]] = []  # quarter label, events
+        self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
+        # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
+        # grid connections still open (negative where a region is over) by region.
+        self._vectors: list[np.ndarray] = []
+        self._values: list[tuple[float, ...]] = []
+        self._names: tuple[str, ...] = ()
+        self._last: tuple[int, dict[str, Any]] = (0, {})
+
+    def __len__(self) -> int:
+        return len(self._t)
+
+    def add(self, m: SovereignAIModel, flows: dict[str, float]) -> None:
+        """Keep the quarter just ended (or, before the first step, the start of the run).
+
+        Args:
+            m: The model, at the end of the quarter.
+            flows: This quarter's exports and training rent (empty before the first quarter).
+        """
+        t, d = m.t, m.delivery
+        self._t.append(t)
+        self._text.append((quarter_label(t), "; ".join(m.events_in(t)) if m.steps > 0 else ""))
+        # Copies: the model may reuse its arrays next quarter.
+        self._spend.append(booked_side_by_side(d, m.demand, m.volume))
+        adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
+        room = m.grid_limit_mw[t] - m.committed_by_region()
+        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
+        values = _quarter_values(m, flows)
+        if not self._names:
+            self._names = tuple(values)
+        self._values.append(tuple(values.values()))
+
+    def latest(self) -> dict[str, Any]:
+        """The record of the latest quarter kept: every column's value, as a Python float or text."""
+        n = len(self)
+        if self._last[0] != n:  # quarters are only ever added, so the row of the n-th stays the same
+            self._last = (n, {k: v[0] for k, v in self.columns([n - 1], lists=True).items()})
+        return self._last[1]
+
+    def columns(self, rows: Sequence[int] | None = None, *, lists: bool = False) -> dict[str, Any]:
+        """The record's columns at the kept quarters ``rows`` (all when None), in the record's order.
+
+        Args:
+            rows: Indices of the kept quarters (0 = the start of the run, then one per step).
+            lists: Give every column as a list (Python floats and text); otherwise the numeric
+                columns are float arrays and the text columns lists.
+        """
+        rows = list(range(len(self))) if rows is None else list(rows)
+        text = [self._text[i] for i in rows]
+        out: dict[str, Any] = {"quarter": [q for q, _ in text]}
+        values = np.array([self._values[i] for i in rows], dtype=float).reshape(len(rows), len(self._names))
+        numbers = _columns(
+            self,
+            np.array([self._t[i] for i in rows], dtype=int),
+            dict(zip(self._names, values.T, strict=True)),
+            np.array([self._spend[i] for i in rows]).reshape(len(rows), *self._spend[0].shape),
+            np.array([self._vectors[i] for i in rows]).reshape(len(rows), *self._vectors[0].shape),
+        )
+        if lists:
+            numbers = {k: v.tolist() for k, v in numbers.items()}
+        out.update(numbers)
+        out["events"] = [e for _, e in text]
+        return out
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``part / whole`` where the whole is positive, else 0 (elementwise)."""
+    return np.divide(part, whole, out=np.zeros(np.shape(part)), where=whole > 0)
+
+
+def _columns(
+    record: RunRecord, t: np.ndarray, v: dict[str, np.ndarray], spend: np.ndarray, vectors: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The record's numeric columns (flows annualised) over quarters ``t``, each an array with one value a quarter.
+
+    Args:
+        record: The run's record (its layout, parameters and world paths).
+        t: Each row's quarter index.
+        v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
+        spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
+        vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
+            and the grid's room by region.
+    """
+    layout, p, env, n = record.layout, record.p, record.env, record.n_providers
+    # Spend by sector and slice, split by where it went (RAN_ABROAD ... UNMET): (rows, sectors, slices, 5).
+    cells = spend_by_cell(spend, layout)
+    by_sector = cells.sum(axis=2)  # (rows, sectors, 5)
+    regulated = cells[:, layout.regulated].sum(axis=1)  # (rows, slices, 5)
+    everything = by_sector.sum(axis=1)  # (rows, 5)
+    regulated_all = regulated.sum(axis=1)
+    sensitive = regulated[:, [SENSITIVE_FREE, SENSITIVE_BOUND]]  # (rows, 2, 5)
+    bound = regulated[:, SENSITIVE_BOUND]
+
+    total = _ran(everything)
+    rerouted = everything[:, REROUTED]
+
+    # By provider: spend served, spend booked (at list prices) and volume booked (at FY2026 prices).
+    by_provider = spend.sum(axis=(1, 2))  # served, rerouted, unmet, demand, volume, side by side
+    served, demand, volume = (by_provider[:, k * n : (k + 1) * n] for k in (0, 3, 4))
+    volume_served = volume * _share(served, demand)
+    domestic, foreign = layout.domestic, layout.foreign
+    domestic_demand = demand[:, domestic].sum(axis=1)
+    users_by_provider, adopters_by_sector, price, list_price, grid_room = np.split(
+        vectors, np.cumsum([n + 1, record.n_sectors, n, n]), axis=1
+    )
+
+    exports, offshore = v["exports"], v["offshore_training"]
+    compute_imports = offshore + p["japan_region_compute_deficit_share"] * v["region_training"]
+    deficit_ai = 4 * (served @ np.array(layout.deficit_share) + rerouted + compute_imports - exports)
+    adopting = adopters_by_sector.sum(axis=1)
+    electricity = v["electricity_quarter_gwh"] * 4
+    best = v["best_domestic_capability"]
+    frontier = env.frontier_capability[t].astype(float)
+    out = {
+        "adoption_rate": _share(adopting, np.float64(layout.everyone)),
+        "domestic_share": _share(everything[:, DOMESTIC_MODELS], total),
+        "domestic_user_share": _share(users_by_provider[:, domestic].sum(axis=1), adopting),
+        "sovereign_share_regulated": _share(regulated_all[:, RAN_IN_JAPAN], _ran(regulated_all)),
+        "domestic_share_regulated": _share(regulated_all[:, DOMESTIC_MODELS], _ran(regulated_all)),
+        "abroad_share_sensitive": _share(sensitive[..., RAN_ABROAD].sum(axis=1), _ran(sensitive).sum(axis=1)),
+        "digital_deficit_ai_jpy_bn": deficit_ai,
+        "digital_deficit_total_jpy_bn": env.deficit_non_ai_jpy_bn[t] + deficit_ai,
+        "foreign_ai_spend_jpy_bn": 4 * (served[:, foreign].sum(axis=1) + rerouted),
+        "ai_exports_jpy_bn": 4 * exports,
+        "compute_imports_jpy_bn": 4 * compute_imports,
+        "domestic_compute_eflops": v["domestic_compute_eflops"],
+        "domestic_operator_eflops": v["domestic_operator_eflops"],
+        "gpus_installed": v["gpus_installed"],
+        "dc_power_mw": v["dc_power_mw"],
+        "dc_power_pipeline_mw": v["committed_mw"] - v["dc_power_mw"],
+        "dc_power_draw_mw": electricity * 1000 / (4 * QUARTER_HOURS),
+        "dc_power_used_mw": v["dc_power_used_mw"],
+        "electricity_gwh": electricity,
+        "co2_mt": electricity * p["grid_co2_kg_per_kwh"] / 1000,
+        "best_domestic_capability": best,
+        "frontier_capability": frontier,
+        "capability_gap": frontier - best,
+        "japanese_proficiency_domestic": v["japanese_proficiency_domestic"],
+        "domestic_ai_revenue_jpy_bn": 4 * v["revenue_quarter_jpy_bn"],
+        "private_investment_jpy_bn": 4 * v["private_in_quarter_jpy_bn"],
+        "budget_appropriated_jpy_bn": v["budget_appropriated_jpy_bn"],
+        "budget_spent_jpy_bn": v["budget_spent_jpy_bn"],
+        "budget_unspent_jpy_bn": v["budget_unspent_jpy_bn"],
+        "budget_lapsed_jpy_bn": v["budget_lapsed_jpy_bn"],
+        **{column: v[column] for column in SPENT_COLUMNS.values()},
+        "tax_expenditure_jpy_bn": v["tax_expenditure_jpy_bn"],
+        "unmet_compute_demand_share": _share(v["unmet_hours"], v["demand_hours"]),
+        "gpu_hour_price_jpy": v["gpu_hour_price_jpy"],
+        "gpu_orders_unfilled_share": v["gpu_orders_unfilled_share"],
+        "adoption_subsidy_rate": v["adoption_subsidy_rate"],
+        "researchers": v["researchers"],
+        "data_stock_btokens": v["data_stock_btokens"],
+        "compute_hhi": v["compute_hhi"],
+        "foreign_outage": env.foreign_outage[t].astype(float),
+        "ai_spend_jpy_bn": 4 * demand.sum(axis=1),
+        "domestic_ai_volume_jpy26_bn": 4 * volume_served[:, domestic].sum(axis=1),
+        "foreign_ai_volume_jpy26_bn": 4 * volume_served[:, foreign].sum(axis=1),
+        "foreign_price_index": list_price[:, layout.abroad].min(axis=1) if layout.abroad else np.zeros(len(t)),
+        "domestic_price_index": _share((price[:, domestic] * demand[:, domestic]).sum(axis=1), domestic_demand),
+        "domestic_volume_share": _share(volume_served[:, domestic].sum(axis=1), volume_served.sum(axis=1)),
+        "domestic_infra_share": _share(served[:, layout.domestic_infra].sum(axis=1), total),
+        "open_weight_share": _share(served[:, layout.open_weight].sum(axis=1), total),
+        "unmet_ai_demand_jpy_bn": 4 * everything[:, UNMET],
+        # The hosting modes split all served work between Japan and abroad: what ran, plus what did not.
+        "unmet_sensitive_share": _share(bound[:, UNMET], _ran(bound) + bound[:, UNMET]),
+        "rerouted_abroad_jpy_bn": 4 * rerouted,
+        "offshore_compute_spend_jpy_bn": 4 * offshore,
+        "accelerator_imports_jpy_bn": 4 * v["accelerator_spend_jpy_bn"],
+        "gpu_price_ratio": v["gpu_price_ratio"],
+        "japan_region_gpu_hour_price_jpy": v["japan_region_gpu_hour_price_jpy"],
+        "utilisation_domestic": v["utilisation_domestic"],
+        "grid_headroom_mw": np.maximum(grid_room, 0.0).sum(axis=1),
+        "champion_award_jpy_bn": v["champion_award_jpy_bn"],
+        "champion_award_withheld_jpy_bn": v["champion_award_withheld_jpy_bn"],
+        "fx_jpy_per_usd": env.fx[t].astype(float),
+    }
+    # Per provider and per sector: one division for all of them, then a column each.
+    users = _share(users_by_provider[:, :n], np.float64(layout.everyone))  # the last: adopters with no provider
+    out.update(zip(layout.user_columns, users.T, strict=True))
+    sector_adoption = _share(adopters_by_sector, np.array(layout.sector_weight))
+    sector_domestic = _share(by_sector[..., DOMESTIC_MODELS], _ran(by_sector))
+    for s in range(record.n_sectors):
+        out[layout.adoption_columns[s]] = sector_adoption[:, s]
+        out[layout.sector_share_columns[s]] = sector_domestic[:, s]
+    return out
 
 
 #: Outcomes in the run summary: column, label, unit, format.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,31 +55,45 @@ def run(
     quarters = int(quarters)
     model = SovereignAIModel(rng=int(seed), **{**(params or {}), **keywords, "quarters": quarters})
     model.run_for(quarters)
-    ts = timeseries(model.datacollector.model_vars)
-    return {**scalar_outcomes(ts), "timeseries": ts}
+    columns = model.datacollector.columns()
+    ts = timeseries(columns)
+    numeric = [k for k, values in columns.items() if _floats(values)]
+    return {**_summaries(numeric, np.array([columns[k] for k in numeric]).T), "timeseries": ts}
 
 
-def timeseries(columns: dict[str, list[Any]]) -> pd.DataFrame:
+def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """The DataCollector's model variables as a DataFrame, the same as ``get_model_vars_dataframe``.
 
-    The float columns go in as one array: pandas inspecting ~90 lists one by one cost more than a
+    Args:
+        columns: Each column's values: a list (as in ``model_vars``) or a float array.
+
+    The float columns go in as one array: pandas inspecting ~90 columns one by one cost more than a
     small run's 40 quarters of simulation.
     """
-    numeric = [k for k, values in columns.items() if set(map(type, values)) <= {float}]
+    numeric = [k for k, values in columns.items() if _floats(values)]
     frame = pd.DataFrame(np.array([columns[k] for k in numeric], dtype=float).T, columns=numeric)
     floats = set(numeric)
     for i, name in enumerate(columns):
-        if name not in floats:
-            frame.insert(i, name, columns[name])
+        if name not in floats:  # a mapping's keys are unique: spare pandas looking the name up among ~90
+            frame.insert(i, name, columns[name], allow_duplicates=True)
     return frame
+
+
+def _floats(values: Sequence[Any]) -> bool:
+    """Whether a column holds only floats (pandas would make it a float64 column)."""
+    if isinstance(values, np.ndarray):
+        return values.dtype == np.float64
+    return set(map(type, values)) <= {float}
 
 
 def scalar_outcomes(ts: pd.DataFrame) -> dict[str, float]:
     """Scalar summaries of a run's time series (see :func:`run`)."""
     numeric = ts.select_dtypes("number")
-    names = numeric.columns.tolist()
-    # One array rather than a pandas Series per column: ~90 of those cost as much as a small run's records.
-    values = numeric.to_numpy(float)
+    return _summaries(numeric.columns.tolist(), numeric.to_numpy(float))
+
+
+def _summaries(names: list[str], values: np.ndarray) -> dict[str, float]:
+    """Scalar summaries of the numeric columns ``names``, whose values are the columns of ``values``."""
     final = values[-1].tolist()
     fy2030 = values[FY2030_LAST_QUARTER].tolist() if len(values) > FY2030_LAST_QUARTER else [np.nan] * len(names)
     totals = dict(zip(names, np.nansum(values, axis=0).tolist(), strict=True))  # NaN skipped, as pandas' sum does

@@ -7,7 +7,15 @@ from agents.user import ABROAD, DOMESTIC, SENSITIVE_BOUND
 from sim import service
 from sim.model import SovereignAIModel
 from sim.networks import concentration
-from sim.outcomes import DOMESTIC_MODELS, RAN_ABROAD, RAN_IN_JAPAN, REROUTED, UNMET, spend_by_cell
+from sim.outcomes import (
+    DOMESTIC_MODELS,
+    RAN_ABROAD,
+    RAN_IN_JAPAN,
+    REROUTED,
+    UNMET,
+    booked_side_by_side,
+    spend_by_cell,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +29,7 @@ def model():
 
 def test_spend_by_cell_is_the_masked_sums(model):
     d, hosting = model.delivery, model.hosting
-    cells = spend_by_cell(d, model.record_layout)
+    cells = spend_by_cell(booked_side_by_side(d), model.record_layout)
     assert cells.shape == (len(model.sector_names), 3, 5)
     expected = {
         RAN_ABROAD: d.abroad(hosting),
@@ -83,3 +91,29 @@ def test_hosting_partition_behind_the_record():
     """The record counts served work as run in Japan or abroad: the two sets of hosting modes must cover all."""
     modes = np.array([0, 1, 2, 3])
     assert (service.hosted(modes, service.RUNS_IN_JAPAN) ^ (modes == ABROAD)).all()
+
+
+def test_each_quarters_record_is_its_row_of_the_runs_columns():
+    """model.record (one quarter) and the DataCollector's columns (all quarters) come from one derivation."""
+    m = SovereignAIModel(rng=1, n_user_agents=150, quarters=5)
+    assert list(m.record) == m.record_layout.columns and m.record["events"] == ""
+    assert m.datacollector.get_model_vars_dataframe().empty
+    records = []
+    for _ in range(5):
+        m.step()
+        records.append(dict(m.record))
+    assert len(m.datacollector.model_vars["quarter"]) == 5
+    rows = m.datacollector.get_model_vars_dataframe()
+    assert list(rows.columns) == m.record_layout.columns
+    for rec, (_, row) in zip(records, rows.iterrows(), strict=True):
+        text = ("quarter", "events")
+        assert [rec[k] for k in text] == [row[k] for k in text]
+        assert {k: v for k, v in rec.items() if k not in text} == pytest.approx(
+            {k: row[k] for k in rec if k not in text}, rel=1e-12, abs=1e-15
+        )
+
+
+def test_the_collected_columns_cannot_be_overwritten():
+    m = SovereignAIModel(rng=0, n_user_agents=100, quarters=2)
+    with pytest.raises(AttributeError, match="derives model_vars"):
+        m.datacollector.model_vars = {"adoption_rate": [0.5]}
