@@ -110,7 +110,7 @@ class DataCentre(mesa.Agent):
         return np.array(self._counts)
 
     def _refresh_fleet(self) -> None:
-        """Recompute the fleet's totals after ``gpus`` changed."""
+        """Recompute the fleet's totals after the chip counts changed."""
         # Python floats over a handful of generations: numpy's dot product costs more in calls than in sums.
         counts = self._counts
         self.h100eq = math.sumprod(counts, self._h100_eq)
@@ -167,7 +167,7 @@ class DataCentre(mesa.Agent):
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         arrived = [o for o in self.on_order if o[0] <= t]
         for _, gen, chips in arrived:
-            self._counts[gen] += chips
+            self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
         if arrived:  # the fleet and its orders are as they were otherwise
             self.on_order = [o for o in self.on_order if o[0] > t]
             self._refresh_fleet()
@@ -277,7 +277,7 @@ class DataCentre(mesa.Agent):
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
             self._count_order(gen, chips)
         else:
-            self._counts[gen] += chips
+            self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
             self._refresh_fleet()
         cost = chips * self.chip_price_jpy_bn(gen, price_ratio)
         self._pay_capex(cost)

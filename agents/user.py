@@ -87,27 +87,28 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
     return np.stack([1 - s, s * (1 - sovereignty_rule), s * sovereignty_rule], axis=-1)
 
 
-def capability_gap_cost(gap: float, scale: float) -> float:
+def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
-    return scale * math.log1p(gap / scale) if gap > 0 else gap
+    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
     # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
-    # less than a NumPy call per term.
+    # less than a NumPy call per term. The logarithms stay NumPy's: math's may differ in the last
+    # bit, which is enough to turn a user's draw the other way.
     base = [
-        -p["beta_capability"] * capability_gap_cost(-capability, p["capability_gap_scale"])
+        -p["beta_capability"] * gap_cost
         + p["beta_japanese"] * japanese
-        - p["beta_price"] * math.log(price)
+        - p["beta_price"] * log_price
         - p["beta_disruption"] * disruption_record
         - p["beta_shortage"] * shortage
         if available
         else -math.inf
-        for capability, japanese, price, disruption_record, shortage, available in zip(
-            offers.capability.tolist(),
+        for gap_cost, japanese, log_price, disruption_record, shortage, available in zip(
+            capability_gap_cost(-offers.capability, p["capability_gap_scale"]).tolist(),
             offers.japanese.tolist(),
-            offers.price.tolist(),
+            np.log(offers.price).tolist(),
             offers.disruption_record.tolist(),
             offers.shortage.tolist(),
             offers.available.tolist(),

@@ -73,7 +73,7 @@ class RunOptions:
     @property
     def local_cluster(self) -> bool:
         """Whether these options start a cluster of worker processes on this machine."""
-        return self.workers != 1 and not (self.scheduler or self.scheduler_file or self.jobqueue)
+        return self.workers != 1 and on_this_machine(self.scheduler, self.scheduler_file, self.jobqueue)
 
     def pool_settings(self) -> dict[str, Any]:
         """The keywords of :func:`open_pool` these options set."""
@@ -194,8 +194,8 @@ class DaskPool:
     def _scheduler_lost(self) -> Iterator[None]:
         """Turn the scheduler going away (its futures cancelled, its connection closed) into one line.
 
-        distributed raises a bare OSError when reconnecting times out, CommClosedError (an OSError
-        subclass) when a comm it was using closes, and ConnectionError when a link drops; other
+        distributed raises a bare OSError when reconnecting times out, CommClosedError or RPCClosed
+        (OSError subclasses) when a comm it was using closes, and ConnectionError when a link drops; other
         OSErrors (a FileNotFoundError, say) come from the task itself through ``future.result`` and
         pass through as they are.
         """
@@ -282,10 +282,11 @@ def _is_network_error(err: BaseException) -> bool:
     from concurrent.futures import CancelledError
 
     from distributed.comm import CommClosedError
+    from distributed.core import RPCClosed
 
     # A bare OSError is distributed's connect timeout; its subclasses other than these come from the task.
-    bare = type(err) is OSError  # noqa: E721
-    return bare or isinstance(err, (CancelledError, CommClosedError, ConnectionError))
+    bare = type(err) is OSError
+    return bare or isinstance(err, (CancelledError, CommClosedError, RPCClosed, ConnectionError))
 
 
 #: Dask settings for every server of a sweep (this process's scheduler and nannies, every worker).
@@ -304,6 +305,23 @@ def _as_environment(settings: dict[str, Any]) -> list[str]:
     return [
         f"export DASK_{key.upper().replace('.', '__').replace('-', '_')}={value}" for key, value in settings.items()
     ]
+
+
+def _setup_lines(config_name: str, kwargs: dict[str, Any]) -> list[str]:
+    """The setup lines dask-jobqueue would put in a job script (``module load``, a venv), taken out of ``kwargs``.
+
+    As dask-jobqueue chooses them: the [cluster] table's ``job_script_prologue``, else the Dask
+    config's ``jobqueue.<name>.job-script-prologue``, else the older ``env_extra`` of either.
+    """
+    import dask
+
+    candidates = (
+        kwargs.pop("job_script_prologue", None),
+        dask.config.get(f"jobqueue.{config_name}.job-script-prologue", None),
+        kwargs.pop("env_extra", None),
+        dask.config.get(f"jobqueue.{config_name}.env-extra", None),
+    )
+    return list(next((lines for lines in candidates if lines), []))
 
 
 def _allowed_failures() -> int:
@@ -337,13 +355,13 @@ def open_pool(
         preload: Modules local workers should have imported before they start (the model's).
         echo: Prints a status line for the user.
     """
-    if workers == 1 and not (scheduler or scheduler_file or jobqueue):
+    local = on_this_machine(scheduler, scheduler_file, jobqueue)
+    if workers == 1 and local:
         yield InProcessPool()
         return
     import dask
     import distributed  # noqa: F401  (its loggers must exist before they are quietened)
 
-    local = not (scheduler or scheduler_file or jobqueue)
     settings = {
         "distributed.scheduler.allowed-failures": allowed_failures,
         # One task per worker thread, none queued behind it: when a run kills its worker, no
@@ -363,6 +381,11 @@ def open_pool(
             stack, workers, scheduler, scheduler_file, jobqueue, cluster_settings or {}, echo
         )
         yield DaskPool(client, expected, local=local, echo=echo, keep_jobs=keep_jobs)
+
+
+def on_this_machine(scheduler: str | None, scheduler_file: str | None, jobqueue: str | None) -> bool:
+    """Whether a sweep with these options runs here (in this process or a local cluster), not elsewhere."""
+    return not (scheduler or scheduler_file or jobqueue)
 
 
 def start_worker_server(preload: tuple[str, ...] = ()) -> bool:
@@ -493,8 +516,9 @@ def make_jobqueue_cluster(kind: str, settings: dict[str, Any]) -> tuple[Any, int
     kwargs = {k: v for k, v in settings.items() if k != "jobs"}
     if "cores" in kwargs and "processes" not in kwargs:
         kwargs["processes"] = kwargs["cores"]  # single-threaded workers, as on the local cluster
-    # A batch job's workers read their settings from the environment, not from this process.
-    kwargs["job_script_prologue"] = [*_as_environment(QUIET_SERVERS), *kwargs.get("job_script_prologue", [])]
+    # A batch job's workers read their settings from the environment, not from this process: the
+    # exports go before the setup lines the job would have had anyway.
+    kwargs["job_script_prologue"] = [*_as_environment(QUIET_SERVERS), *_setup_lines(cls.job_cls.config_name, kwargs)]
     try:
         cluster = cls(silence_logs=logging.CRITICAL, **kwargs)
     except (ValueError, TypeError) as err:

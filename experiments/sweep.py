@@ -134,13 +134,13 @@ def run_sweep(path: str | Path, options: SweepOptions | None = None) -> SweepSum
         check_cluster_settings(options.jobqueue, exp.cluster, str(exp.path))
         require_submit_command(options.jobqueue)
     check_design_size(exp)  # before anything is written
-    if options.local_cluster:
-        start_worker_server(model_modules(exp.model))  # its imports overlap building the design
     for note in exp.notes:
         options.echo(f"note: {note}")
     store = Store(options.out or Path("results") / default_folder_name(exp, options))
     start = time.monotonic()
     with store.lock():
+        if options.local_cluster:  # its imports overlap preparing the folder (~1 s, even if nothing is left to run)
+            start_worker_server(model_modules(exp.model))
         manifest, runs, resumed = _prepare(store, exp, options)
         store.cleanup()
         set_aside = store.set_aside_damaged()

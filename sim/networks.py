@@ -240,10 +240,11 @@ def supply_network(model: SovereignAIModel) -> nx.DiGraph:
         if recipient in g:
             prev = g.get_edge_data("government", recipient, {"jpy_bn": 0.0})["jpy_bn"]
             g.add_edge("government", recipient, jpy_bn=prev + amount, programme=prog)
+    contracts = model.compute_contracts_jpy_bn  # summed over the quarters each time it is read
     for i, d in enumerate(model.developers):
         for j, c in enumerate(model.domestic_dcs):
-            if model.compute_contracts_jpy_bn[i, j] > 0:
-                g.add_edge(d.key, c.key, jpy_bn=float(model.compute_contracts_jpy_bn[i, j]))
+            if contracts[i, j] > 0:
+                g.add_edge(d.key, c.key, jpy_bn=float(contracts[i, j]))
     return g
 
 

@@ -265,6 +265,9 @@ class RunRecord:
     pass of array arithmetic (the same elementwise operations a quarter-by-quarter record would do),
     which costs far less than working them out quarter by quarter.
 
+    The columns read the parameters and world paths when they are worked out, not when the quarter
+    ran: a run's parameters must stay as they were set (the model never changes them).
+
     Args:
         m: The model (read for what is fixed over the run: parameters, paths, providers, sectors).
 

@@ -38,7 +38,10 @@ def hosted(hosting: np.ndarray, modes: tuple[int, ...]) -> np.ndarray:
 
 
 class Delivery(NamedTuple):
-    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn (read-only).
+    """Where a quarter's AI spend went, each array shaped (sectors, slices, providers) in ¥bn.
+
+    Read them, never write into them: in a quarter when everything was served, ``served`` is the
+    quarter's spend array itself and ``rerouted`` and ``unmet`` share one read-only array of zeros.
 
     Attributes:
         served: Spend served by the chosen provider (its revenue).

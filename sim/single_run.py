@@ -57,7 +57,7 @@ def run(
     model.run_for(quarters)
     columns = model.datacollector.columns()
     ts = timeseries(columns)
-    numeric = [k for k, values in columns.items() if _floats(values)]
+    numeric = _float_columns(columns)
     return {**_summaries(numeric, np.array([columns[k] for k in numeric]).T), "timeseries": ts}
 
 
@@ -70,7 +70,7 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     The float columns go in as one array: pandas inspecting ~90 columns one by one cost more than a
     small run's 40 quarters of simulation.
     """
-    numeric = [k for k, values in columns.items() if _floats(values)]
+    numeric = _float_columns(columns)
     frame = pd.DataFrame(np.array([columns[k] for k in numeric], dtype=float).T, columns=numeric)
     floats = set(numeric)
     for i, name in enumerate(columns):
@@ -79,8 +79,13 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     return frame
 
 
+def _float_columns(columns: Mapping[str, Sequence[Any]]) -> list[str]:
+    """The columns that hold only floats (pandas would make them float64 columns), in order."""
+    return [k for k, values in columns.items() if _floats(values)]
+
+
 def _floats(values: Sequence[Any]) -> bool:
-    """Whether a column holds only floats (pandas would make it a float64 column)."""
+    """Whether a column holds only floats."""
     if isinstance(values, np.ndarray):
         return values.dtype == np.float64
     return set(map(type, values)) <= {float}

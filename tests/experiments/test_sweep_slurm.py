@@ -68,6 +68,21 @@ def test_batch_job_workers_get_the_sweep_settings_before_the_users_prologue():
         assert dask.config.get(key, config=read) == value
 
 
+def test_setup_lines_from_the_dask_config_are_kept():
+    """A site's ``jobqueue.slurm.job-script-prologue`` (its venv, its modules) still reaches the job script."""
+    import dask
+
+    with dask.config.set({"jobqueue.slurm.job-script-prologue": ["module load python/3.12"]}):
+        cluster, _ = make_jobqueue_cluster("slurm", {"cores": 2, "memory": "4GB"})
+    try:
+        lines = cluster.job_script().splitlines()
+    finally:
+        cluster.close()
+    assert lines.index("module load python/3.12") > lines.index(
+        "export DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"
+    )
+
+
 def test_cluster_table_typos_are_refused():
     with pytest.raises(
         ExperimentError, match=r"\[cluster\] walltim: unknown setting for --slurm; did you mean walltime"
