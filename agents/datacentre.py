@@ -216,7 +216,7 @@ class DataCentre(mesa.Agent):
         p, env, t = m.p, m.env, m.t
         hours = 4 * QUARTER_HOURS * p["target_utilisation"]
         energy = self._watts[gen] * self.watts_factor / 1000 * float(env.electricity_jpy_per_kwh[t])
-        running = (1 - p["gpu_hour_capex_cost_share"]) * float(m.world_gpu_hour_price)
+        running = (1 - p["gpu_hour_capex_cost_share"]) * m.world_gpu_hour_price
         margin_per_year = hours * (self._h100_eq[gen] * (price_jpy_per_hour - running) - energy) / 1e9
         return margin_per_year * self.chip_life_annuity
 

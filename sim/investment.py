@@ -108,9 +108,9 @@ def buy_accelerators(
     h100_eq = dcs[0].model.env.gens[gen].h100_eq
     room = [c.free_slots(gen) * h100_eq for c in dcs]
     total_room = sum(room)
-    wanted = min(max(wanted_h100eq, 0.0), total_room)
-    if wanted <= 0:
-        return accelerators.Clearing(0.0, 1.0, max(wanted_h100eq, 0.0)), 0.0
+    wanted = min(wanted_h100eq, total_room)
+    if wanted <= 0:  # no room for a chip
+        return accelerators.Clearing(0.0, 1.0, wanted_h100eq), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
     # What it earns and its list price are the same at every site (the same chip, power price and
     # market), what it costs after support is each site's own. Each site counts by its room (a site
@@ -134,7 +134,7 @@ def buy_accelerators(
         for c, r in zip(dcs, room, strict=True):
             if r > 0:
                 spent += c.install(gen, r * chips_per_room, result.price_ratio, CHIP_LEAD_QUARTERS)
-    return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, max(wanted_h100eq, 0.0)), spent
+    return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, wanted_h100eq), spent
 
 
 def power_needed_mw(dcs: Sequence[DataCentre], expected_h100eq: float, gen: int) -> float:

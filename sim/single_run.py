@@ -56,9 +56,8 @@ def run(
     model = SovereignAIModel(rng=int(seed), **{**(params or {}), **keywords, "quarters": quarters})
     model.run_for(quarters)
     columns = model.datacollector.columns()
-    ts = timeseries(columns)
-    numeric = _float_columns(columns)
-    return {**_summaries(numeric, np.array([columns[k] for k in numeric]).T), "timeseries": ts}
+    numeric, values = _float_columns(columns)
+    return {**_summaries(numeric, values), "timeseries": _frame(columns, numeric, values)}
 
 
 def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
@@ -70,8 +69,12 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     The float columns go in as one array: pandas inspecting ~90 columns one by one cost more than a
     small run's 40 quarters of simulation.
     """
-    numeric = _float_columns(columns)
-    frame = pd.DataFrame(np.array([columns[k] for k in numeric], dtype=float).T, columns=numeric)
+    return _frame(columns, *_float_columns(columns))
+
+
+def _frame(columns: Mapping[str, Sequence[Any]], numeric: list[str], values: np.ndarray) -> pd.DataFrame:
+    """The frame of ``columns``, whose float columns ``numeric`` are the columns of ``values``."""
+    frame = pd.DataFrame(values, columns=numeric)
     floats = set(numeric)
     for i, name in enumerate(columns):
         if name not in floats:  # a mapping's keys are unique: spare pandas looking the name up among ~90
@@ -79,9 +82,15 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     return frame
 
 
-def _float_columns(columns: Mapping[str, Sequence[Any]]) -> list[str]:
-    """The columns that hold only floats (pandas would make them float64 columns), in order."""
-    return [k for k, values in columns.items() if _floats(values)]
+def _float_columns(columns: Mapping[str, Sequence[Any]]) -> tuple[list[str], np.ndarray]:
+    """The columns that hold only floats (pandas would make them float64 columns), in order, and their values.
+
+    Returns:
+        Their names, and their values as one array with a column each (rows: quarters).
+    """
+    numeric = [k for k, values in columns.items() if _floats(values)]
+    values = np.array([columns[k] for k in numeric], dtype=float).reshape(len(numeric), -1).T
+    return numeric, values
 
 
 def _floats(values: Sequence[Any]) -> bool:
