@@ -107,3 +107,11 @@ def worker_settings(*, seed: int, **params: float) -> dict[str, float]:
         "profiling": float(dask.config.get("distributed.worker.profile.enabled")),
         "tick_s": float(parse_timedelta(dask.config.get("distributed.admin.tick.interval"))),
     }
+
+
+def uneven_series(*, seed: int, x1: float = 0.0, **params: float) -> dict:
+    """:func:`with_series` whose odd seeds have no quarter column (runs that return different columns)."""
+    out = with_series(seed=seed, x1=x1, **params)
+    if seed % 2:
+        out["timeseries"] = out["timeseries"].drop(columns="quarter")
+    return out

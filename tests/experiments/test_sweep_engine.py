@@ -202,3 +202,34 @@ def test_choose_batch_size():
     assert choose_batch_size(2.0, 10_000, 2) == 1
     assert choose_batch_size(1e-6, 10_000, 2) == 500  # at least 10 tasks per slot
     assert choose_batch_size(1e-6, 5, 8) == 1
+
+
+@pytest.mark.parametrize("toy", ["with_series", "uneven_series"])
+def test_a_batch_keeps_each_runs_series_as_a_frame_per_run_would(toy):
+    """The batch's series, made in one go, equal the runs' own frames joined (a column a run lacks is NaN there)."""
+    from sweep_toys import uneven_series, with_series
+
+    from experiments.runner import Batch, RunConfig, run_batch, run_seed
+
+    model = {"with_series": with_series, "uneven_series": uneven_series}[toy]
+    kept = ("level",)
+    config = RunConfig(model=f"sweep_toys:{toy}", base={}, master_seed=5, seed_mode="common")
+    batch = Batch([0, 1, 2], {"x1": [0.5, 1.0, 1.5]})
+    got = run_batch(config, batch).timeseries
+    assert got is None  # nothing kept, nothing made
+
+    config = RunConfig(model=f"sweep_toys:{toy}", base={}, master_seed=5, timeseries=kept)
+    got = run_batch(config, batch).timeseries
+    frames = []
+    for run_id, x1 in zip(batch.run_ids, batch.params["x1"], strict=True):
+        series = model(seed=run_seed(5, run_id), x1=x1)["timeseries"]
+        frame = pd.DataFrame({"run_id": run_id, "step": np.arange(len(series), dtype=np.int32)})
+        if "quarter" in series:
+            frame["quarter"] = series["quarter"].to_numpy()
+        frame["level"] = series["level"].to_numpy()
+        frames.append(frame)
+    expected = pd.concat(frames, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    assert list(got.columns) == list(expected.columns)
+    if toy == "uneven_series":
+        assert got["quarter"].isna().any() and got["quarter"].notna().any()
