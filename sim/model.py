@@ -277,20 +277,29 @@ class SovereignAIModel(mesa.Model):
 
     def _fund_developers(self) -> None:
         gov = self.government
-        # This quarter's grant shares follow capabilities, which change only when models are released
-        # (at a quarter's end, every few quarters): worked out again only when one has changed.
-        capabilities = [d.capability for d in self.developers]
-        if capabilities != self._grant_capabilities:
-            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
-            self._grant_capabilities = capabilities
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
-        for d, w in zip(self.developers, self.grant_shares, strict=True):
-            d.raise_capital(gov.pay("rnd", budget * w, d.key))
+        for d, grant in zip(self.developers, self._grants(budget), strict=True):
+            d.raise_capital(gov.pay("rnd", grant, d.key))
             if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
+
+    def _grants(self, budget: float) -> list[float]:
+        """Each developer's part of a grant ``budget`` (¥bn), by the grant shares (:func:`grant_weights`).
+
+        The shares follow capabilities, which change only when models are released (at a quarter's
+        end, every few quarters): worked out again only when one has changed, and not for a budget of
+        nothing (once the plan's money is spent, about half of a run).
+        """
+        if not budget > 0:
+            return [0.0] * len(self.developers)
+        capabilities = [d.capability for d in self.developers]
+        if capabilities != self._grant_capabilities:
+            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+            self._grant_capabilities = capabilities
+        return [budget * w for w in self.grant_shares]
 
     def _demand(self) -> tuple[np.ndarray, np.ndarray]:
         """Users' demand booked to each provider this quarter: spend and volume, (sectors, slices, providers)."""
@@ -348,8 +357,7 @@ class SovereignAIModel(mesa.Model):
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
         own = [d.training_bid_jpy_bn for d in self.developers]
-        grant_budget = gov.allowance("compute_grants")
-        grants = [grant_budget * w for w in self.grant_shares]
+        grants = self._grants(gov.allowance("compute_grants"))
         award = [self.award_compute_jpy_bn * d.champion for d in self.developers]
         prices = [price[v] for v in markets.VENUES]
         fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
