@@ -90,9 +90,11 @@ class DomesticDeveloper(mesa.Agent):
         if (self.model.steps % self.release_interval) != 0 or self.training_flop <= 0:
             return False
         t, env = self.model.t, self.model.env
+        # Today's efficiency as a Python float: a NumPy scalar would make every later comparison with
+        # the best run a NumPy one (the same product either way).
         effective = (
             self.training_flop
-            * env.algo_efficiency[t]
+            * float(env.algo_efficiency[t])
             * self.efficiency
             * self.model.talent_factor
             * self.model.data_factor

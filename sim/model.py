@@ -277,20 +277,29 @@ class SovereignAIModel(mesa.Model):
 
     def _fund_developers(self) -> None:
         gov = self.government
-        # This quarter's grant shares follow capabilities, which change only when models are released
-        # (at a quarter's end, every few quarters): worked out again only when one has changed.
-        capabilities = [d.capability for d in self.developers]
-        if capabilities != self._grant_capabilities:
-            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
-            self._grant_capabilities = capabilities
         budget = gov.allowance("rnd") if self.developers else 0.0
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
-        for d, w in zip(self.developers, self.grant_shares, strict=True):
-            d.raise_capital(gov.pay("rnd", budget * w, d.key))
+        for d, grant in zip(self.developers, self._grants(budget), strict=True):
+            d.raise_capital(gov.pay("rnd", grant, d.key))
             if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
+
+    def _grants(self, budget: float) -> list[float]:
+        """Each developer's part of a grant ``budget`` (¥bn), by the grant shares (:func:`grant_weights`).
+
+        The shares follow capabilities, which change only when models are released (at a quarter's
+        end, every few quarters): worked out again only when one has changed, and not for a budget of
+        nothing (once the plan's money is spent, about half of a run).
+        """
+        if not budget > 0:
+            return [0.0] * len(self.developers)
+        capabilities = [d.capability for d in self.developers]
+        if capabilities != self._grant_capabilities:
+            self.grant_shares: list[float] = grant_weights(self.developers, self.p).tolist()
+            self._grant_capabilities = capabilities
+        return [budget * w for w in self.grant_shares]
 
     def _demand(self) -> tuple[np.ndarray, np.ndarray]:
         """Users' demand booked to each provider this quarter: spend and volume, (sectors, slices, providers)."""
@@ -338,7 +347,7 @@ class SovereignAIModel(mesa.Model):
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = demand.sum(axis=(0, 1)).tolist()
-        booked = {k: markets.ordered_sum(by_provider[i] for i in self.pool_providers[k]) for k in POOLS}
+        booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
@@ -348,8 +357,7 @@ class SovereignAIModel(mesa.Model):
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
         own = [d.training_bid_jpy_bn for d in self.developers]
-        grant_budget = gov.allowance("compute_grants")
-        grants = [grant_budget * w for w in self.grant_shares]
+        grants = self._grants(gov.allowance("compute_grants"))
         award = [self.award_compute_jpy_bn * d.champion for d in self.developers]
         prices = [price[v] for v in markets.VENUES]
         fills = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
@@ -362,24 +370,25 @@ class SovereignAIModel(mesa.Model):
             previous = self.venue_split.get(money, target)
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
-        money = list(zip(own, [g + a for g, a in zip(grants, award, strict=True)], strict=True))  # own, public
+        public = [g + a for g, a in zip(grants, award, strict=True)]
         training_jpy = {  # summed developer by developer
-            v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in money)
+            v: markets.ordered_sum([o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True)])
             for j, v in enumerate(markets.VENUES)
         }
         # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
         background_growth = float(self.env.background_growth[t])
         electricity = float(self.env.electricity_jpy_per_kwh[t])
-        results = {}
+        results, installed = {}, {}
         for k in POOLS:
             background = self.background_hours[k] * background_growth
             background *= (price[k] / self.base_price[k]) ** -p["gpu_hour_demand_price_elasticity"]
-            capacity = sum(c.h100eq for c in self.pools[k]) * QUARTER_HOURS
+            installed[k] = sizes = [c.h100eq for c in self.pools[k]]  # fixed for the rest of the quarter
+            capacity = sum(sizes) * QUARTER_HOURS
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
-            for c in self.pools[k]:  # each site sells its share of the pool's capacity
-                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+            for c, size in zip(self.pools[k], sizes, strict=True):  # each site sells its share of the pool's capacity
+                hours = r.sold_hours * size * QUARTER_HOURS / capacity if capacity > 0 else 0.0
                 c.sell(hours, price[k], electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
@@ -388,7 +397,7 @@ class SovereignAIModel(mesa.Model):
         self.pool_results = results
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
-        abroad_open = any(f.available for f in self.abroad_providers)
+        abroad_open = any([f.available for f in self.abroad_providers])
         self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
         # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
         served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
@@ -422,8 +431,8 @@ class SovereignAIModel(mesa.Model):
             d.train(hours, paid, public)
             d.book_revenue(revenue, revenue / margin)
         at_home, in_region, abroad = bought
-        # Compute contracts with the domestic sites, split by their capacity (fixed for the rest of the quarter).
-        self.contract_quarters.append((at_home, self._site_split("domestic")))
+        # Compute contracts with the domestic sites, split by their capacity.
+        self.contract_quarters.append((at_home, self._site_split(installed["domestic"])))
         return {
             "exports": dev_fill * markets.ordered_sum(exports),
             "offshore_training": markets.ordered_sum(abroad),
@@ -438,9 +447,9 @@ class SovereignAIModel(mesa.Model):
             contracts += np.outer(at_home, split)
         return contracts
 
-    def _site_split(self, pool: str) -> list[float]:
-        """Each site's share of the pool's installed compute (zeros when the pool has none)."""
-        capacity = [c.h100eq for c in self.pools[pool]]
+    @staticmethod
+    def _site_split(capacity: list[float]) -> list[float]:
+        """Each site's share of a pool's installed compute, ``capacity`` by site (zeros when the pool has none)."""
         total = sum(capacity)
         return [c / total if total > 0 else 0.0 for c in capacity]
 

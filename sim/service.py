@@ -12,6 +12,7 @@ anything when no foreign model is reachable. Providers earn only for what they s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -63,6 +64,14 @@ class Delivery(NamedTuple):
         return self.served[..., hosted(hosting, RUNS_IN_JAPAN)].sum(axis=-1)
 
 
+@cache
+def nothing_served(shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only array of zeros of ``shape``: as nobody may write it, one serves every quarter of every run."""
+    nothing = np.zeros(shape)
+    nothing.flags.writeable = False
+    return nothing
+
+
 def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
     """Share of each provider's demand its pool served (1 for providers abroad)."""
     pools = [POOL_OF_HOSTING[h] for h in hosting.tolist()]  # Python ints: NumPy's hash slowly as dict keys
@@ -82,8 +91,7 @@ def deliver(spend: np.ndarray, hosting: np.ndarray, fills: Mapping[str, float], 
         The split; when every pool served all it was asked, ``served`` is ``spend`` itself.
     """
     if min(fills.values()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
-        nothing = np.zeros(spend.shape)
-        nothing.flags.writeable = False  # one array stands for both, so neither may be written
+        nothing = nothing_served(spend.shape)  # one array stands for both, so neither may be written
         return Delivery(served=spend, rerouted=nothing, unmet=nothing)
     served = spend * pool_fill(hosting, fills)
     short = spend - served
