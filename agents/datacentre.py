@@ -161,7 +161,7 @@ class DataCentre(mesa.Agent):
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
         done = 0.0
-        if completed := [mw for q, mw in self.pipeline if q <= t]:
+        if self.pipeline and (completed := [mw for q, mw in self.pipeline if q <= t]):
             done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
