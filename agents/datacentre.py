@@ -161,7 +161,7 @@ class DataCentre(mesa.Agent):
         """Builds and accelerator deliveries due now arrive; return the MW of power completed."""
         t = self.model.t
         done = 0.0
-        if completed := [mw for q, mw in self.pipeline if q <= t]:
+        if self.pipeline and (completed := [mw for q, mw in self.pipeline if q <= t]):
             done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
@@ -271,15 +271,34 @@ class DataCentre(mesa.Agent):
         self.support_book_jpy_bn += subsidy + credit
         self.cash_jpy_bn -= capex_jpy_bn - subsidy - credit
 
-    def install(self, gen: int, chips: float, price_ratio: float = 1.0, lead_quarters: int = 0) -> float:
-        """Buy accelerators (delivered after ``lead_quarters``), pay now, and return their cost before support (¥bn)."""
+    def install(
+        self,
+        gen: int,
+        chips: float,
+        price_ratio: float = 1.0,
+        lead_quarters: int = 0,
+        *,
+        unit_price_jpy_bn: float | None = None,
+    ) -> float:
+        """Buy accelerators (delivered after ``lead_quarters``), pay now, and return their cost before support (¥bn).
+
+        Args:
+            gen: Generation bought.
+            chips: How many.
+            price_ratio: Price paid over list.
+            lead_quarters: Quarters until they are delivered (0: at work now).
+            unit_price_jpy_bn: :meth:`chip_price_jpy_bn` at ``price_ratio``, when the caller has it: a
+                pool's sites all buy at one price, so the market works it out once for all of them.
+        """
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))
             self._count_order(gen, chips)
         else:
             self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
             self._refresh_fleet()
-        cost = chips * self.chip_price_jpy_bn(gen, price_ratio)
+        if unit_price_jpy_bn is None:
+            unit_price_jpy_bn = self.chip_price_jpy_bn(gen, price_ratio)
+        cost = chips * unit_price_jpy_bn
         self._pay_capex(cost)
         return cost
 

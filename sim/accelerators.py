@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: log of the largest float: a price ratio beyond it is infinite.
 _LOG_LARGEST_FLOAT = 709.0
@@ -27,9 +27,8 @@ _LOG_LARGEST_FLOAT = 709.0
 _BISECTION_STEPS = 30
 
 
-@dataclass(frozen=True)
-class Clearing:
-    """Outcome of one quarter's accelerator market.
+class Clearing(NamedTuple):
+    """Outcome of one quarter's accelerator market (a named tuple: made twice a clearing, cheaply).
 
     Attributes:
         quantity_h100eq: Accelerators bought (H100-equivalents).

@@ -131,9 +131,12 @@ def buy_accelerators(
     spent = 0.0
     if result.quantity_h100eq > 0:
         chips_per_room = result.quantity_h100eq / total_room / h100_eq
+        unit_price = first.chip_price_jpy_bn(gen, result.price_ratio)  # the same chip at the same price everywhere
         for c, r in zip(dcs, room, strict=True):
             if r > 0:
-                spent += c.install(gen, r * chips_per_room, result.price_ratio, CHIP_LEAD_QUARTERS)
+                spent += c.install(
+                    gen, r * chips_per_room, result.price_ratio, CHIP_LEAD_QUARTERS, unit_price_jpy_bn=unit_price
+                )
     return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, wanted_h100eq), spent
 
 

@@ -262,6 +262,11 @@ class SovereignAIModel(mesa.Model):
         list_price = [a.price for a in providers]
         # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
         price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
+        # Each provider's share of compute demand its pool left unmet: none most quarters.
+        if min(self.fills.values()) >= 1.0:
+            shortage = np.zeros(len(providers))
+        else:
+            shortage = 1 - service.pool_fill(self.hosting, self.fills)
         self.offers = Offers(
             names=self.provider_names,
             capability=np.array([a.capability - frontier for a in providers]),
@@ -272,7 +277,7 @@ class SovereignAIModel(mesa.Model):
             # Domestic models are never cut off.
             available=np.array([True] * n + [f.available for f in self.foreign]),
             disruption_record=np.array([0.0] * n + [f.disruption_record for f in self.foreign]),
-            shortage=1 - service.pool_fill(self.hosting, self.fills),
+            shortage=shortage,
         )
 
     def _fund_developers(self) -> None:
@@ -508,7 +513,7 @@ class SovereignAIModel(mesa.Model):
             build_price = self._expected_price(k, later_hours, fleet)(0.0)
             for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
-            if grid_room[[c.region for c in dcs]].max(initial=0.0) < 1.0:
+            if max(grid_room[c.region] for c in dcs) < 1.0:
                 self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
 
     def _expected_price(self, pool: str, demand_hours: float, fleet_h100eq: float) -> Callable[[float], float]:

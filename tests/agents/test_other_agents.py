@@ -80,6 +80,19 @@ def test_datacentre_economics(small_model):
     assert c.power_used_mw == pytest.approx(c.built_mw) and c.free_slots(gen) == pytest.approx(0, abs=1e-6)
 
 
+def test_datacentre_install_at_a_price_given_costs_what_its_own_price_does(small_model):
+    """A pool's sites buy at one chip price worked out once: the bill is the site's own to the bit."""
+    m = small_model()
+    gen = int(m.env.new_gen[0])
+    own, given = m.domestic_dcs[:2]
+    price = own.chip_price_jpy_bn(gen, 1.7)
+    assert given.chip_price_jpy_bn(gen, 1.7) == price
+    cost_own = own.install(gen, 123.4, 1.7, lead_quarters=2)
+    cost_given = given.install(gen, 123.4, 1.7, lead_quarters=2, unit_price_jpy_bn=price)
+    assert cost_given == cost_own == 123.4 * price
+    assert given.on_order[-1] == own.on_order[-1]
+
+
 def test_talent_programme_raises_the_talent_factor_not_developers_payroll(small_model):
     m = small_model()
     d = m.developers[0]
