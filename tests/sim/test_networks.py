@@ -146,3 +146,13 @@ def test_peer_graph_exports_the_network_or_a_neighbourhood():
     hood = networks.peer_graph(adj, around=17, n_nodes=30)
     assert 17 in hood and hood.number_of_nodes() == 30 and nx.is_connected(hood)
     assert set(hood.neighbors(17)) <= set(adj.indices[adj.indptr[17] : adj.indptr[18]].tolist())
+
+
+@pytest.mark.parametrize("codes", [3, 300, 70_000])  # sorted as 8-bit, 16-bit and 32-bit integers
+def test_groups_list_each_codes_members_in_order(codes):
+    values = np.random.default_rng(codes).integers(codes, size=5000)
+    values[values == 1] = 0  # a code with no members has an empty group
+    groups = networks._groups(values)
+    assert len(groups) == values.max() + 1
+    for code, members in enumerate(groups):
+        assert members.dtype == np.int32 and np.array_equal(members, np.flatnonzero(values == code))
