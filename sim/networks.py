@@ -70,9 +70,11 @@ def peer_adjacency(
         keep = sector[a] != sector[b]
         rows.append(a[keep])
         cols.append(b[keep])
-    i, j = np.concatenate(rows or [np.zeros(0, np.int32)]), np.concatenate(cols or [np.zeros(0, np.int32)])
-    # Both directions at once; duplicate links sum on conversion and are reset to 1.
-    adj = sp.csr_matrix((np.ones(2 * len(i)), (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n))
+    # Both directions at once, each side joined in one pass (at 1M users, 3.4M links);
+    # duplicate links sum on conversion and are reset to 1.
+    none = [np.zeros(0, np.int32)]
+    i, j = np.concatenate([*rows, *cols, *none]), np.concatenate([*cols, *rows, *none])
+    adj = sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     adj.data[:] = 1.0
     return adj
 
@@ -141,16 +143,40 @@ def _collisions(
     return bad
 
 
+#: Nodes above which :func:`_connected` merges the ring's runs first (measured: 1.7x faster at 730,000
+#: nodes, whose graph outgrows the CPU's caches; 2x slower at 130,000, whose graph still fits).
+MERGE_RUNS_ABOVE = 200_000
+
+
 def _connected(n: int, src: np.ndarray, dst: np.ndarray) -> bool:
     """Whether the links ``src[i]``–``dst[i]`` (sorted by ``src``) join all ``n`` nodes in one component.
 
     With the links sorted by their first node they are already a sparse matrix's rows (CSR), so
-    the graph is handed to scipy as one, without a COO matrix and its conversion.
+    the graph is handed to scipy as one, without a COO matrix and its conversion. A large graph
+    is first shrunk by :func:`_merge_runs`.
     """
+    if n > MERGE_RUNS_ABOVE:
+        n, src, dst = _merge_runs(n, src, dst)
     indptr = np.zeros(n + 1, dtype=np.int32)  # int32 indices, as scipy would convert them to
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     graph = sp.csr_array((np.ones(len(src)), dst.astype(np.int32), indptr), shape=(n, n))
     return connected_components(graph, directed=False, return_labels=False) == 1
+
+
+def _merge_runs(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The graph between the runs of nodes linked one to the next (``u``–``u + 1``), each run one node.
+
+    A run is connected, so the graph is connected exactly when the graph between the runs is. In a
+    small world most ring links to the next node stay, so there are about a tenth as many runs as
+    nodes at the usual rewiring. Links within a run are dropped; the rest keep their order, so they
+    stay sorted by their first end.
+    """
+    starts_run = np.ones(n, dtype=bool)
+    starts_run[src[dst == src + 1] + 1] = False
+    run = np.cumsum(starts_run) - 1  # increases with the node, so ``run[src]`` stays sorted
+    a, b = run[src], run[dst]
+    between = a != b
+    return int(run[-1]) + 1, a[between], b[between]
 
 
 @cache
@@ -164,10 +190,15 @@ def _complete_graph(n: int) -> np.ndarray:
 def _groups(codes: np.ndarray) -> list[np.ndarray]:
     """The indices of each code's members (int32), code by code from the smallest, each in increasing order.
 
-    One stable sort serves every group, instead of a pass over all users per group.
+    One stable sort serves every group, instead of a pass over all users per group. The codes are
+    sorted in the smallest integer type that holds them: NumPy's stable sort of 8- and 16-bit
+    integers is a radix sort, several times faster than its merge sort of int64 codes in random
+    order (the regions: 58 -> 9 ms at 1M users). A stable sort has one result: the same groups.
     """
-    order = np.argsort(codes, kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
-    bounds = [0, *np.cumsum(np.bincount(codes)).tolist()]
+    counts = np.bincount(codes)
+    narrow = codes.astype(np.min_scalar_type(len(counts) - 1), copy=False)
+    order = np.argsort(narrow, kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
+    bounds = [0, *np.cumsum(counts).tolist()]
     return [order[start:end] for start, end in pairwise(bounds)]
 
 

@@ -119,22 +119,26 @@ def create_agents[A: mesa.Agent](model: mesa.Model, cls: type[A], n: int) -> lis
     first = cls(model, 0)
     if cls._datasets:  # agents that feed Mesa's data registry need their own constructor
         return [first, *(cls(model, i) for i in range(1, n))]
-    start, new, rest = model.agent_id_counter, object.__new__, {}  # a dict: what the registries hold
+    start, new = model.agent_id_counter, object.__new__
+    made = {first: None}  # a dict: what the registries hold
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for i in range(1, n):
+        for i, unique_id in zip(range(1, n), range(start, start + n - 1), strict=True):
             agent = new(cls)
-            agent.model, agent.unique_id, agent.pos, agent.index = model, start + i - 1, None, i
-            rest[agent] = None
+            agent.model, agent.unique_id, agent.pos, agent.index = model, unique_id, None, i
+            made[agent] = None
     finally:
         if enabled:
             gc.enable()
     model.agent_id_counter = start + n - 1
     for registry in (model.agents, model.agents_by_type[cls]):
-        if type(getattr(registry, "_agents", None)) is dict:  # Mesa 3.5's registries: a dict keyed by agent
-            registry._agents.update(rest)
+        held = getattr(registry, "_agents", None)
+        if type(held) is dict:  # Mesa 3.5's registries: a dict keyed by agent
+            if len(held) == 1:  # only ``first``: an empty dict copies another whole, without hashing each key
+                held.clear()
+            held.update(made)
         else:
-            for agent in rest:
+            for agent in made:
                 registry.add(agent)
-    return [first, *rest]
+    return list(made)

@@ -94,13 +94,32 @@ def reference_small_world(n, k, rewire_prob, rng, tries=10):
     return edges
 
 
-def test_ring_small_world_makes_the_reference_graph_from_the_same_draws():
+@pytest.mark.parametrize("merge_runs_above", [networks.MERGE_RUNS_ABOVE, 0])  # 0: large sectors' connectedness check
+def test_ring_small_world_makes_the_reference_graph_from_the_same_draws(monkeypatch, merge_runs_above):
+    monkeypatch.setattr(networks, "MERGE_RUNS_ABOVE", merge_runs_above)
     # small n and high rewiring make colliding ends, skipped rewiring and disconnected draws (retries)
     for n, k, prob in [(5, 2, 1.0), (9, 6, 0.7), (12, 4, 1.0), (30, 8, 0.3), (400, 6, 0.1), (400, 2, 0.05)]:
         for seed in range(10):
             new, old = np.random.default_rng(seed), np.random.default_rng(seed)
             assert np.array_equal(networks.ring_small_world(n, k, prob, new), reference_small_world(n, k, prob, old))
             assert new.bit_generator.state == old.bit_generator.state
+
+
+def test_merging_the_runs_keeps_connectedness():
+    rng = np.random.default_rng(3)
+    seen = set()
+    for _ in range(300):
+        n, k, prob = int(rng.integers(8, 40)), 2 * int(rng.integers(1, 4)), rng.random()
+        edges = networks.ring_small_world(n, k, prob, rng, tries=1)
+        edges = edges[rng.random(len(edges)) < rng.random()]  # without some links, some graphs fall apart
+        src, dst = edges[:, 0], edges[:, 1]
+        graph = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        connected = connected_components(graph, directed=False, return_labels=False) == 1
+        n_runs, a, b = networks._merge_runs(n, src, dst)
+        assert n_runs <= n and (np.diff(a) >= 0).all()
+        assert networks._connected(n_runs, a, b) == connected
+        seen.add(connected)
+    assert seen == {True, False}
 
 
 def test_peer_adjacency_is_symmetric_seeded_and_keeps_sector_blocks():
@@ -127,3 +146,13 @@ def test_peer_graph_exports_the_network_or_a_neighbourhood():
     hood = networks.peer_graph(adj, around=17, n_nodes=30)
     assert 17 in hood and hood.number_of_nodes() == 30 and nx.is_connected(hood)
     assert set(hood.neighbors(17)) <= set(adj.indices[adj.indptr[17] : adj.indptr[18]].tolist())
+
+
+@pytest.mark.parametrize("codes", [3, 300, 70_000])  # sorted as 8-bit, 16-bit and 32-bit integers
+def test_groups_list_each_codes_members_in_order(codes):
+    values = np.random.default_rng(codes).integers(codes, size=5000)
+    values[values == 1] = 0  # a code with no members has an empty group
+    groups = networks._groups(values)
+    assert len(groups) == values.max() + 1
+    for code, members in enumerate(groups):
+        assert members.dtype == np.int32 and np.array_equal(members, np.flatnonzero(values == code))

@@ -50,3 +50,13 @@ def test_no_agents():
     m = _Host(rng=1)
     assert population.create_agents(m, UserAgent, 0) == []
     assert len(m.agents) == 0
+
+
+def test_registries_hold_the_agents_in_creation_order_when_made_twice():
+    m = _Host(rng=1)
+    before = mesa.Agent(m)
+    users = population.create_agents(m, UserAgent, 300)
+    more = population.create_agents(m, UserAgent, 200)  # the class's registry is no longer new
+    assert list(m.agents) == [before, *users, *more]
+    assert list(m.agents_by_type[UserAgent]) == [*users, *more]
+    assert [a.unique_id for a in more] == list(range(users[-1].unique_id + 1, users[-1].unique_id + 201))
