@@ -316,7 +316,7 @@ class UserPopulation:
         cum, on_offer, self._iv0 = self._choice_tables(offers)
         idx = np.flatnonzero(adopters)
         self.adopted[idx] = True
-        self._choose(idx, cum, rng.random((3, self.n))[:, idx], on_offer)
+        self._choose(idx, cum, rng.random((3, self.n)).take(idx, axis=1), on_offer)
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -357,8 +357,9 @@ class UserPopulation:
         rows, chance = self._adoption_chances()
         adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
         self.adopted[adopters] = True
-        # Movers and new adopters choose together, each on its rows of the tables.
-        u_choose = np.concatenate((u_move[:, movers], u_adopt[:, adopters]), axis=1)
+        # Movers and new adopters choose together, each on its rows of the tables. (``take`` gathers
+        # columns several times faster than indexing with ``[:, idx]``.)
+        u_choose = np.concatenate((u_move.take(movers, axis=1), u_adopt.take(adopters, axis=1)), axis=1)
         self._choose(np.concatenate((movers, adopters)), cum, u_choose, on_offer)
         self.spend_growth = spend_growth
 
@@ -381,7 +382,7 @@ class UserPopulation:
             self._roster = offers.hosting
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see step()
+        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see _choose
         return cum, on_offer, float(total[GENERAL, 0])
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
@@ -397,7 +398,7 @@ class UserPopulation:
         # contiguous (providers, slices, agents) block: picking them with an index per axis left the
         # draws striding through memory. With the slices before the agents, the comparisons run
         # along the agents, not three at a time (numpy's cost per inner loop outweighed the work).
-        tables = cum.reshape(len(cum), -1).take(self.provider[idx].T + _leaving_rows(len(cum)), axis=1)
+        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + _leaving_rows(len(cum)), axis=1)
         choice = _draw(tables, u)
         if not all(on_offer):
             choice[~np.array(on_offer)] = -1
