@@ -304,7 +304,10 @@ class UserPopulation:
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
-        self._candidates: tuple[np.ndarray, Any] = (np.zeros(0, dtype=np.int64), None)  # see _candidate_rows
+        # The agents whose adoption chances are worked out, and their rows of the peer matrix (see
+        # _candidate_rows): none yet, a cut that stands until one of them is missing.
+        no_rows = np.zeros(0, dtype=np.int64)
+        self._candidates: tuple[np.ndarray, Any] = (no_rows, None if peers is None else peers[no_rows])
 
     @property
     def bill_jpy_bn(self) -> np.ndarray:
