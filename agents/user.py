@@ -150,24 +150,24 @@ def choice_probabilities(utility: np.ndarray, nest: np.ndarray | None = None, ne
     other nest's: ``nest_lambda`` = 1 (or no nests) is the multinomial logit; smaller values make a
     nest's total share depend less on how many providers it holds.
     """
-    return _nested_logit(np.asarray(utility, dtype=float), nest, nest_lambda)[0]
+    utility = np.asarray(utility, dtype=float)
+    return _nested_logit(utility, *_nesting(nest, nest_lambda, utility.shape[-1]))[0]
 
 
 def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_lambda: float = 1.0) -> float:
     """Expected maximum utility (log-sum) of what is on offer; -inf when nothing is."""
-    return float(_nested_logit(np.asarray(utility, dtype=float), nest, nest_lambda)[1])
+    utility = np.asarray(utility, dtype=float)
+    return float(_nested_logit(utility, *_nesting(nest, nest_lambda, utility.shape[-1]))[1])
 
 
-def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> tuple[np.ndarray, np.ndarray]:
+def _nested_logit(utility: np.ndarray, member: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
     """Nested-logit probabilities and inclusive value (log-sum) over the last axis of ``utility``.
 
     With ``S_b`` the sum of ``exp(u/λ)`` over nest ``b``, a nest's inclusive value is ``λ·log S_b``,
     so nest ``b`` is chosen with probability ``S_b^λ / Σ S^λ`` and provider ``j`` in it with
-    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``.
+    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` says which
+    provider is in which nest (:func:`_nesting`).
     """
-    if nest is None:
-        nest, lam = np.zeros(utility.shape[-1], dtype=int), 1.0
-    member = _nest_members(tuple(nest.tolist()))
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
@@ -181,6 +181,13 @@ def _nested_logit(utility: np.ndarray, nest: np.ndarray | None, lam: float) -> t
     per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
     log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
     return e * (per_unit @ member.T), log_sum[..., 0]
+
+
+def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, float]:
+    """Membership matrix and λ of the nests ``nest`` (by provider); None is one nest, the plain logit (λ = 1)."""
+    if nest is None:
+        return _nest_members((0,) * n_providers), 1.0
+    return _nest_members(tuple(nest.tolist())), lam
 
 
 @functools.cache
@@ -217,16 +224,21 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
 
     The categories are on the first axis of ``cum``, whose other axes are ``u``'s shape or
     broadcast to it (a shared row): the count of thresholds passed is then a sum of whole arrays,
-    not one short sum per uniform.
+    not one short sum per uniform. Only the first ``len(cum) - 1`` thresholds are counted: a
+    uniform that reached the last (the total) has passed them all and takes the last category.
+    The count is kept in the smallest integer type that holds it: summed into 64-bit integers, the
+    booleans are cast chunk by chunk, which cost more than the comparisons (1M users: ~0.6 ms a draw).
     """
-    return np.minimum((u * cum[-1] >= cum).sum(axis=0), len(cum) - 1)
+    count_type = np.int8 if len(cum) < 128 else np.int64  # signed: a slice with nothing on offer gets -1
+    return (u * cum[-1] >= cum[:-1]).sum(axis=0, dtype=count_type)
 
 
 @functools.cache
 def _leaving_rows(n_providers: int) -> np.ndarray:
     """Per slice, the row of the flattened choice tables for leaving provider 0 (+ ``c`` for provider ``c``).
 
-    Each slice has 1 + ``n_providers`` rows (see ``UserPopulation._choice_tables``); shape (3, 1), read-only.
+    Each slice has 1 + ``n_providers`` rows (see ``UserPopulation._choice_tables``), so ``c`` = -1,
+    no provider, gives the slice's row 0; shape (3, 1), read-only.
     """
     rows = (1 + n_providers) * np.arange(3)[:, None] + 1
     rows.flags.writeable = False
@@ -284,11 +296,18 @@ class UserPopulation:
         self._iv0: float | None = None
         self.attractiveness = 1.0
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
-        self._stay = np.zeros((0, 0))  # utility of staying with the current provider, for _choice_tables
+        # Fixed by the run's providers, made by _choice_tables: the utility of staying with the current
+        # provider and the nests of the nested logit.
+        self._roster: np.ndarray | None = None
+        self._stay = np.zeros((0, 0))
+        self._nests: tuple[np.ndarray, float] = (np.zeros((0, 0)), 1.0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
-        self._candidates: tuple[np.ndarray, Any] = (np.zeros(0, dtype=np.int64), None)  # see _candidate_rows
+        # The agents whose adoption chances are worked out, and their rows of the peer matrix (see
+        # _candidate_rows): none yet, a cut that stands until one of them is missing.
+        no_rows = np.zeros(0, dtype=np.int64)
+        self._candidates: tuple[np.ndarray, Any] = (no_rows, None if peers is None else peers[no_rows])
 
     @property
     def bill_jpy_bn(self) -> np.ndarray:
@@ -299,7 +318,9 @@ class UserPopulation:
     def seed_adopters(self, adopters: np.ndarray, offers: Offers, rng: np.random.Generator) -> None:
         """Start-up: the agents in ``adopters`` used AI before FY2026 and choose providers now."""
         cum, on_offer, self._iv0 = self._choice_tables(offers)
-        self._adopt(np.flatnonzero(adopters), cum[:, None, :, 0], rng.random((3, self.n)), on_offer)
+        idx = np.flatnonzero(adopters)
+        self.adopted[idx] = True
+        self._choose(idx, cum, rng.random((3, self.n)).take(idx, axis=1), on_offer)
 
     def step(self, offers: Offers, spend_growth: float, rng: np.random.Generator) -> None:
         """Advance one quarter: forced moves, reconsideration, adoption, spend.
@@ -337,14 +358,13 @@ class UserPopulation:
             settled = self.adopted & ~stranded.any(axis=1)
         rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
         movers = (settled & (u_reconsider < rate)).nonzero()[0]
-        # A mover's rows of the table are its current providers' (row 1 + c for provider c), taken
-        # from the table flattened to (providers, slice x row) as one contiguous (providers, slices,
-        # movers) block: picking them with an index per axis left the draws striding through memory.
-        leaving = cum.reshape(len(cum), -1).take(self.provider[movers].T + _leaving_rows(len(cum)), axis=1)
-        self._choose(movers, leaving.transpose(0, 2, 1), u_move, on_offer)
         rows, chance = self._adoption_chances()
-        if on_offer[GENERAL]:  # nothing on offer, nobody adopts
-            self._adopt(rows[u_new[rows] < chance], cum[:, None, :, 0], u_adopt, on_offer)
+        adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
+        self.adopted[adopters] = True
+        # Movers and new adopters choose together, each on its rows of the tables. (``take`` gathers
+        # columns several times faster than indexing with ``[:, idx]``.)
+        u_choose = np.concatenate((u_move.take(movers, axis=1), u_adopt.take(adopters, axis=1)), axis=1)
+        self._choose(np.concatenate((movers, adopters)), cum, u_choose, on_offer)
         self.spend_growth = spend_growth
 
     def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
@@ -357,31 +377,33 @@ class UserPopulation:
             slice has anything on offer; and the inclusive value of general work, which sets the
             adoption speed-up.
         """
-        self.utility = util = offer_utilities(offers, self.params)
-        nest = offers.nest
-        n_providers = util.shape[1]
-        if self._stay.shape[1] != n_providers:  # fixed over a run: made once
-            self._stay = np.vstack([np.zeros(n_providers), self.params["switching_cost"] * np.eye(n_providers)])
-        probs, total = _nested_logit(util[:, None, :] + self._stay, nest, self.params["nest_lambda"])
+        p = self.params
+        self.utility = util = offer_utilities(offers, p)
+        if offers.hosting is not self._roster:  # the run's providers (their hosting): what they fix is made once
+            n_providers = len(offers.hosting)
+            self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
+            self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
+            self._roster = offers.hosting
+        probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see step()
+        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see _choose
         return cum, on_offer, float(total[GENERAL, 0])
 
-    def _adopt(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
-        self.adopted[idx] = True
-        self._choose(idx, cum, u, on_offer)
-
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
-        """Agents ``idx`` pick a provider for every slice with uniforms ``u[:, idx]``; -1 where nothing is offered.
+        """Agents ``idx`` pick a provider for every slice with uniforms ``u`` (slices, agents); -1 if none is offered.
 
-        ``cum`` holds cumulative choice probabilities, providers first, one row per slice: shared
-        by all of them (providers, 1, slices) or one each (providers, agents, slices).
+        ``cum`` holds this quarter's choice tables (:meth:`_choice_tables`). An agent draws on the
+        rows for leaving its current providers: row 1 + ``c`` for provider ``c``, row 0 for a
+        slice with none (every slice of a new adopter).
         """
         if len(idx) == 0:
             return
-        # Drawn with the slices before the agents: the comparisons then run along the agents, not
-        # three at a time (numpy's cost per inner loop outweighed the work).
-        choice = _draw(cum.transpose(0, 2, 1), u[:, idx])
+        # The agents' rows are taken from the tables flattened to (providers, slice x row) as one
+        # contiguous (providers, slices, agents) block: picking them with an index per axis left the
+        # draws striding through memory. With the slices before the agents, the comparisons run
+        # along the agents, not three at a time (numpy's cost per inner loop outweighed the work).
+        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + _leaving_rows(len(cum)), axis=1)
+        choice = _draw(tables, u)
         if not all(on_offer):
             choice[~np.array(on_offer)] = -1
         self.provider[idx] = choice.T

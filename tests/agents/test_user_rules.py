@@ -8,6 +8,7 @@ from agents.user import (
     IN_JAPAN,
     SENSITIVE_BOUND,
     Offers,
+    UserPopulation,
     _draw,
     adoption_probability,
     capability_gap_cost,
@@ -16,6 +17,7 @@ from agents.user import (
     offer_utilities,
     slice_shares,
 )
+from sim import networks, population
 from sim.params import defaults
 
 
@@ -122,6 +124,19 @@ def test_adoption_chances_equal_the_rule_for_every_agent(small_model, network):
         expected_new = can * prob(pop.peer_share(pop.adopted))
         expected = can * prob(pop.peer_share(pop.adopted + 0.5 * expected_new))
         np.testing.assert_allclose(pop.adoption_probabilities(), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize(("network", "n"), [("small_world", 100), ("small_world", 400), ("complete", 100)])
+def test_nobody_adopts_where_nobody_can(small_model, network, n):
+    m = small_model(peer_network=network, n_user_agents=n)  # 100 agents: a dense peer matrix, 400: sparse
+    arrays, _ = population.build(m.p, np.random.default_rng(0))
+    arrays.pop("initial_adopter")
+    arrays["potential"][:] = False
+    adjacency = networks.peer_adjacency(arrays["sector"], arrays["region"], m.p, np.random.default_rng(1))
+    pop = UserPopulation(arrays, networks.row_normalised(adjacency), m.p, np.random.default_rng(2))
+    assert not pop.adoption_probabilities().any()
+    pop.step(m.offers, 1.0, np.random.default_rng(3))
+    assert not pop.adopted.any()
 
 
 def test_spend_is_every_adopters_bill_by_sector_slice_and_provider(small_model):
