@@ -287,8 +287,8 @@ class DataCentre(mesa.Agent):
             chips: How many.
             price_ratio: Price paid over list.
             lead_quarters: Quarters until they are delivered (0: at work now).
-            unit_price_jpy_bn: :meth:`chip_price_jpy_bn` at ``price_ratio``, when the caller has it: a
-                pool's sites all buy at one price, so the market works it out once for all of them.
+            unit_price_jpy_bn: What one costs, when the caller has it (``price_ratio`` is then not
+                used): a pool's sites all buy at one price, so the market works it out once for all of them.
         """
         if lead_quarters > 0:
             self.on_order.append((self.model.t + lead_quarters, gen, chips))

@@ -226,8 +226,9 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     broadcast to it (a shared row): the count of thresholds passed is then a sum of whole arrays,
     not one short sum per uniform. Only the first ``len(cum) - 1`` thresholds are counted: a
     uniform that reached the last (the total) has passed them all and takes the last category.
-    The count is kept in the smallest integer type that holds it: summed into 64-bit integers, the
-    booleans are cast chunk by chunk, which cost more than the comparisons (1M users: ~0.6 ms a draw).
+    The count is kept in int8 (fewer than 128 categories; signed, for the -1 of a slice with nothing
+    on offer), else int64: summed into 64-bit integers, the booleans are cast chunk by chunk, which
+    cost more than the comparisons (1M users: ~0.6 ms a draw).
     """
     count_type = np.int8 if len(cum) < 128 else np.int64  # signed: a slice with nothing on offer gets -1
     return (u * cum[-1] >= cum[:-1]).sum(axis=0, dtype=count_type)
@@ -305,7 +306,8 @@ class UserPopulation:
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
         # The agents whose adoption chances are worked out, and their rows of the peer matrix (see
-        # _candidate_rows): none yet, a cut that stands until one of them is missing.
+        # _candidate_rows): none yet. An empty cut, not None, so that `peers @ x` works even when
+        # nobody can adopt; _candidate_rows replaces it in the first quarter anyone can.
         no_rows = np.zeros(0, dtype=np.int64)
         self._candidates: tuple[np.ndarray, Any] = (no_rows, None if peers is None else peers[no_rows])
 
@@ -379,7 +381,9 @@ class UserPopulation:
         """
         p = self.params
         self.utility = util = offer_utilities(offers, p)
-        if offers.hosting is not self._roster:  # the run's providers (their hosting): what they fix is made once
+        # The run's providers (their hosting, a read-only array the model makes once): what they fix
+        # is made once too.
+        if offers.hosting is not self._roster:
             n_providers = len(offers.hosting)
             self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)

@@ -28,7 +28,9 @@ _BISECTION_STEPS = 30
 
 
 class Clearing(NamedTuple):
-    """Outcome of one quarter's accelerator market (a named tuple: made twice a clearing, cheaply).
+    """Outcome of one quarter's accelerator market.
+
+    A named tuple: cheap to make, and each pool's market makes two a quarter.
 
     Attributes:
         quantity_h100eq: Accelerators bought (H100-equivalents).

@@ -135,7 +135,7 @@ def buy_accelerators(
         for c, r in zip(dcs, room, strict=True):
             if r > 0:
                 spent += c.install(
-                    gen, r * chips_per_room, result.price_ratio, CHIP_LEAD_QUARTERS, unit_price_jpy_bn=unit_price
+                    gen, r * chips_per_room, lead_quarters=CHIP_LEAD_QUARTERS, unit_price_jpy_bn=unit_price
                 )
     return accelerators.Clearing(result.quantity_h100eq, result.price_ratio, wanted_h100eq), spent
 

@@ -120,6 +120,7 @@ class SovereignAIModel(mesa.Model):
         self.providers = [*self.developers, *self.foreign]
         self.provider_names = [a.key for a in self.providers]
         self.hosting = np.array([DOMESTIC] * len(self.developers) + [f.hosting for f in self.foreign])
+        self.hosting.flags.writeable = False  # fixed for the run: the users' choice tables are made once for it
         self.domestic_infra = service.hosted(self.hosting, service.DOMESTIC_INFRA)  # served by domestic operators
         # The providers whose inference each pool serves, by index (their hosting is fixed for the run).
         self.pool_providers = {
@@ -263,7 +264,7 @@ class SovereignAIModel(mesa.Model):
         # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
         price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
         # Each provider's share of compute demand its pool left unmet: none most quarters.
-        if min(self.fills.values()) >= 1.0:
+        if service.all_served(self.fills):
             shortage = np.zeros(len(providers))
         else:
             shortage = 1 - service.pool_fill(self.hosting, self.fills)
@@ -352,7 +353,7 @@ class SovereignAIModel(mesa.Model):
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = demand.sum(axis=(0, 1)).tolist()
-        booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
+        booked = {k: markets.ordered_sum(by_provider[i] for i in self.pool_providers[k]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
@@ -377,7 +378,7 @@ class SovereignAIModel(mesa.Model):
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
         public = [g + a for g, a in zip(grants, award, strict=True)]
         training_jpy = {  # summed developer by developer
-            v: markets.ordered_sum([o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True)])
+            v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True))
             for j, v in enumerate(markets.VENUES)
         }
         # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
@@ -402,7 +403,7 @@ class SovereignAIModel(mesa.Model):
         self.pool_results = results
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
-        abroad_open = any([f.available for f in self.abroad_providers])
+        abroad_open = any(f.available for f in self.abroad_providers)
         self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
         # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
         served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
@@ -513,7 +514,7 @@ class SovereignAIModel(mesa.Model):
             build_price = self._expected_price(k, later_hours, fleet)(0.0)
             for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
-            if max(grid_room[c.region] for c in dcs) < 1.0:
+            if max((grid_room[c.region] for c in dcs), default=0.0) < 1.0:
                 self.event(f"{k} pool: {need:,.0f} MW wanted but the grid has no room")
 
     def _expected_price(self, pool: str, demand_hours: float, fleet_h100eq: float) -> Callable[[float], float]:

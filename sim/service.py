@@ -72,6 +72,11 @@ def nothing_served(shape: tuple[int, ...]) -> np.ndarray:
     return nothing
 
 
+def all_served(fills: Mapping[str, float]) -> bool:
+    """Whether every pool served all it was asked (``fills``: each pool's share of inference served)."""
+    return min(fills.values()) >= 1.0
+
+
 def pool_fill(hosting: np.ndarray, fills: dict[str, float]) -> np.ndarray:
     """Share of each provider's demand its pool served (1 for providers abroad)."""
     pools = [POOL_OF_HOSTING[h] for h in hosting.tolist()]  # Python ints: NumPy's hash slowly as dict keys
@@ -90,7 +95,7 @@ def deliver(spend: np.ndarray, hosting: np.ndarray, fills: Mapping[str, float], 
     Returns:
         The split; when every pool served all it was asked, ``served`` is ``spend`` itself.
     """
-    if min(fills.values()) >= 1.0:  # every pool served all it was asked (most quarters): all served as booked
+    if all_served(fills):  # most quarters: all served as booked
         nothing = nothing_served(spend.shape)  # one array stands for both, so neither may be written
         return Delivery(served=spend, rerouted=nothing, unmet=nothing)
     served = spend * pool_fill(hosting, fills)

@@ -54,9 +54,11 @@ def run(
     """
     quarters = int(quarters)
     model = SovereignAIModel(rng=int(seed), **{**(params or {}), **keywords, "quarters": quarters})
-    model.run_for(quarters)
-    columns = model.datacollector.columns()
-    _release(model)
+    try:
+        model.run_for(quarters)
+        columns = model.datacollector.columns()
+    finally:  # a failed run's model too: a sweep goes on after it
+        _release(model)
     numeric, values = _float_columns(columns)
     return {**_summaries(numeric, values), "timeseries": _frame(columns, numeric, values)}
 

@@ -109,6 +109,22 @@ def test_draws_follow_the_cumulative_probabilities():
     np.testing.assert_array_equal(_draw(rows, np.array([0.3, 0.3])), [1, 2])
 
 
+@pytest.mark.parametrize("categories", [1, 2, 5, 128])
+def test_a_draw_counts_thresholds_as_a_clamped_count_of_all_of_them(categories):
+    """Counting the first n-1 thresholds gives what counting all n and clamping to the last gives.
+
+    With a last category that has no chance, a total other than 1 and uniforms next to 1; 128
+    categories take the 64-bit count.
+    """
+    rng = np.random.default_rng(3)
+    p = rng.random(categories) * 2.5
+    p[-1] = 0.0 if categories > 1 else p[-1]
+    cum = np.cumsum(p)
+    u = np.concatenate([rng.random(500), [0.0, np.nextafter(1.0, 0.0), 1.0]])
+    clamped = np.minimum((u * cum[-1] >= cum[:, None]).sum(axis=0), len(cum) - 1)
+    np.testing.assert_array_equal(_draw(cum[:, None], u), clamped)
+
+
 @pytest.mark.parametrize("network", ["small_world", "complete"])
 def test_adoption_chances_equal_the_rule_for_every_agent(small_model, network):
     m = small_model(peer_network=network)

@@ -229,7 +229,7 @@ def test_a_batch_keeps_each_runs_series_as_a_frame_per_run_would(toy):
         frame["level"] = series["level"].to_numpy()
         frames.append(frame)
     expected = pd.concat(frames, ignore_index=True)
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    pd.testing.assert_frame_equal(got, expected)
     assert list(got.columns) == list(expected.columns)
     if toy == "uneven_series":
         assert got["quarter"].isna().any() and got["quarter"].notna().any()
