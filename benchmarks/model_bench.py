@@ -10,8 +10,9 @@
    ratios are taken round by round on CPU time and summarised by their median.
 2. Scale: the full model (and the numpy kernel) once at each of ``--large`` (default 500,000 and
    1,000,000 users), with peak memory.
-3. Fixed cost: ``--fixed-runs`` runs of the model at 100 users x 40 quarters in one process, after a
-   warm-up run: what every run of a sweep pays whatever its size.
+3. Fixed cost: ``--fixed-runs`` runs of ``sim.run`` (what a sweep calls for each run: the model,
+   its records and its outcomes) at 100 users x 40 quarters in one process, after a warm-up run:
+   what every run of a sweep pays whatever its size.
 
 Every measurement but the fixed cost runs in its own process (peak memory is that process's).
 Times are printed, never judged; the load average is printed beside them. A JSON record (machine,
@@ -33,7 +34,12 @@ import common  # noqa: E402
 
 THIS = Path(__file__).resolve()
 IMPLEMENTATIONS = ("model", "mesa", "numpy")
-LABELS = {"model": "full model", "mesa": "user rule, per-agent Mesa", "numpy": "user rule, numpy kernel"}
+LABELS = {
+    "model": "full model",
+    "run": "sim.run",
+    "mesa": "user rule, per-agent Mesa",
+    "numpy": "user rule, numpy kernel",
+}
 
 
 def child(impl: str, n: int, seed: int, quarters: int, runs: int) -> dict[str, float]:
@@ -45,8 +51,8 @@ def child(impl: str, n: int, seed: int, quarters: int, runs: int) -> dict[str, f
     from sim.single_run import scalar_outcomes
 
     base = common.peak_rss_mb()
-    setting = user_rule.setting(n, seed) if impl != "model" else None
-    if impl == "model":  # one warm-up run, so the fixed cost excludes first-call imports and caches
+    setting = user_rule.setting(n, seed) if impl in ("mesa", "numpy") else None
+    if impl in ("model", "run"):  # one warm-up run, so the fixed cost excludes first-call imports and caches
         sim.run({"n_user_agents": n}, seed=seed, quarters=quarters)
     walls, cpus, constructs, outcome = [], [], [], 0.0
     for r in range(runs):
@@ -57,6 +63,8 @@ def child(impl: str, n: int, seed: int, quarters: int, runs: int) -> dict[str, f
             model.run_for(quarters)
             outcome = scalar_outcomes(model.datacollector.get_model_vars_dataframe())["adoption_rate_final"]
             del model
+        elif impl == "run":
+            outcome = sim.run({"n_user_agents": n}, seed=seed + r, quarters=quarters)["adoption_rate_final"]
         elif impl == "mesa":
             outcome = user_rule.mesa_users(setting, seed + r, quarters)
         else:
@@ -110,7 +118,7 @@ def main() -> None:
                 side.append({**measure(impl, n, args.seed + r, args.quarters), "round": r})
                 print(f"  {n:>9,} users, round {r + 1}: {impl:<5} {side[-1]['cpu_s']:.3f} s", flush=True)
     large = [measure(impl, n, args.seed, args.quarters) for n in args.large for impl in ("model", "numpy")]
-    fixed = measure("model", 100, args.seed, args.quarters, args.fixed_runs)
+    fixed = measure("run", 100, args.seed, args.quarters, args.fixed_runs)
 
     rows = []
     for m in [*side, *large]:
@@ -153,7 +161,9 @@ def main() -> None:
         )
     )
 
-    model_cpu = {m["users"]: m["cpu_s"] for m in [*side, *large] if m["impl"] == "model"}
+    model_cpu = {m["users"]: m["cpu_s"] for m in large if m["impl"] == "model"}
+    for n in args.sizes:  # side by side: the median of the rounds
+        model_cpu[n] = statistics.median(m["cpu_s"] for m in side if m["users"] == n and m["impl"] == "model")
     scale = []
     if 50_000 in model_cpu:
         for n in args.large:
@@ -162,7 +172,7 @@ def main() -> None:
             print("\nScale (full model, CPU time against 50,000 users; goal at 1M: <= 22x, peak < 1.5 GB):\n")
             print(common.table(["users", "time / time at 50k", "users / 50k"], scale))
     print(
-        f"\nFixed cost: {fixed['cpu_s'] * 1000:.1f} ms CPU per run at 100 users x {args.quarters} quarters "
+        f"\nFixed cost: {fixed['cpu_s'] * 1000:.1f} ms CPU per sim.run at 100 users x {args.quarters} quarters "
         f"(median of {args.fixed_runs}; goal <= 20 ms), load {fixed['load']}"
     )
     path = common.write_record(

@@ -51,6 +51,7 @@ def test_model_bench(tmp_path):
     for m in [*results["side_by_side"], *results["large"], results["fixed"]]:
         assert m["cpu_s"] > 0 and m["peak_rss_mb"] >= m["import_rss_mb"] > 0 and 0 <= m["adoption_rate_final"] <= 1
     assert results["fixed"]["users"] == 100 and results["fixed"]["runs"] == 2
+    assert results["fixed"]["impl"] == "run"  # the fixed cost is what a sweep pays: sim.run
     assert set(results["ratios"]["300"]) == {"mesa_over_model", "model_over_numpy"}
     assert "per-agent Mesa / model" in out and "Fixed cost" in out
 
