@@ -6,7 +6,8 @@
 Runs experiments/levers_sobol.toml as shipped (N = 256, 2 replications: 10 x 256 x 2 = 5,120 runs
 at 2,000 users) on a local cluster with ``--workers`` processes, into a temporary folder, then its
 sensitivity analysis. Prints the wall time of each part, the time spent inside the model (summed
-over runs) and the load average; writes a JSON record to ``--json``.
+over runs), the CPU time of the sweep's processes and the load average; writes a JSON record to
+``--json``.
 """
 
 from __future__ import annotations
@@ -39,12 +40,36 @@ def study_file(folder: Path, samples: int | None, users: int | None) -> Path:
     return path
 
 
-def _timed(command: list[str]) -> float:
+def _timed(command: list[str]) -> tuple[float, float]:
+    """Run ``command``; return its wall time and the CPU time of it and every process it started (s).
+
+    The CPU is read from the process tree every 0.2 s (the sweep's workers live as long as it does;
+    a process that ends between two readings loses its last 0.2 s), so it says how much of the
+    machine the study got: a wall time well above CPU / cores means other work took the cores.
+    """
+    import psutil
+
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=common.ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, cwd=common.ROOT, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        root, cpu = psutil.Process(proc.pid), {}
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for p in tree:
+                try:
+                    times = p.cpu_times()
+                    cpu[p.pid] = times.user + times.system  # not its children's: they are read themselves
+                except psutil.Error:  # gone between the listing and the reading
+                    pass
+            time.sleep(0.2)
+        wall = time.perf_counter() - start
+        if proc.wait() != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{err.read()[-3000:]}")
+    return wall, sum(cpu.values())
 
 
 def main() -> None:
@@ -62,10 +87,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path, out = study_file(folder, args.samples, args.users), folder / "levers-sobol"
-        sweep_s = _timed([sovai, "sweep", str(path), "--out", str(out), "--workers", str(args.workers)])
+        sweep_s, sweep_cpu = _timed([sovai, "sweep", str(path), "--out", str(out), "--workers", str(args.workers)])
         load_mid = common.load()
         print(f"sweep: {sweep_s:.1f} s wall (load before {load_before})", flush=True)  # kept if the analysis fails
-        analysis_s = _timed([sovai, "sensitivity", str(out), "--no-figures"])
+        analysis_s, _ = _timed([sovai, "sensitivity", str(out), "--no-figures"])
         runs = experiments.load(out)
         model_s = float(runs["elapsed_s"].sum())
         n_runs = len(runs)
@@ -77,6 +102,8 @@ def main() -> None:
         "sensitivity_wall_s": analysis_s,
         "total_wall_s": total,
         "model_s_summed": model_s,
+        "sweep_cpu_s": sweep_cpu,
+        "cores": common.machine()["cores"],
         "load_before": load_before,
         "load_after_sweep": load_mid,
     }
@@ -94,6 +121,12 @@ def main() -> None:
     print(
         f"\nInside the model: {model_s:.1f} s summed over runs ({model_s / n_runs * 1000:.1f} ms a run), "
         f"{model_s / (args.workers * sweep_s):.0%} of the workers' time in the sweep"
+    )
+    cores = results["cores"]
+    print(
+        f"CPU of the sweep's processes (driver, scheduler, workers): {sweep_cpu:.1f} s "
+        f"({sweep_cpu / n_runs * 1000:.1f} ms a run), {sweep_cpu / (cores * sweep_s):.0%} of the "
+        f"{cores} cores over its wall time"
     )
     record = common.write_record(args.json, "sobol_bench", results, started, load_before)
     print(f"\nrecord: {record}")

@@ -81,4 +81,5 @@ def test_sobol_bench(tmp_path):
     out, results = _run("sobol_bench.py", tmp_path, "--samples", "2", "--users", "60", "--workers", "1")
     assert results["runs"] == 10 * 2 * 2  # (2D + 2) N runs, D = 4 factors, 2 replications
     assert results["total_wall_s"] >= results["sweep_wall_s"] > 0 and results["model_s_summed"] > 0
+    assert results["sweep_cpu_s"] > 0 and results["cores"] >= 1  # the CPU the sweep's processes used
     assert "end to end" in out
