@@ -112,16 +112,14 @@ def buy_accelerators(
     if wanted <= 0:  # no room for a chip
         return accelerators.Clearing(0.0, 1.0, wanted_h100eq), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
-    # What it earns and its list price are the same at every site (the same chip, power price and
-    # market), what it costs after support is each site's own. Each site counts by its room (a site
-    # without room has no say).
+    # What it earns is the same at every site (the same chip, power price and market), what it costs
+    # after support is each site's own. Each site counts by its room (a site without room has no say).
     first = dcs[0]
     value_at_zero, value_at_one = first.chip_value_jpy_bn(gen, 0.0), first.chip_value_jpy_bn(gen, 1.0)
-    list_price = first.chip_price_jpy_bn(gen)
     at_zero = at_one = 0.0
     for c, r in zip(dcs, room, strict=True):
         if r > 0:
-            cost = list_price * c.net_of_support()  # the site's chip_cost_jpy_bn(gen)
+            cost = c.chip_cost_jpy_bn(gen)
             at_zero += r * breakeven_ratio(value_at_zero, cost)
             at_one += r * breakeven_ratio(value_at_one, cost)
     at_zero, at_one = at_zero / total_room, at_one / total_room

@@ -51,7 +51,9 @@ def adjust(previous: float | np.ndarray, signal: float | np.ndarray, rate: float
 
 
 class PoolResult(NamedTuple):
-    """How a pool of GPU-hours served its buyers in one quarter (a named tuple: made twice a quarter, cheaply).
+    """How a pool of GPU-hours served its buyers in one quarter.
+
+    A named tuple: cheap to make, and each pool makes one a quarter.
 
     Attributes:
         inference_fill: Share of inference demand served.
