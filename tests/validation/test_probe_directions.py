@@ -28,7 +28,6 @@ KNOWN_MISSES: dict[str, str] = {
     "capex_subsidy:domestic_compute_eflops@fy2030": "the capex pot is used up at either rate, so a higher rate only "
     "moves purchases earlier",
     "grid_x0.3:domestic_compute_eflops@fy2030": "the grid does not bind by FY2030 even at ×0.3 (it does at ×0 by FY2035)",
-    "grid_x0.3:dc_power_mw@fy2030": "the grid does not bind by FY2030 even at ×0.3 (it does at ×0 by FY2035)",
 }
 
 
