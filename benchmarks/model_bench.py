@@ -26,6 +26,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,15 +93,29 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "" if x is None else f"{x:.{digits}f}"
 
 
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def integer(text: str) -> int:
+        value = int(text)  # not a number: argparse says "invalid integer value"
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below the least allowed, {minimum}")
+        return value
+
+    return integer
+
+
 def main() -> None:
     """Run the benchmark, print the tables, write the JSON record."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", nargs=5, metavar=("IMPL", "N", "SEED", "QUARTERS", "RUNS"), help=argparse.SUPPRESS)
     parser.add_argument("--sizes", type=int, nargs="*", default=[5_000, 50_000], help="users, side by side")
     parser.add_argument("--large", type=int, nargs="*", default=[500_000, 1_000_000], help="users, model only")
-    parser.add_argument("--repeats", type=int, default=3, help="rounds side by side")
+    parser.add_argument("--repeats", type=_at_least(1), default=3, help="rounds side by side")
     parser.add_argument("--quarters", type=int, default=40)
-    parser.add_argument("--fixed-runs", type=int, default=20, help="runs at 100 users for the fixed cost")
+    parser.add_argument(
+        "--fixed-runs", type=_at_least(0), default=20, help="runs at 100 users for the fixed cost (0: not measured)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", default="results/bench/model_bench.json", help="where to write the record")
     args = parser.parse_args()
@@ -118,7 +133,7 @@ def main() -> None:
                 side.append({**measure(impl, n, args.seed + r, args.quarters), "round": r})
                 print(f"  {n:>9,} users, round {r + 1}: {impl:<5} {side[-1]['cpu_s']:.3f} s", flush=True)
     large = [measure(impl, n, args.seed, args.quarters) for n in args.large for impl in ("model", "numpy")]
-    fixed = measure("run", 100, args.seed, args.quarters, args.fixed_runs)
+    fixed = measure("run", 100, args.seed, args.quarters, args.fixed_runs) if args.fixed_runs else None
 
     rows = []
     for m in [*side, *large]:
@@ -171,10 +186,11 @@ def main() -> None:
         if scale:
             print("\nScale (full model, CPU time against 50,000 users; goal at 1M: <= 22x, peak < 1.5 GB):\n")
             print(common.table(["users", "time / time at 50k", "users / 50k"], scale))
-    print(
-        f"\nFixed cost: {fixed['cpu_s'] * 1000:.1f} ms CPU per sim.run at 100 users x {args.quarters} quarters "
-        f"(median of {args.fixed_runs}; goal <= 20 ms), load {fixed['load']}"
-    )
+    if fixed:
+        print(
+            f"\nFixed cost: {fixed['cpu_s'] * 1000:.1f} ms CPU per sim.run at 100 users x {args.quarters} quarters "
+            f"(median of {args.fixed_runs}; goal <= 20 ms), load {fixed['load']}"
+        )
     path = common.write_record(
         args.json,
         "model_bench",

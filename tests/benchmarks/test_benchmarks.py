@@ -56,6 +56,25 @@ def test_model_bench(tmp_path):
     assert "per-agent Mesa / model" in out and "Fixed cost" in out
 
 
+def test_model_bench_can_skip_the_fixed_cost(tmp_path):
+    out, results = _run("model_bench.py", tmp_path, "--sizes", "--large", "--fixed-runs", "0")
+    assert results["fixed"] is None and "Fixed cost" not in out
+
+
+@pytest.mark.parametrize(("option", "value"), [("--repeats", "0"), ("--fixed-runs", "-1"), ("--fixed-runs", "x")])
+def test_model_bench_refuses_bad_counts(tmp_path, option, value):
+    record = tmp_path / "never.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "model_bench.py"), option, value, "--json", str(record)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and f"argument {option}" in done.stderr and value in done.stderr
+    assert "Traceback" not in done.stderr and not record.exists()
+
+
 def test_user_rule_yardsticks_agree():
     """The per-agent Mesa version and the numpy kernel run the same rule: their adoption agrees."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
