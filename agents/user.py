@@ -168,19 +168,25 @@ def _nested_logit(utility: np.ndarray, member: np.ndarray, lam: float) -> tuple[
     ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` says which
     provider is in which nest (:func:`_nesting`).
     """
+    # The reductions are the ufuncs' own (``x.max``, ``x.sum`` call them through Python wrappers,
+    # which cost more than the work on the users' tables of a few hundred numbers).
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = x.max(axis=-1, keepdims=True, initial=_LOWEST)
+    top = np.maximum.reduce(x, axis=-1, keepdims=True, initial=_LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
     nest_weight = nest_sum**lam
-    total = nest_weight.sum(axis=-1, keepdims=True)
+    total = np.add.reduce(nest_weight, axis=-1, keepdims=True)
     # Provider j in nest b: exp(u_j/λ) · S_b^λ / (S_b · Σ S^λ), the last factor shared by the nest;
     # an empty nest's (or row's) zeros stay 0, not 0/0.
     per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
-    log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
-    return e * (per_unit @ member.T), log_sum[..., 0]
+    # A row with nothing on offer (total 0) has log-sum -inf, set without NumPy's warning for log(0).
+    # Rows with something on offer are the rule: the users' tables have nothing but those in almost
+    # every quarter, and then one plain log does.
+    positive = total > 0
+    log_total = np.log(total) if positive.all() else np.log(total, out=np.full_like(total, -np.inf), where=positive)
+    return e * (per_unit @ member.T), (log_total + lam * top)[..., 0]
 
 
 def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, float]:
@@ -390,7 +396,9 @@ class UserPopulation:
             self._roster = offers.hosting
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see _choose
+        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose).
+        by_provider = probs.transpose(2, 0, 1)
+        cum = by_provider.cumsum(axis=0, out=np.empty(by_provider.shape))
         return cum, on_offer, float(total[GENERAL, 0])
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
