@@ -237,7 +237,7 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     cost more than the comparisons (1M users: ~0.6 ms a draw).
     """
     count_type = np.int8 if len(cum) < 128 else np.int64  # signed: a slice with nothing on offer gets -1
-    return (u * cum[-1] >= cum[:-1]).sum(axis=0, dtype=count_type)
+    return np.add.reduce(u * cum[-1] >= cum[:-1], axis=0, dtype=count_type)  # as .sum(), without its Python wrapper
 
 
 @functools.cache
@@ -250,6 +250,14 @@ def _leaving_rows(n_providers: int) -> np.ndarray:
     rows = (1 + n_providers) * np.arange(3)[:, None] + 1
     rows.flags.writeable = False
     return rows
+
+
+@functools.cache
+def _none_last(n_providers: int) -> np.ndarray:
+    """Order of bins 0 (no provider), 1, ..., ``n_providers`` that puts bin 0 last (read-only)."""
+    order = np.roll(np.arange(n_providers + 1), -1)
+    order.flags.writeable = False
+    return order
 
 
 #: Largest peer matrix (agents x agents) kept dense: a network of up to 200 agents. Each of scipy's
@@ -395,11 +403,12 @@ class UserPopulation:
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
             self._roster = offers.hosting
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
-        on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
+        log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
+        on_offer = [log_sum > -math.inf for log_sum in log_sums]
         # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose).
         by_provider = probs.transpose(2, 0, 1)
         cum = by_provider.cumsum(axis=0, out=np.empty(by_provider.shape))
-        return cum, on_offer, float(total[GENERAL, 0])
+        return cum, on_offer, log_sums[GENERAL]
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         """Agents ``idx`` pick a provider for every slice with uniforms ``u`` (slices, agents); -1 if none is offered.
@@ -520,8 +529,8 @@ class UserPopulation:
         table = np.bincount(
             by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
         ).reshape(n_sectors, n_providers + 1)
-        by_provider = table.sum(axis=0)
-        return np.concatenate((by_provider[1:], by_provider[:1])), table.sum(axis=1)  # bin 0 (no provider) last
+        # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
+        return np.add.reduce(table, axis=0).take(_none_last(n_providers)), np.add.reduce(table, axis=1)
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""
