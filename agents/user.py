@@ -89,7 +89,14 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
 
 def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
-    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
+    gap = np.asarray(gap, dtype=float)
+    return np.array(_gap_costs(gap.ravel(), scale)).reshape(gap.shape)
+
+
+def _gap_costs(gap: np.ndarray, scale: float) -> list[float]:
+    """:func:`capability_gap_cost` of each gap in ``gap`` (1-d), as floats; a lead (gap < 0) counts as it is."""
+    log_gap = np.log1p(np.maximum(gap, 0) / scale).tolist()  # NumPy's logarithm, as everywhere in the rules
+    return [scale * lg if g > 0 else g for g, lg in zip(gap.tolist(), log_gap, strict=True)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
@@ -97,16 +104,14 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
     # less than a NumPy call per term. The logarithms stay NumPy's: math's may differ in the last
     # bit, which is enough to turn a user's draw the other way.
+    capability, japanese, price = -p["beta_capability"], p["beta_japanese"], p["beta_price"]
+    disruption, shortage = p["beta_disruption"], p["beta_shortage"]
     base = [
-        -p["beta_capability"] * gap_cost
-        + p["beta_japanese"] * japanese
-        - p["beta_price"] * log_price
-        - p["beta_disruption"] * disruption_record
-        - p["beta_shortage"] * shortage
+        capability * gap_cost + japanese * proficiency - price * log_price - disruption * record - shortage * unmet
         if available
         else -math.inf
-        for gap_cost, japanese, log_price, disruption_record, shortage, available in zip(
-            capability_gap_cost(-offers.capability, p["capability_gap_scale"]).tolist(),
+        for gap_cost, proficiency, log_price, record, unmet, available in zip(
+            _gap_costs(-offers.capability, p["capability_gap_scale"]),
             offers.japanese.tolist(),
             np.log(offers.price).tolist(),
             offers.disruption_record.tolist(),
