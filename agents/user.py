@@ -165,13 +165,15 @@ def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_la
     return float(_nested_logit(utility, *_nesting(nest, nest_lambda, utility.shape[-1]))[1])
 
 
-def _nested_logit(utility: np.ndarray, member: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+def _nested_logit(
+    utility: np.ndarray, member: np.ndarray, nest_of: np.ndarray, lam: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Nested-logit probabilities and inclusive value (log-sum) over the last axis of ``utility``.
 
     With ``S_b`` the sum of ``exp(u/λ)`` over nest ``b``, a nest's inclusive value is ``λ·log S_b``,
     so nest ``b`` is chosen with probability ``S_b^λ / Σ S^λ`` and provider ``j`` in it with
-    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` says which
-    provider is in which nest (:func:`_nesting`).
+    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` and ``nest_of``
+    say which provider is in which nest (:func:`_nesting`).
     """
     # The reductions are the ufuncs' own (``x.max``, ``x.sum`` call them through Python wrappers,
     # which cost more than the work on the users' tables of a few hundred numbers).
@@ -191,22 +193,32 @@ def _nested_logit(utility: np.ndarray, member: np.ndarray, lam: float) -> tuple[
     # every quarter, and then one plain log does.
     positive = total > 0
     log_total = np.log(total) if positive.all() else np.log(total, out=np.full_like(total, -np.inf), where=positive)
-    return e * (per_unit @ member.T), (log_total + lam * top)[..., 0]
+    return e * per_unit.take(nest_of, axis=-1), (log_total + lam * top)[..., 0]
 
 
-def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, float]:
-    """Membership matrix and λ of the nests ``nest`` (by provider); None is one nest, the plain logit (λ = 1)."""
+def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Membership matrix, nest of each provider and λ of the nests ``nest`` (by provider).
+
+    None is one nest, the plain logit (λ = 1). See :func:`_nest_members`.
+    """
     if nest is None:
-        return _nest_members((0,) * n_providers), 1.0
-    return _nest_members(tuple(nest.tolist())), lam
+        return *_nest_members((0,) * n_providers), 1.0
+    return *_nest_members(tuple(nest.tolist())), lam
 
 
 @functools.cache
-def _nest_members(nest: tuple[int, ...]) -> np.ndarray:
-    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0 (read-only)."""
-    member = np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
-    member.flags.writeable = False
-    return member
+def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The nests (in sorted order) that providers ``nest`` are in, two ways (both read-only).
+
+    ``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest, else 0: a product with it sums
+    over each nest. ``nest_of[j]`` = that ``b``: taking a nest's number with it gives each provider
+    its nest's (exactly what a product with the transposed ``member`` gives, without one).
+    """
+    nests = sorted(set(nest))
+    member = np.array([[float(k == b) for b in nests] for k in nest])
+    nest_of = np.array([nests.index(k) for k in nest], dtype=np.intp)
+    member.flags.writeable = nest_of.flags.writeable = False
+    return member, nest_of
 
 
 # --- the population ----------------------------------------------------------------------------------
@@ -320,7 +332,7 @@ class UserPopulation:
         # provider and the nests of the nested logit.
         self._roster: np.ndarray | None = None
         self._stay = np.zeros((0, 0))
-        self._nests: tuple[np.ndarray, float] = (np.zeros((0, 0)), 1.0)
+        self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
