@@ -211,8 +211,9 @@ def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The nests (in sorted order) that providers ``nest`` are in, two ways (both read-only).
 
     ``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest, else 0: a product with it sums
-    over each nest. ``nest_of[j]`` = that ``b``: taking a nest's number with it gives each provider
-    its nest's (exactly what a product with the transposed ``member`` gives, without one).
+    over each nest. ``nest_of[j]`` = that ``b``: indexing a value per nest with it gives each
+    provider its nest's value, the same numbers as a product with ``member.T`` (a 1 and zeros in
+    each of its columns), for less.
     """
     nests = sorted(set(nest))
     member = np.array([[float(k == b) for b in nests] for k in nest])
