@@ -186,12 +186,10 @@ def test_public_purchases_read_the_utilities_the_users_chose_on(small_model):
 
 def test_adopter_weights_are_the_adopters_by_provider_of_general_work_and_by_sector(small_model):
     m = small_model()
-    pop = m.population
-    for _ in range(2):
-        m.step()
-        n_providers, n_sectors = len(m.provider_names), len(m.sector_names)
-        by_provider, by_sector = pop.adopter_weights(n_providers, n_sectors)
-        weight, general = pop.weight * pop.adopted, pop.provider[:, GENERAL]
-        expected = [weight[general == k].sum() for k in [*range(n_providers), -1]]  # no provider last
-        np.testing.assert_allclose(by_provider, expected, rtol=1e-12)
-        np.testing.assert_allclose(by_sector, [weight[pop.sector == s].sum() for s in range(n_sectors)], rtol=1e-12)
+    m.step()
+    pop, n_providers, n_sectors = m.population, len(m.provider_names), len(m.sector_names)
+    weight, general = pop.weight * pop.adopted, pop.provider[:, GENERAL]
+    by_provider, by_sector = pop.adopter_weights(n_providers, n_sectors)
+    no_provider_last = [*range(n_providers), -1]
+    np.testing.assert_allclose(by_provider, [weight[general == k].sum() for k in no_provider_last], rtol=1e-12)
+    np.testing.assert_allclose(by_sector, [weight[pop.sector == s].sum() for s in range(n_sectors)], rtol=1e-12)
