@@ -89,7 +89,14 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
 
 def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
-    return np.where(gap > 0, scale * np.log1p(np.maximum(gap, 0) / scale), gap)
+    gap = np.asarray(gap, dtype=float)
+    return np.array(_gap_costs(gap.ravel(), scale)).reshape(gap.shape)
+
+
+def _gap_costs(gap: np.ndarray, scale: float) -> list[float]:
+    """:func:`capability_gap_cost` of each gap in ``gap`` (1-d), as floats; a lead (gap < 0) counts as it is."""
+    log_gap = np.log1p(np.maximum(gap, 0) / scale).tolist()  # NumPy's logarithm, as everywhere in the rules
+    return [scale * lg if g > 0 else g for g, lg in zip(gap.tolist(), log_gap, strict=True)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
@@ -97,16 +104,14 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
     # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
     # less than a NumPy call per term. The logarithms stay NumPy's: math's may differ in the last
     # bit, which is enough to turn a user's draw the other way.
+    capability, japanese, price = -p["beta_capability"], p["beta_japanese"], p["beta_price"]
+    disruption, shortage = p["beta_disruption"], p["beta_shortage"]
     base = [
-        -p["beta_capability"] * gap_cost
-        + p["beta_japanese"] * japanese
-        - p["beta_price"] * log_price
-        - p["beta_disruption"] * disruption_record
-        - p["beta_shortage"] * shortage
+        capability * gap_cost + japanese * proficiency - price * log_price - disruption * record - shortage * unmet
         if available
         else -math.inf
-        for gap_cost, japanese, log_price, disruption_record, shortage, available in zip(
-            capability_gap_cost(-offers.capability, p["capability_gap_scale"]).tolist(),
+        for gap_cost, proficiency, log_price, record, unmet, available in zip(
+            _gap_costs(-offers.capability, p["capability_gap_scale"]),
             offers.japanese.tolist(),
             np.log(offers.price).tolist(),
             offers.disruption_record.tolist(),
@@ -160,42 +165,61 @@ def inclusive_value(utility: np.ndarray, nest: np.ndarray | None = None, nest_la
     return float(_nested_logit(utility, *_nesting(nest, nest_lambda, utility.shape[-1]))[1])
 
 
-def _nested_logit(utility: np.ndarray, member: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+def _nested_logit(
+    utility: np.ndarray, member: np.ndarray, nest_of: np.ndarray, lam: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Nested-logit probabilities and inclusive value (log-sum) over the last axis of ``utility``.
 
     With ``S_b`` the sum of ``exp(u/λ)`` over nest ``b``, a nest's inclusive value is ``λ·log S_b``,
     so nest ``b`` is chosen with probability ``S_b^λ / Σ S^λ`` and provider ``j`` in it with
-    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` says which
-    provider is in which nest (:func:`_nesting`).
+    ``exp(u_j/λ) / S_b``; the log-sum of the whole choice is ``log Σ S^λ``. ``member`` and ``nest_of``
+    say which provider is in which nest (:func:`_nesting`).
     """
+    # The reductions are the ufuncs' own (``x.max``, ``x.sum`` call them through Python wrappers,
+    # which cost more than the work on the users' tables of a few hundred numbers).
     x = utility / lam
     # Scale each row by its best utility to keep exp() in range (for every nest, as long as none
     # trails the best by ~700 log units); a row with nothing on offer keeps a finite scale.
-    top = x.max(axis=-1, keepdims=True, initial=_LOWEST)
+    top = np.maximum.reduce(x, axis=-1, keepdims=True, initial=_LOWEST)
     e = np.exp(x - top)
     nest_sum = e @ member
     nest_weight = nest_sum**lam
-    total = nest_weight.sum(axis=-1, keepdims=True)
+    total = np.add.reduce(nest_weight, axis=-1, keepdims=True)
     # Provider j in nest b: exp(u_j/λ) · S_b^λ / (S_b · Σ S^λ), the last factor shared by the nest;
     # an empty nest's (or row's) zeros stay 0, not 0/0.
     per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
-    log_sum = np.log(total, out=np.full_like(total, -np.inf), where=total > 0) + lam * top
-    return e * (per_unit @ member.T), log_sum[..., 0]
+    # A row with nothing on offer (total 0) has log-sum -inf, set without NumPy's warning for log(0).
+    # Rows with something on offer are the rule: the users' tables have nothing but those in almost
+    # every quarter, and then one plain log does.
+    positive = total > 0
+    log_total = np.log(total) if positive.all() else np.log(total, out=np.full_like(total, -np.inf), where=positive)
+    return e * per_unit.take(nest_of, axis=-1), (log_total + lam * top)[..., 0]
 
 
-def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, float]:
-    """Membership matrix and λ of the nests ``nest`` (by provider); None is one nest, the plain logit (λ = 1)."""
+def _nesting(nest: np.ndarray | None, lam: float, n_providers: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Membership matrix, nest of each provider and λ of the nests ``nest`` (by provider).
+
+    None is one nest, the plain logit (λ = 1). See :func:`_nest_members`.
+    """
     if nest is None:
-        return _nest_members((0,) * n_providers), 1.0
-    return _nest_members(tuple(nest.tolist())), lam
+        return *_nest_members((0,) * n_providers), 1.0
+    return *_nest_members(tuple(nest.tolist())), lam
 
 
 @functools.cache
-def _nest_members(nest: tuple[int, ...]) -> np.ndarray:
-    """``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest (nests in sorted order), else 0 (read-only)."""
-    member = np.array([[float(k == b) for b in sorted(set(nest))] for k in nest])
-    member.flags.writeable = False
-    return member
+def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The nests (in sorted order) that providers ``nest`` are in, two ways (both read-only).
+
+    ``member[j, b]`` = 1 if provider ``j`` is in the ``b``-th nest, else 0: a product with it sums
+    over each nest. ``nest_of[j]`` = that ``b``: indexing a value per nest with it gives each
+    provider its nest's value, the same numbers as a product with ``member.T`` (a 1 and zeros in
+    each of its columns), for less.
+    """
+    nests = sorted(set(nest))
+    member = np.array([[float(k == b) for b in nests] for k in nest])
+    nest_of = np.array([nests.index(k) for k in nest], dtype=np.intp)
+    member.flags.writeable = nest_of.flags.writeable = False
+    return member, nest_of
 
 
 # --- the population ----------------------------------------------------------------------------------
@@ -231,7 +255,7 @@ def _draw(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     cost more than the comparisons (1M users: ~0.6 ms a draw).
     """
     count_type = np.int8 if len(cum) < 128 else np.int64  # signed: a slice with nothing on offer gets -1
-    return (u * cum[-1] >= cum[:-1]).sum(axis=0, dtype=count_type)
+    return np.add.reduce(u * cum[-1] >= cum[:-1], axis=0, dtype=count_type)  # as .sum(), without its Python wrapper
 
 
 @functools.cache
@@ -244,6 +268,14 @@ def _leaving_rows(n_providers: int) -> np.ndarray:
     rows = (1 + n_providers) * np.arange(3)[:, None] + 1
     rows.flags.writeable = False
     return rows
+
+
+@functools.cache
+def _none_last(n_providers: int) -> np.ndarray:
+    """Order of bins 0 (no provider), 1, ..., ``n_providers`` that puts bin 0 last (read-only)."""
+    order = np.roll(np.arange(n_providers + 1), -1)
+    order.flags.writeable = False
+    return order
 
 
 #: Largest peer matrix (agents x agents) kept dense: a network of up to 200 agents. Each of scipy's
@@ -301,7 +333,7 @@ class UserPopulation:
         # provider and the nests of the nested logit.
         self._roster: np.ndarray | None = None
         self._stay = np.zeros((0, 0))
-        self._nests: tuple[np.ndarray, float] = (np.zeros((0, 0)), 1.0)
+        self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
@@ -389,9 +421,12 @@ class UserPopulation:
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
             self._roster = offers.hosting
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
-        on_offer = (total[:, 0] > -np.inf).tolist()  # a slice's log-sum is -inf when nothing is on offer
-        cum = np.ascontiguousarray(probs.cumsum(axis=-1).transpose(2, 0, 1))  # contiguous: see _choose
-        return cum, on_offer, float(total[GENERAL, 0])
+        log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
+        on_offer = [log_sum > -math.inf for log_sum in log_sums]
+        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose).
+        by_provider = probs.transpose(2, 0, 1)
+        cum = by_provider.cumsum(axis=0, out=np.empty(by_provider.shape))
+        return cum, on_offer, log_sums[GENERAL]
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
         """Agents ``idx`` pick a provider for every slice with uniforms ``u`` (slices, agents); -1 if none is offered.
@@ -512,8 +547,8 @@ class UserPopulation:
         table = np.bincount(
             by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
         ).reshape(n_sectors, n_providers + 1)
-        by_provider = table.sum(axis=0)
-        return np.concatenate((by_provider[1:], by_provider[:1])), table.sum(axis=1)  # bin 0 (no provider) last
+        # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
+        return np.add.reduce(table, axis=0).take(_none_last(n_providers)), np.add.reduce(table, axis=1)
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""

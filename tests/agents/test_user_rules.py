@@ -73,6 +73,13 @@ def test_capability_gap_cost_is_linear_then_logarithmic():
     assert capability_gap_cost(np.array(90.0), 10) == pytest.approx(10 * np.log(10))
 
 
+def test_capability_gap_cost_counts_a_lead_as_it_is_and_keeps_the_shape():
+    gap = np.array([[-3.0, 0.0], [2.5, 90.0]])
+    cost = capability_gap_cost(gap, 10)
+    assert cost.shape == gap.shape
+    np.testing.assert_array_equal(cost, np.where(gap > 0, 10 * np.log1p(np.maximum(gap, 0) / 10), gap))
+
+
 def test_user_agent_view_matches_population(small_model):
     m = small_model()
     m.step()
@@ -175,3 +182,14 @@ def test_public_purchases_read_the_utilities_the_users_chose_on(small_model):
     for _ in range(2):
         m.step()  # the offers do not change between the users' choice and the public purchases
         np.testing.assert_array_equal(m.population.utility, offer_utilities(m.offers, m.p))
+
+
+def test_adopter_weights_are_the_adopters_by_provider_of_general_work_and_by_sector(small_model):
+    m = small_model()
+    m.step()
+    pop, n_providers, n_sectors = m.population, len(m.provider_names), len(m.sector_names)
+    weight, general = pop.weight * pop.adopted, pop.provider[:, GENERAL]
+    by_provider, by_sector = pop.adopter_weights(n_providers, n_sectors)
+    no_provider_last = [*range(n_providers), -1]
+    np.testing.assert_allclose(by_provider, [weight[general == k].sum() for k in no_provider_last], rtol=1e-12)
+    np.testing.assert_allclose(by_sector, [weight[pop.sector == s].sum() for s in range(n_sectors)], rtol=1e-12)
