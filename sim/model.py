@@ -101,6 +101,10 @@ class SovereignAIModel(mesa.Model):
 
     """
 
+    #: Index of the current quarter (0 = FY2026Q1; also 0 before the first step). Set as each step
+    #: begins (Mesa has counted the step by then): read ~90 times a quarter, a plain attribute.
+    t: int = 0
+
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
         super().__init__(rng=rng)
         self.p = resolve(params)
@@ -177,6 +181,7 @@ class SovereignAIModel(mesa.Model):
                 f"the run has reached its horizon of {self.p['quarters']} quarters; "
                 "make a new model with a larger `quarters` to simulate further"
             )
+        self.t = self.steps - 1
         self.government.begin_quarter()
         self._update_world()
         self._fund_developers()
@@ -189,10 +194,6 @@ class SovereignAIModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.steps < self.p["quarters"]
 
-    @property
-    def t(self) -> int:
-        """Index of the current quarter (0 = FY2026Q1; also 0 before the first step)."""
-        return self.steps - 1 if self.steps > 0 else 0  # read ~180 times a quarter: no call to max()
 
     def event(self, text: str) -> None:
         """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
