@@ -194,7 +194,6 @@ class SovereignAIModel(mesa.Model):
         self.datacollector.collect(self)
         self.running = self.steps < self.p["quarters"]
 
-
     def event(self, text: str) -> None:
         """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
         self.events.append((self.t, text))
@@ -354,7 +353,7 @@ class SovereignAIModel(mesa.Model):
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = demand.sum(axis=(0, 1)).tolist()
-        booked = {k: markets.ordered_sum(by_provider[i] for i in self.pool_providers[k]) for k in POOLS}
+        booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
@@ -378,9 +377,10 @@ class SovereignAIModel(mesa.Model):
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
         public = [g + a for g, a in zip(grants, award, strict=True)]
-        training_jpy = {  # summed developer by developer
-            v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True))
+        training_jpy = {  # summed developer by developer; the pools' only (they do not serve the money sent abroad)
+            v: markets.ordered_sum([o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True)])
             for j, v in enumerate(markets.VENUES)
+            if v in POOLS
         }
         # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
         background_growth = float(self.env.background_growth[t])
@@ -404,7 +404,7 @@ class SovereignAIModel(mesa.Model):
         self.pool_results = results
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
-        abroad_open = any(f.available for f in self.abroad_providers)
+        abroad_open = any([f.available for f in self.abroad_providers])
         self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
         # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
         served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
