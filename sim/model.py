@@ -262,7 +262,8 @@ class SovereignAIModel(mesa.Model):
         frontier = float(env.frontier_capability[t])
         list_price = [a.price for a in providers]
         # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
-        price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
+        paid_share = 1 - self.adoption_subsidy_rate
+        price = [x * paid_share for x in list_price[:n]] + list_price[n:]
         # Each provider's share of compute demand its pool left unmet: none most quarters.
         if service.all_served(self.fills):
             shortage = np.zeros(len(providers))
@@ -572,8 +573,8 @@ class SovereignAIModel(mesa.Model):
     @staticmethod
     def support_share(dcs: list[DataCentre]) -> float:
         """Share of the capex behind the sites' working fleet that subsidies and tax credits paid."""
-        capex = sum(c.capex_book_jpy_bn for c in dcs)
-        return sum(c.support_book_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
+        capex = sum([c.capex_book_jpy_bn for c in dcs])
+        return sum([c.support_book_jpy_bn for c in dcs]) / capex if capex > 0 else 0.0
 
     @property
     def domestic_eflops(self) -> float:
