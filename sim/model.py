@@ -412,10 +412,11 @@ class SovereignAIModel(mesa.Model):
         served = served[: len(self.developers)]
         self.domestic_user_spend_jpy_bn = markets.ordered_sum(served)
         dev_fill = self.fills["domestic"]  # every developer serves from the domestic pool
-        # Each venue: the shares of own and public money sent there, the share served, the price.
+        # Each venue: each developer's training money spent there (filled below), the shares of own and
+        # public money sent there, the share served, the price.
         train_fill = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
-        venues = list(zip(own_split, public_split, train_fill, prices, strict=True))
-        bought = [[] for _ in markets.VENUES]  # each developer's training money spent at each venue
+        bought = [[] for _ in markets.VENUES]
+        venues = list(zip(bought, own_split, public_split, train_fill, prices, strict=True))
         pay, subsidy, margin = gov.pay, self.adoption_subsidy_rate, 1 + p["price_margin"]
         for d, sold, procured, exported, own_d, grant_d, award_d in zip(
             self.developers, served, procurement, exports, own, grants, award, strict=True
@@ -424,7 +425,7 @@ class SovereignAIModel(mesa.Model):
             revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
             pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = public = 0.0
-            for spent, (own_share, public_share, filled, hour_price) in zip(bought, venues, strict=True):
+            for spent, own_share, public_share, filled, hour_price in venues:
                 own_v = own_d * own_share * filled
                 grant_v = award_v = 0.0
                 if public_share > 0:  # (none abroad unless allowed: no payments of nothing to make)
