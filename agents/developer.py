@@ -67,12 +67,15 @@ class DomesticDeveloper(mesa.Agent):
         last_year = sum(self.revenue_history[-8:-4]) or 0.0
         this_year = sum(self.revenue_history[-4:])
         growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
+        # Investors read growth only between -50% and +200%; private money is never negative.
+        # (Comparisons, not min/max: called six times a quarter, and a builtin's call costs more.)
+        growth = -0.5 if growth < -0.5 else (2.0 if growth > 2.0 else growth)
         base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
-        self.private_in_jpy_bn = max(
-            0.0,
-            base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
-            + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn,
+        private_in = (
+            base * (1 + p["private_investment_revenue_elasticity"] * growth)
+            + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn
         )
+        self.private_in_jpy_bn = private_in if private_in > 0.0 else 0.0
         self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
         self.public_support_jpy_bn = rnd_grant_jpy_bn
         salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
