@@ -59,7 +59,8 @@ class DomesticDeveloper(mesa.Agent):
         Researchers the talent programme adds beyond that work in academia and start-ups: they are
         not on a developer's payroll but raise every developer's talent factor through the pool.
         """
-        return self.researchers_share * min(self.model.talent_pool, self.model.p["researchers_initial"])
+        pool, headcount = self.model.talent_pool, self.model.p["researchers_initial"]
+        return self.researchers_share * (headcount if headcount < pool else pool)  # min(), without a call
 
     def raise_capital(self, rnd_grant_jpy_bn: float) -> None:
         """Take in the R&D grant and private capital, pay researchers, set the training bid."""
@@ -67,8 +68,8 @@ class DomesticDeveloper(mesa.Agent):
         last_year = sum(self.revenue_history[-8:-4]) or 0.0
         this_year = sum(self.revenue_history[-4:])
         growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
-        # Investors read growth only between -50% and +200%; private money is never negative.
-        # (Comparisons, not min/max: called six times a quarter, and a builtin's call costs more.)
+        # Investors read growth only between -50% and +200%; private money is never negative; salaries
+        # are paid as far as the cash goes. (Comparisons, not min/max: a builtin's call costs more.)
         growth = -0.5 if growth < -0.5 else (2.0 if growth > 2.0 else growth)
         base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
         private_in = (
@@ -78,8 +79,8 @@ class DomesticDeveloper(mesa.Agent):
         self.private_in_jpy_bn = private_in if private_in > 0.0 else 0.0
         self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
         self.public_support_jpy_bn = rnd_grant_jpy_bn
-        salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
-        self.cash_jpy_bn -= salaries
+        salaries = self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000
+        self.cash_jpy_bn -= salaries if salaries < self.cash_jpy_bn else self.cash_jpy_bn
         self.training_bid_jpy_bn = p["compute_spend_share"] * self.cash_jpy_bn
 
     def train(self, gpu_hours: float, paid_jpy_bn: float, grant_jpy_bn: float) -> None:
