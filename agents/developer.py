@@ -119,9 +119,9 @@ class DomesticDeveloper(mesa.Agent):
             serving_cost_index: Cost of serving on Japanese GPU-hours (technology, yen, GPU-hour price).
 
         """
-        p = self.model.p
-        self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
-        self.price = self.serving_cost_factor * serving_cost_index * (1 + p["price_margin"])
+        japanese = japanese_domestic + self.japanese_bonus
+        self.japanese = japanese if japanese < 0.99 else 0.99  # at most 0.99 (min(), without a call)
+        self.price = self.serving_cost_factor * serving_cost_index * (1 + self.model.p["price_margin"])
 
     def book_revenue(self, revenue_jpy_bn: float, serving_cost_jpy_bn: float) -> None:
         """Book this quarter's revenue for service delivered, less its GPU-hours and serving staff."""
