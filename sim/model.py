@@ -266,7 +266,7 @@ class SovereignAIModel(mesa.Model):
         price = [x * paid_share for x in list_price[:n]] + list_price[n:]
         # Each provider's share of compute demand its pool left unmet: none most quarters.
         if service.all_served(self.fills):
-            shortage = np.zeros(len(providers))
+            shortage = service.read_only_zeros((len(providers),))
         else:
             shortage = 1 - service.pool_fill(self.hosting, self.fills)
         self.offers = Offers(
