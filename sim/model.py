@@ -395,8 +395,8 @@ class SovereignAIModel(mesa.Model):
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
-            for c, size in zip(self.pools[k], sizes, strict=True):  # each site sells its share of the pool's capacity
-                hours = r.sold_hours * size * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+            for c in self.pools[k]:  # each site sells its share of the pool's capacity
+                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
                 c.sell(hours, price[k], electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
