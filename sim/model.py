@@ -214,10 +214,7 @@ class SovereignAIModel(mesa.Model):
 
     def gpu_hour_prices(self) -> dict[str, float]:
         """This quarter's GPU-hour price in each pool and abroad (¥ per H100-hour)."""
-        return {
-            **self.price_jpy_per_hour,
-            "abroad": self.world_gpu_hour_price * (1 + self.p["offshore_training_premium"]),
-        }
+        return {**self.price_jpy_per_hour, "abroad": self.abroad_gpu_hour_price}
 
     def _update_offers(self) -> None:
         """Prices in the GPU-hour pools and providers' offers for this quarter (users see them when they choose)."""
@@ -237,6 +234,7 @@ class SovereignAIModel(mesa.Model):
             )
             for k in POOLS
         }
+        self.abroad_gpu_hour_price = world * (1 + p["offshore_training_premium"])  # a cloud abroad's
         # Serving on Japanese GPU-hours: technology makes it cheaper every year (as it does foreign
         # prices); the GPU-hour part moves with Japan's GPU-hour price (dollar chips at today's yen),
         # the staff part is paid in yen.
