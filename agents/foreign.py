@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from agents.user import HOSTING_CODES, IN_JAPAN, OPEN_DOMESTIC
 
@@ -41,6 +42,22 @@ class ForeignProvider(mesa.Agent):
         self.available = True
         self._quarter = -1
         self.price = 1.0  # set each quarter by update(), which the model calls with the day's serving cost
+        # What the offer takes from the world's paths, for every quarter of the run at once (they are
+        # fixed for it); update() reads the day's values, Python floats (NumPy scalars would slow every
+        # use after).
+        p, env = model.p, model.env
+        self._capability_path = (env.frontier_capability - self.capability_lag).tolist()
+        gain = p["foreign_proficiency_gain_per_year"] * env.years
+        japanese = np.minimum(0.95, p["japanese_proficiency_foreign_initial"] + gain) + self.japanese_offset
+        self._japanese_path = japanese.tolist()
+        # A proprietary model's list price: dollars at the day's yen (an open-weight model's follows serving costs).
+        premium = p["sovereign_cloud_price_premium"] if self.hosting == IN_JAPAN else 0.0
+        self._list_price_path = (env.foreign_price_usd * env.fx_index * self.price_factor * (1 + premium)).tolist()
+        # An outage cuts models served from abroad; a sanction ("all") also those hosted in a Japan region.
+        exposed = self.hosting not in (IN_JAPAN, OPEN_DOMESTIC) or (
+            self.hosting == IN_JAPAN and p["foreign_outage_scope"] == "all"
+        )
+        self._cut_off_path = (env.foreign_outage & exposed).tolist()
 
     def update(self, serving_cost_index: float) -> None:
         """Follow the frontier, the price path, the yen and any disruption this quarter.
@@ -48,22 +65,16 @@ class ForeignProvider(mesa.Agent):
         Args:
             serving_cost_index: Cost of serving a model on Japanese GPU-hours (domestic FY2026 = 1).
         """
-        p, env, t = self.model.p, self.model.env, self.model.t
+        t = self.model.t
         if self.hosting == OPEN_DOMESTIC:
-            self.price = self.price_factor * serving_cost_index * (1 + p["price_margin"])
+            self.price = self.price_factor * serving_cost_index * (1 + self.model.p["price_margin"])
         if t == self._quarter:  # already up to date (the model also calls this at start-up)
             return
         self._quarter = t
-        # Today's values of the world's paths as Python floats: NumPy scalars would slow every use after.
-        self.capability = float(env.frontier_capability[t]) - self.capability_lag
-        gain = p["foreign_proficiency_gain_per_year"] * float(env.years[t])
-        self.japanese = min(0.95, p["japanese_proficiency_foreign_initial"] + gain) + self.japanese_offset
-        if self.hosting != OPEN_DOMESTIC:  # a dollar list price at today's yen
-            premium = p["sovereign_cloud_price_premium"] if self.hosting == IN_JAPAN else 0.0
-            self.price = float(env.foreign_price_usd[t]) * float(env.fx_index[t]) * self.price_factor * (1 + premium)
-        hit = bool(env.foreign_outage[t]) and (
-            self.hosting not in (IN_JAPAN, OPEN_DOMESTIC)
-            or (self.hosting == IN_JAPAN and p["foreign_outage_scope"] == "all")
-        )
+        self.capability = self._capability_path[t]
+        self.japanese = self._japanese_path[t]
+        if self.hosting != OPEN_DOMESTIC:
+            self.price = self._list_price_path[t]
+        hit = self._cut_off_path[t]
         self.available = not hit
         self.disruption_record = self.disruption_record * DISRUPTION_MEMORY + (1.0 if hit else 0.0)

@@ -96,12 +96,12 @@ class Government(mesa.Agent):
     @property
     def spent_jpy_bn(self) -> float:
         """Plan budget spent so far, all programmes (the award excluded)."""
-        return sum(self.spent[prog] for prog in PROGRAMMES)
+        return sum([self.spent[prog] for prog in PROGRAMMES])
 
     @property
     def unspent_jpy_bn(self) -> float:
         """Plan money appropriated and still available (the award excluded)."""
-        return sum(self.pot[prog] for prog in PROGRAMMES)
+        return sum([self.pot[prog] for prog in PROGRAMMES])
 
     def begin_quarter(self) -> None:
         """At the start of a fiscal year: close the old one and appropriate the new year's money."""

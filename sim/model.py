@@ -101,6 +101,10 @@ class SovereignAIModel(mesa.Model):
 
     """
 
+    #: Index of the current quarter (0 = FY2026Q1; also 0 before the first step). Set as each step
+    #: begins (Mesa has counted the step by then): read ~90 times a quarter, a plain attribute.
+    t: int = 0
+
     def __init__(self, *, rng: Any = None, **params: Any) -> None:
         super().__init__(rng=rng)
         self.p = resolve(params)
@@ -177,6 +181,7 @@ class SovereignAIModel(mesa.Model):
                 f"the run has reached its horizon of {self.p['quarters']} quarters; "
                 "make a new model with a larger `quarters` to simulate further"
             )
+        self.t = self.steps - 1
         self.government.begin_quarter()
         self._update_world()
         self._fund_developers()
@@ -188,11 +193,6 @@ class SovereignAIModel(mesa.Model):
         self._record(flows)
         self.datacollector.collect(self)
         self.running = self.steps < self.p["quarters"]
-
-    @property
-    def t(self) -> int:
-        """Index of the current quarter (0 = FY2026Q1; also 0 before the first step)."""
-        return self.steps - 1 if self.steps > 0 else 0  # read ~180 times a quarter: no call to max()
 
     def event(self, text: str) -> None:
         """Note something that happened this quarter (listed by ``sovai run`` and in the ``events`` column)."""
@@ -214,10 +214,7 @@ class SovereignAIModel(mesa.Model):
 
     def gpu_hour_prices(self) -> dict[str, float]:
         """This quarter's GPU-hour price in each pool and abroad (¥ per H100-hour)."""
-        return {
-            **self.price_jpy_per_hour,
-            "abroad": self.world_gpu_hour_price * (1 + self.p["offshore_training_premium"]),
-        }
+        return {**self.price_jpy_per_hour, "abroad": self.abroad_gpu_hour_price}
 
     def _update_offers(self) -> None:
         """Prices in the GPU-hour pools and providers' offers for this quarter (users see them when they choose)."""
@@ -237,6 +234,7 @@ class SovereignAIModel(mesa.Model):
             )
             for k in POOLS
         }
+        self.abroad_gpu_hour_price = world * (1 + p["offshore_training_premium"])  # a cloud abroad's
         # Serving on Japanese GPU-hours: technology makes it cheaper every year (as it does foreign
         # prices); the GPU-hour part moves with Japan's GPU-hour price (dollar chips at today's yen),
         # the staff part is paid in yen.
@@ -262,10 +260,11 @@ class SovereignAIModel(mesa.Model):
         frontier = float(env.frontier_capability[t])
         list_price = [a.price for a in providers]
         # Users of domestic models (the first n providers) pay the list price less the adoption subsidy.
-        price = [x * (1 - self.adoption_subsidy_rate) for x in list_price[:n]] + list_price[n:]
+        paid_share = 1 - self.adoption_subsidy_rate
+        price = [x * paid_share for x in list_price[:n]] + list_price[n:]
         # Each provider's share of compute demand its pool left unmet: none most quarters.
         if service.all_served(self.fills):
-            shortage = np.zeros(len(providers))
+            shortage = service.read_only_zeros((len(providers),))
         else:
             shortage = 1 - service.pool_fill(self.hosting, self.fills)
         self.offers = Offers(
@@ -353,7 +352,7 @@ class SovereignAIModel(mesa.Model):
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = demand.sum(axis=(0, 1)).tolist()
-        booked = {k: markets.ordered_sum(by_provider[i] for i in self.pool_providers[k]) for k in POOLS}
+        booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
@@ -377,9 +376,10 @@ class SovereignAIModel(mesa.Model):
             self.venue_split[money] = [markets.adjust(a, b, rate) for a, b in zip(previous, target, strict=True)]
         own_split, public_split = self.venue_split["own"], self.venue_split["public"]
         public = [g + a for g, a in zip(grants, award, strict=True)]
-        training_jpy = {  # summed developer by developer
-            v: markets.ordered_sum(o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True))
+        training_jpy = {  # summed developer by developer; the pools' only (they do not serve the money sent abroad)
+            v: markets.ordered_sum([o * own_split[j] + g * public_split[j] for o, g in zip(own, public, strict=True)])
             for j, v in enumerate(markets.VENUES)
+            if v in POOLS
         }
         # Today's values of the world's paths as Python floats: NumPy scalars would slow every sum after.
         background_growth = float(self.env.background_growth[t])
@@ -393,8 +393,8 @@ class SovereignAIModel(mesa.Model):
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
-            for c, size in zip(self.pools[k], sizes, strict=True):  # each site sells its share of the pool's capacity
-                hours = r.sold_hours * size * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+            for c in self.pools[k]:  # each site sells its share of the pool's capacity
+                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
                 c.sell(hours, price[k], electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
@@ -403,17 +403,18 @@ class SovereignAIModel(mesa.Model):
         self.pool_results = results
 
         # Service delivered: providers earn for what their pool served; the rest goes abroad or is unmet.
-        abroad_open = any(f.available for f in self.abroad_providers)
+        abroad_open = any([f.available for f in self.abroad_providers])
         self.delivery = service.deliver(demand, self.hosting, self.fills, abroad_open)
         # Each developer's revenue: what it served (when every pool served all it was asked, all it was booked).
         served = by_provider if self.delivery.served is demand else self.delivery.served.sum(axis=(0, 1)).tolist()
         served = served[: len(self.developers)]
         self.domestic_user_spend_jpy_bn = markets.ordered_sum(served)
         dev_fill = self.fills["domestic"]  # every developer serves from the domestic pool
-        # Each venue: the shares of own and public money sent there, the share served, the price.
+        # Each venue: each developer's training money spent there (filled below), the shares of own and
+        # public money sent there, the share served, the price.
         train_fill = [self.training_fills["domestic"], self.training_fills["japan_region"], 1.0]
-        venues = list(zip(own_split, public_split, train_fill, prices, strict=True))
-        bought = [[] for _ in markets.VENUES]  # each developer's training money spent at each venue
+        bought = [[] for _ in markets.VENUES]
+        venues = list(zip(bought, own_split, public_split, train_fill, prices, strict=True))
         pay, subsidy, margin = gov.pay, self.adoption_subsidy_rate, 1 + p["price_margin"]
         for d, sold, procured, exported, own_d, grant_d, award_d in zip(
             self.developers, served, procurement, exports, own, grants, award, strict=True
@@ -422,7 +423,7 @@ class SovereignAIModel(mesa.Model):
             revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
             pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = public = 0.0
-            for spent, (own_share, public_share, filled, hour_price) in zip(bought, venues, strict=True):
+            for spent, own_share, public_share, filled, hour_price in venues:
                 own_v = own_d * own_share * filled
                 grant_v = award_v = 0.0
                 if public_share > 0:  # (none abroad unless allowed: no payments of nothing to make)
@@ -571,8 +572,8 @@ class SovereignAIModel(mesa.Model):
     @staticmethod
     def support_share(dcs: list[DataCentre]) -> float:
         """Share of the capex behind the sites' working fleet that subsidies and tax credits paid."""
-        capex = sum(c.capex_book_jpy_bn for c in dcs)
-        return sum(c.support_book_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
+        capex = sum([c.capex_book_jpy_bn for c in dcs])
+        return sum([c.support_book_jpy_bn for c in dcs]) / capex if capex > 0 else 0.0
 
     @property
     def domestic_eflops(self) -> float:

@@ -46,7 +46,7 @@ def test_developer_capability_follows_the_scaling_law(small_model):
     d = m.developers[0]
     m.run_for(1)
     d.training_flop = 1e26
-    m.steps = d.release_interval  # end of a cycle at quarter index release_interval - 1
+    m.steps, m.t = d.release_interval, d.release_interval - 1  # end of a cycle, as a step would set it
     expected = m.env.capability(1e26 * m.env.algo_efficiency[m.t] * d.efficiency * m.talent_factor * m.data_factor)
     d.release_model()
     assert d.capability == pytest.approx(expected)
