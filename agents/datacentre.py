@@ -230,9 +230,18 @@ class DataCentre(mesa.Agent):
         rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
         return annuity_factor(rate, p["gpu_lifetime_years"])
 
-    def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
-        """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""
-        return self.chip_price_jpy_bn(gen, price_ratio) * self.net_of_support()
+    def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0, *, unit_price_jpy_bn: float | None = None) -> float:
+        """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit.
+
+        Args:
+            gen: Generation bought.
+            price_ratio: Price paid over list.
+            unit_price_jpy_bn: Its price before support (:meth:`chip_price_jpy_bn`), when the caller has it
+                (``price_ratio`` is then not used): the same at every site, so a pool's market works it out once.
+        """
+        if unit_price_jpy_bn is None:
+            unit_price_jpy_bn = self.chip_price_jpy_bn(gen, price_ratio)
+        return unit_price_jpy_bn * self.net_of_support()
 
     def chip_price_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
         """What one deployed accelerator (chip and its share of the server) costs at ``price_ratio`` × list.

@@ -116,10 +116,11 @@ def buy_accelerators(
     # after support is each site's own. Each site counts by its room (a site without room has no say).
     first = dcs[0]
     value_at_zero, value_at_one = first.chip_value_jpy_bn(gen, 0.0), first.chip_value_jpy_bn(gen, 1.0)
+    list_price = first.chip_price_jpy_bn(gen)  # the same chip at the same price everywhere
     at_zero = at_one = 0.0
     for c, r in zip(dcs, room, strict=True):
         if r > 0:
-            cost = c.chip_cost_jpy_bn(gen)
+            cost = c.chip_cost_jpy_bn(gen, unit_price_jpy_bn=list_price)
             at_zero += r * breakeven_ratio(value_at_zero, cost)
             at_one += r * breakeven_ratio(value_at_one, cost)
     at_zero, at_one = at_zero / total_room, at_one / total_room
