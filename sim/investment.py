@@ -143,10 +143,10 @@ def power_needed_mw(dcs: Sequence[DataCentre], expected_h100eq: float, gen: int)
     """MW the sites must add so that ``expected_h100eq`` fits in built and committed power."""
     if not dcs:
         return 0.0
-    installed = sum(c.h100eq_with_orders for c in dcs)
+    installed = sum([c.h100eq_with_orders for c in dcs])
     g = dcs[0].model.env.gens[gen]
     mw_per_h100eq = g.watts * dcs[0].watts_factor / 1e6 / g.h100_eq
-    spare_mw = sum(c.committed_mw - c.power_reserved_mw for c in dcs)
+    spare_mw = sum([c.committed_mw - c.power_reserved_mw for c in dcs])
     return max(0.0, (expected_h100eq - installed) * mw_per_h100eq - spare_mw)
 
 

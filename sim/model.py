@@ -474,7 +474,7 @@ class SovereignAIModel(mesa.Model):
         for k in POOLS:
             dcs = self.pools[k]
             soon_hours = investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS)
-            fleet = sum(c.h100eq_with_orders for c in dcs)  # installed and on order
+            fleet = sum([c.h100eq_with_orders for c in dcs])  # installed and on order
             wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - fleet
             if k == "domestic" and env.domestic_accelerator[t] and p["domestic_accelerator_share"] > 0:
                 share = p["domestic_accelerator_share"]
@@ -488,7 +488,7 @@ class SovereignAIModel(mesa.Model):
                 )
                 self.accelerator_spend_jpy_bn += spent
                 wanted *= 1 - share
-                fleet = sum(c.h100eq_with_orders for c in dcs)  # with the domestic chips just ordered
+                fleet = sum([c.h100eq_with_orders for c in dcs])  # with the domestic chips just ordered
             # A new chip is worth the price the pool is expected to fetch when it arrives, with it installed.
             market, spent = investment.buy_accelerators(
                 dcs,
@@ -510,7 +510,7 @@ class SovereignAIModel(mesa.Model):
             if grid_room is None:  # nothing has been planned yet this quarter: the room is the limit less the plans
                 grid_room = self.grid_limit_mw[t] - self.committed_by_region()
             # A MW is worth what its chips will fetch when it is built, with the fleet as ordered.
-            fleet = sum(c.h100eq_with_orders for c in dcs)
+            fleet = sum([c.h100eq_with_orders for c in dcs])
             build_price = self._expected_price(k, later_hours, fleet)(0.0)
             for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
@@ -571,8 +571,8 @@ class SovereignAIModel(mesa.Model):
     @staticmethod
     def support_share(dcs: list[DataCentre]) -> float:
         """Share of the capex behind the sites' working fleet that subsidies and tax credits paid."""
-        capex = sum(c.capex_book_jpy_bn for c in dcs)
-        return sum(c.support_book_jpy_bn for c in dcs) / capex if capex > 0 else 0.0
+        capex = sum([c.capex_book_jpy_bn for c in dcs])
+        return sum([c.support_book_jpy_bn for c in dcs]) / capex if capex > 0 else 0.0
 
     @property
     def domestic_eflops(self) -> float:
@@ -581,7 +581,7 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        return sum(c.tflops for c in dcs) / 1e6
+        return sum([c.tflops for c in dcs]) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:
