@@ -200,16 +200,13 @@ class SovereignAIModel(mesa.Model):
 
     # --- the parts of a quarter, in order ------------------------------------------------------------
     def _update_world(self) -> None:
-        env, t = self.env, self.t
+        t = self.t
         for c in self.datacentres:
             if (done := c.complete_builds()) > 0:
                 self.event(f"{c.name}: {done:,.0f} MW completed")
             c.retire()
-        for name, mask in (("foreign AI disruption", env.foreign_outage), ("GPU supply shock", env.gpu_shock)):
-            if mask[t] and (t == 0 or not mask[t - 1]):
-                self.event(f"{name} begins")
-            if t > 0 and mask[t - 1] and not mask[t]:
-                self.event(f"{name} ends")
+        for news in self.env.shock_news[t]:
+            self.event(news)
         self._update_offers()
 
     def gpu_hour_prices(self) -> dict[str, float]:
