@@ -316,12 +316,19 @@ class DataCentre(mesa.Agent):
         p, env, t = self.model.p, self.model.env, self.model.t
         gen = int(env.new_gen[t])
         chips = 1e6 / (env.gens[gen].watts * self.watts_factor)
-        life = p["gpu_lifetime_years"]
         chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour) * chips
-        # The shell outlives the chips: refill it as they wear out.
-        refills = sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
         shell = p["dc_capex_jpy_bn_per_mw"] * self.net_of_support()
-        return chip_value * refills - shell
+        return chip_value * self.refills - shell
+
+    @functools.cached_property
+    def refills(self) -> float:
+        """Present value of filling the shell with chips now and again each time they wear out, per fill.
+
+        The shell outlives the chips. Parameters only, fixed for the run: worked out once.
+        """
+        p = self.model.p
+        life = p["gpu_lifetime_years"]
+        return sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
 
     def next_phase_mw(self) -> float:
         """MW of the next announced phase that may start now (0 if none)."""
