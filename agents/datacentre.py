@@ -323,7 +323,7 @@ class DataCentre(mesa.Agent):
 
     @functools.cached_property
     def refills(self) -> float:
-        """Present value of filling the shell with chips now and again each time they wear out, per fill.
+        """Fills of chips a MW of shell takes over its life, now and each time they wear out, in present value.
 
         The shell outlives the chips. Parameters only, fixed for the run: worked out once.
         """

@@ -112,7 +112,8 @@ class Environment:
         self.gpu_supply_h100eq[self.gpu_shock] *= params["gpu_shock_supply_factor"]
         self.foreign_outage = self._outages(n, params, rng)
         # What each quarter's news says of the shocks, read once for the run rather than from the masks each quarter.
-        self.shock_news = self._news({"foreign AI disruption": self.foreign_outage, "GPU supply shock": self.gpu_shock})
+        shocks = {"foreign AI disruption": self.foreign_outage, "GPU supply shock": self.gpu_shock}
+        self.shock_news = self._news(n, shocks)
         self.gens = generations(params)
         #: Each generation's figures as arrays (read-only), for sums over a site's chips.
         figures = ("h100_eq", "watts", "tflops", "price_usd")
@@ -168,9 +169,9 @@ class Environment:
         return mask
 
     @staticmethod
-    def _news(spells: dict[str, np.ndarray]) -> list[list[str]]:
-        """For each quarter, the shocks that begin or end then: ``spells`` holds each shock's mask by name."""
-        news: list[list[str]] = [[] for _ in range(len(next(iter(spells.values()))))]
+    def _news(n: int, spells: dict[str, np.ndarray]) -> list[list[str]]:
+        """For each of ``n`` quarters, the shocks that begin or end then: ``spells`` holds each shock's mask by name."""
+        news: list[list[str]] = [[] for _ in range(n)]
         for name, mask in spells.items():
             on = mask.tolist()
             for t, now in enumerate(on):
