@@ -154,7 +154,8 @@ class DataCentre(mesa.Agent):
 
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
-        return max(0.0, (self.built_mw - self.power_reserved_mw) * 1e6 / (self._watts[gen] * self.watts_factor))
+        slots = (self.built_mw - self.power_reserved_mw) * 1e6 / (self._watts[gen] * self.watts_factor)
+        return slots if slots > 0.0 else 0.0  # (not ``max``: a dozen times a quarter, the comparison costs less)
 
     # --- the quarter ---------------------------------------------------------------------------------
     def complete_builds(self) -> float:
@@ -230,9 +231,18 @@ class DataCentre(mesa.Agent):
         rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
         return annuity_factor(rate, p["gpu_lifetime_years"])
 
-    def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
-        """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit."""
-        return self.chip_price_jpy_bn(gen, price_ratio) * self.net_of_support()
+    def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0, *, unit_price_jpy_bn: float | None = None) -> float:
+        """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit.
+
+        Args:
+            gen: Generation bought.
+            price_ratio: Price paid over list.
+            unit_price_jpy_bn: Its price before support (:meth:`chip_price_jpy_bn`), when the caller has it
+                (``price_ratio`` is then not used): the same at every site, so a pool's market works it out once.
+        """
+        if unit_price_jpy_bn is None:
+            unit_price_jpy_bn = self.chip_price_jpy_bn(gen, price_ratio)
+        return unit_price_jpy_bn * self.net_of_support()
 
     def chip_price_jpy_bn(self, gen: int, price_ratio: float = 1.0) -> float:
         """What one deployed accelerator (chip and its share of the server) costs at ``price_ratio`` × list.
@@ -307,12 +317,19 @@ class DataCentre(mesa.Agent):
         p, env, t = self.model.p, self.model.env, self.model.t
         gen = int(env.new_gen[t])
         chips = 1e6 / (env.gens[gen].watts * self.watts_factor)
-        life = p["gpu_lifetime_years"]
         chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour) * chips
-        # The shell outlives the chips: refill it as they wear out.
-        refills = sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
         shell = p["dc_capex_jpy_bn_per_mw"] * self.net_of_support()
-        return chip_value * refills - shell
+        return chip_value * self.refills - shell
+
+    @functools.cached_property
+    def refills(self) -> float:
+        """Fills of chips a MW of shell takes over its life, now and each time they wear out, in present value.
+
+        The shell outlives the chips. Parameters only, fixed for the run: worked out once.
+        """
+        p = self.model.p
+        life = p["gpu_lifetime_years"]
+        return sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
 
     def next_phase_mw(self) -> float:
         """MW of the next announced phase that may start now (0 if none)."""

@@ -79,7 +79,8 @@ class Environment:
     ``gpu_cost_index`` (capital cost of an H100-equivalent, 2026 = 1), ``world_gpu_hour_price_jpy``,
     ``foreign_outage`` (bool),
     ``deficit_non_ai_jpy_bn`` (annual rate), ``spend_growth``, ``new_gen`` (index of the newest
-    foreign generation on sale), ``domestic_accelerator`` (bool).
+    foreign generation on sale), ``domestic_accelerator`` (bool); ``shock_news`` (a list by quarter:
+    which shocks begin or end then, as the model reports them).
     """
 
     def __init__(self, params: dict[str, Any], rng: np.random.Generator) -> None:
@@ -110,6 +111,9 @@ class Environment:
         self.gpu_shock = self._window(n, params["gpu_shock_start_quarter"], params["gpu_shock_duration_quarters"])
         self.gpu_supply_h100eq[self.gpu_shock] *= params["gpu_shock_supply_factor"]
         self.foreign_outage = self._outages(n, params, rng)
+        # What each quarter's news says of the shocks, read once for the run rather than from the masks each quarter.
+        shocks = {"foreign AI disruption": self.foreign_outage, "GPU supply shock": self.gpu_shock}
+        self.shock_news = self._news(n, shocks)
         self.gens = generations(params)
         #: Each generation's figures as arrays (read-only), for sums over a site's chips.
         figures = ("h100_eq", "watts", "tflops", "price_usd")
@@ -163,6 +167,19 @@ class Environment:
         if start >= 0:
             mask[start : start + duration] = True
         return mask
+
+    @staticmethod
+    def _news(n: int, spells: dict[str, np.ndarray]) -> list[list[str]]:
+        """For each of ``n`` quarters, the shocks that begin or end then: ``spells`` holds each shock's mask by name."""
+        news: list[list[str]] = [[] for _ in range(n)]
+        for name, mask in spells.items():
+            on = mask.tolist()
+            for t, now in enumerate(on):
+                if now and (t == 0 or not on[t - 1]):
+                    news[t].append(f"{name} begins")
+                if t > 0 and on[t - 1] and not now:
+                    news[t].append(f"{name} ends")
+        return news
 
     def _outages(self, n: int, params: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
         """Foreign disruptions: a forced one (if set) plus random starts at the yearly rate."""

@@ -40,11 +40,13 @@ def forecast(history: Sequence[float], quarters_ahead: int) -> float:
     """Demand expected ``quarters_ahead`` on: the last value grown at the trend of the past year."""
     if not history:
         return 0.0
-    span = min(len(history) - 1, 4)
+    # Comparisons rather than min() and max(): each of those costs a call, and plans are made four times a quarter.
+    span = 4 if len(history) > 5 else len(history) - 1  # a year back at most
     first, last = history[-1 - span], history[-1]
     growth = (last / first) ** (1 / span) if span > 0 and first > 0 else 1.0
     low, high = GROWTH_BOUNDS
-    return float(last * min(max(growth, low), high) ** quarters_ahead)
+    growth = low if growth < low else high if growth > high else growth
+    return float(last * growth**quarters_ahead)
 
 
 def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
@@ -108,7 +110,7 @@ def buy_accelerators(
     h100_eq = dcs[0].model.env.gens[gen].h100_eq
     room = [c.free_slots(gen) * h100_eq for c in dcs]
     total_room = sum(room)
-    wanted = min(wanted_h100eq, total_room)
+    wanted = total_room if total_room < wanted_h100eq else wanted_h100eq  # no more than there is room for
     if wanted <= 0:  # no room for a chip
         return accelerators.Clearing(0.0, 1.0, wanted_h100eq), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
@@ -116,10 +118,11 @@ def buy_accelerators(
     # after support is each site's own. Each site counts by its room (a site without room has no say).
     first = dcs[0]
     value_at_zero, value_at_one = first.chip_value_jpy_bn(gen, 0.0), first.chip_value_jpy_bn(gen, 1.0)
+    list_price = first.chip_price_jpy_bn(gen)  # the same chip at the same price everywhere
     at_zero = at_one = 0.0
     for c, r in zip(dcs, room, strict=True):
         if r > 0:
-            cost = c.chip_cost_jpy_bn(gen)
+            cost = c.chip_cost_jpy_bn(gen, unit_price_jpy_bn=list_price)
             at_zero += r * breakeven_ratio(value_at_zero, cost)
             at_one += r * breakeven_ratio(value_at_one, cost)
     at_zero, at_one = at_zero / total_room, at_one / total_room
@@ -142,11 +145,12 @@ def power_needed_mw(dcs: Sequence[DataCentre], expected_h100eq: float, gen: int)
     """MW the sites must add so that ``expected_h100eq`` fits in built and committed power."""
     if not dcs:
         return 0.0
-    installed = sum(c.h100eq_with_orders for c in dcs)
+    installed = sum([c.h100eq_with_orders for c in dcs])
     g = dcs[0].model.env.gens[gen]
     mw_per_h100eq = g.watts * dcs[0].watts_factor / 1e6 / g.h100_eq
-    spare_mw = sum(c.committed_mw - c.power_reserved_mw for c in dcs)
-    return max(0.0, (expected_h100eq - installed) * mw_per_h100eq - spare_mw)
+    spare_mw = sum([c.committed_mw - c.power_reserved_mw for c in dcs])
+    needed_mw = (expected_h100eq - installed) * mw_per_h100eq - spare_mw
+    return needed_mw if needed_mw > 0.0 else 0.0
 
 
 def build_power(

@@ -200,16 +200,13 @@ class SovereignAIModel(mesa.Model):
 
     # --- the parts of a quarter, in order ------------------------------------------------------------
     def _update_world(self) -> None:
-        env, t = self.env, self.t
+        t = self.t
         for c in self.datacentres:
             if (done := c.complete_builds()) > 0:
                 self.event(f"{c.name}: {done:,.0f} MW completed")
             c.retire()
-        for name, mask in (("foreign AI disruption", env.foreign_outage), ("GPU supply shock", env.gpu_shock)):
-            if mask[t] and (t == 0 or not mask[t - 1]):
-                self.event(f"{name} begins")
-            if t > 0 and mask[t - 1] and not mask[t]:
-                self.event(f"{name} ends")
+        for news in self.env.shock_news[t]:
+            self.event(news)
         self._update_offers()
 
     def gpu_hour_prices(self) -> dict[str, float]:
@@ -475,7 +472,7 @@ class SovereignAIModel(mesa.Model):
         for k in POOLS:
             dcs = self.pools[k]
             soon_hours = investment.forecast(self.demand_history[k], investment.CHIP_LEAD_QUARTERS)
-            fleet = sum(c.h100eq_with_orders for c in dcs)  # installed and on order
+            fleet = sum([c.h100eq_with_orders for c in dcs])  # installed and on order
             wanted = investment.capacity_h100eq(soon_hours, p["target_utilisation"]) - fleet
             if k == "domestic" and env.domestic_accelerator[t] and p["domestic_accelerator_share"] > 0:
                 share = p["domestic_accelerator_share"]
@@ -489,7 +486,7 @@ class SovereignAIModel(mesa.Model):
                 )
                 self.accelerator_spend_jpy_bn += spent
                 wanted *= 1 - share
-                fleet = sum(c.h100eq_with_orders for c in dcs)  # with the domestic chips just ordered
+                fleet = sum([c.h100eq_with_orders for c in dcs])  # with the domestic chips just ordered
             # A new chip is worth the price the pool is expected to fetch when it arrives, with it installed.
             market, spent = investment.buy_accelerators(
                 dcs,
@@ -511,7 +508,7 @@ class SovereignAIModel(mesa.Model):
             if grid_room is None:  # nothing has been planned yet this quarter: the room is the limit less the plans
                 grid_room = self.grid_limit_mw[t] - self.committed_by_region()
             # A MW is worth what its chips will fetch when it is built, with the fleet as ordered.
-            fleet = sum(c.h100eq_with_orders for c in dcs)
+            fleet = sum([c.h100eq_with_orders for c in dcs])
             build_price = self._expected_price(k, later_hours, fleet)(0.0)
             for c, mw in investment.build_power(dcs, need, grid_room, build_price, p["expansion_step_mw"]):
                 self.event(f"{c.name}: {mw:,.0f} MW build started")
@@ -582,19 +579,19 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        return sum(c.tflops for c in dcs) / 1e6
+        return sum([c.tflops for c in dcs]) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:
         """Capability of the best domestic model (frontier - 30 when there is none)."""
         if not self.developers:
             return float(self.env.frontier_capability[self.t]) - 30.0
-        return max(d.capability for d in self.developers)
+        return max([d.capability for d in self.developers])
 
     @property
     def domestic_revenue_jpy_bn(self) -> float:
         """Domestic developers' revenue this quarter."""
-        return sum(d.revenue_jpy_bn for d in self.developers)
+        return sum([d.revenue_jpy_bn for d in self.developers])
 
     def peer_sample(self, n_nodes: int = 60) -> Any:
         """A small sample of the user peer network (networkx graph) for pictures."""
