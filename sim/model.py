@@ -581,19 +581,19 @@ class SovereignAIModel(mesa.Model):
 
     def eflops(self, dcs: list[DataCentre]) -> float:
         """Installed AI compute of the sites ``dcs`` (dense BF16 EFLOPS)."""
-        return sum(c.tflops for c in dcs) / 1e6
+        return sum([c.tflops for c in dcs]) / 1e6
 
     @property
     def best_domestic_capability(self) -> float:
         """Capability of the best domestic model (frontier - 30 when there is none)."""
         if not self.developers:
             return float(self.env.frontier_capability[self.t]) - 30.0
-        return max(d.capability for d in self.developers)
+        return max([d.capability for d in self.developers])
 
     @property
     def domestic_revenue_jpy_bn(self) -> float:
         """Domestic developers' revenue this quarter."""
-        return sum(d.revenue_jpy_bn for d in self.developers)
+        return sum([d.revenue_jpy_bn for d in self.developers])
 
     def peer_sample(self, n_nodes: int = 60) -> Any:
         """A small sample of the user peer network (networkx graph) for pictures."""

@@ -282,4 +282,4 @@ def supply_network(model: SovereignAIModel) -> nx.DiGraph:
 def concentration(amounts: Sequence[float]) -> float:
     """Herfindahl–Hirschman index (0–1) of non-negative amounts (plain Python: there are ~10 of them)."""
     total = sum(amounts)
-    return float(sum((x / total) ** 2 for x in amounts)) if total > 0 else 0.0
+    return float(sum([(x / total) ** 2 for x in amounts])) if total > 0 else 0.0
