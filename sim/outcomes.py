@@ -275,17 +275,19 @@ class RunRecord:
         layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
         p, env: The run's parameters and world paths.
         n_providers, n_sectors: Providers and sectors in the run.
+        grid_limit_mw: Each quarter's limit of data-centre power by region (the model's, fixed for the run).
     """
 
     def __init__(self, m: SovereignAIModel) -> None:
         self.layout = RecordLayout(m)
         self.p, self.env = m.p, m.env
         self.n_providers, self.n_sectors = len(m.provider_names), len(m.sector_names)
+        self.grid_limit_mw = m.grid_limit_mw
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
         self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
         # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
-        # grid connections still open (negative where a region is over) by region.
+        # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
         self._values: list[tuple[float, ...]] = []
         self._names: tuple[str, ...] = ()
@@ -307,8 +309,8 @@ class RunRecord:
         # Copies: the model may reuse its arrays next quarter.
         self._spend.append(booked_side_by_side(d, m.demand, m.volume))
         adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
-        room = m.grid_limit_mw[t] - m.committed_by_region()
-        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
+        committed = m.committed_by_region()
+        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, committed)))
         values = _quarter_values(m, flows)
         if not self._names:
             self._names = tuple(values)
@@ -363,7 +365,7 @@ def _columns(
         v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
         spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
         vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
-            and the grid's room by region.
+            and the power built and planned by region.
     """
     layout, p, env, n = record.layout, record.p, record.env, record.n_providers
     # Spend by sector and slice, split by where it went (RAN_ABROAD ... UNMET): (rows, sectors, slices, 5).
@@ -384,7 +386,7 @@ def _columns(
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
-    users_by_provider, adopters_by_sector, price, list_price, grid_room = np.split(
+    users_by_provider, adopters_by_sector, price, list_price, committed = np.split(
         vectors, np.cumsum([n + 1, record.n_sectors, n, n]), axis=1
     )
 
@@ -453,7 +455,8 @@ def _columns(
         "gpu_price_ratio": v["gpu_price_ratio"],
         "japan_region_gpu_hour_price_jpy": v["japan_region_gpu_hour_price_jpy"],
         "utilisation_domestic": v["utilisation_domestic"],
-        "grid_headroom_mw": np.maximum(grid_room, 0.0).sum(axis=1),
+        # the grid connections still open by region (negative where a region is over), summed where open
+        "grid_headroom_mw": np.maximum(record.grid_limit_mw[t] - committed, 0.0).sum(axis=1),
         "champion_award_jpy_bn": v["champion_award_jpy_bn"],
         "champion_award_withheld_jpy_bn": v["champion_award_withheld_jpy_bn"],
         "fx_jpy_per_usd": env.fx[t].astype(float),
