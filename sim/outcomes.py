@@ -289,7 +289,7 @@ class RunRecord:
         # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
         # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
-        self._values: list[tuple[float, ...]] = []
+        self._values: list[float] = []  # each quarter's scalar values one after the other
         self._names: tuple[str, ...] = ()
         self._last: tuple[int, dict[str, Any]] = (0, {})
 
@@ -314,7 +314,7 @@ class RunRecord:
         values = _quarter_values(m, flows)
         if not self._names:
             self._names = tuple(values)
-        self._values.append(tuple(values.values()))
+        self._values.extend(values.values())
 
     def latest(self) -> dict[str, Any]:
         """The record of the latest quarter kept: every column's value, as a Python float or text."""
@@ -334,7 +334,7 @@ class RunRecord:
         rows = list(range(len(self))) if rows is None else list(rows)
         text = [self._text[i] for i in rows]
         out: dict[str, Any] = {"quarter": [q for q, _ in text]}
-        values = np.array([self._values[i] for i in rows], dtype=float).reshape(len(rows), len(self._names))
+        values = np.array(self._values, dtype=float).reshape(len(self), len(self._names))[rows]
         numbers = _columns(
             self,
             np.array([self._t[i] for i in rows], dtype=int),
