@@ -162,10 +162,7 @@ class RecordLayout:
 
 
 def booked_side_by_side(delivery: service.Delivery, *more: np.ndarray) -> np.ndarray:
-    """Served, rerouted and unmet spend by provider, then ``more``, side by side on the last axis.
-
-    For one quarter (arrays shaped (sectors, slices, providers)) or many (a leading axis of quarters).
-    """
+    """A quarter's served, rerouted and unmet spend by provider, then ``more``, side by side on the last axis."""
     return np.concatenate((delivery.served, delivery.rerouted, delivery.unmet, *more), axis=-1)
 
 
@@ -288,7 +285,7 @@ class RunRecord:
         self.grid_limit_mw = m.grid_limit_mw
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
-        self._spend: list[np.ndarray] = []  # (5, sectors, slices, providers): served, rerouted, unmet, demand, volume
+        self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
         # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
         # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
@@ -309,9 +306,8 @@ class RunRecord:
         t, d = m.t, m.delivery
         self._t.append(t)
         self._text.append((quarter_label(t), "; ".join(m.events_in(t)) if m.steps > 0 else ""))
-        # Copies (the model may reuse its arrays next quarter), stacked: whole arrays copy faster than
-        # a quarter's 18 cells side by side, which are set so once for all the quarters (columns).
-        self._spend.append(np.array((d.served, d.rerouted, d.unmet, m.demand, m.volume)))
+        # Copies: the model may reuse its arrays next quarter.
+        self._spend.append(booked_side_by_side(d, m.demand, m.volume))
         adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
         committed = m.committed_by_region()
         self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, committed)))
@@ -343,7 +339,7 @@ class RunRecord:
             self,
             np.array([self._t[i] for i in rows], dtype=int),
             dict(zip(self._names, values.T, strict=True)),
-            self._spend_side_by_side(rows),
+            np.array([self._spend[i] for i in rows]).reshape(len(rows), *self._spend[0].shape),
             np.array([self._vectors[i] for i in rows]).reshape(len(rows), *self._vectors[0].shape),
         )
         if lists:
@@ -351,12 +347,6 @@ class RunRecord:
         out.update(numbers)
         out["events"] = [e for _, e in text]
         return out
-
-    def _spend_side_by_side(self, rows: list[int]) -> np.ndarray:
-        """The kept quarters' spend arrays (:meth:`add`) side by side: shaped (rows, sectors, slices, 5 x providers)."""
-        kept = np.array([self._spend[i] for i in rows]).reshape(len(rows), *self._spend[0].shape)
-        served, rerouted, unmet, demand, volume = np.moveaxis(kept, 1, 0)
-        return booked_side_by_side(service.Delivery(served, rerouted, unmet), demand, volume)
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
