@@ -132,7 +132,7 @@ class Environment:
         self.domestic_gen = next(i for i, g in enumerate(self.gens) if not g.foreign)
         self.domestic_accelerator = self.fy >= params["domestic_accelerator_year"]
         # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.
-        cost = np.array([self.gens[g].price_usd / self.gens[g].h100_eq for g in self.new_gen])
+        cost = np.array([g.price_usd / g.h100_eq for g in self.gens])[self.new_gen]  # each generation's, once
         self.gpu_cost_index = cost / cost[0]
         # The world's GPU-hour price at today's yen, which operators' costs and prices follow.
         self.world_gpu_hour_price_jpy = params["gpu_hour_price_usd_2026"] * self.fx * self.gpu_cost_index

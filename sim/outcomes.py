@@ -231,17 +231,17 @@ def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> dict[str, f
         "dc_power_used_mw": fleet.power_used_mw,
         "electricity_quarter_gwh": fleet.electricity_gwh,
         "best_domestic_capability": m.best_domestic_capability,
-        "japanese_proficiency_domestic": max((d.japanese for d in m.developers), default=0.0),
+        "japanese_proficiency_domestic": max([d.japanese for d in m.developers], default=0.0),
         "revenue_quarter_jpy_bn": m.domestic_revenue_jpy_bn,
-        "private_in_quarter_jpy_bn": sum(d.private_in_jpy_bn for d in m.developers),
+        "private_in_quarter_jpy_bn": sum([d.private_in_jpy_bn for d in m.developers]),
         "budget_appropriated_jpy_bn": gov.appropriated_jpy_bn,
         "budget_spent_jpy_bn": gov.spent_jpy_bn,
         "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
         "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
         **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
         "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
-        "unmet_hours": sum(r.demand_hours - r.sold_hours for r in pools),
-        "demand_hours": sum(r.demand_hours for r in pools),
+        "unmet_hours": sum([r.demand_hours - r.sold_hours for r in pools]),
+        "demand_hours": sum([r.demand_hours for r in pools]),
         "gpu_hour_price_jpy": m.price_jpy_per_hour["domestic"],
         "gpu_orders_unfilled_share": market.unfilled_share if market else 0.0,
         "adoption_subsidy_rate": m.adoption_subsidy_rate,
@@ -275,19 +275,21 @@ class RunRecord:
         layout: What the record reads that is fixed over the run (:class:`RecordLayout`).
         p, env: The run's parameters and world paths.
         n_providers, n_sectors: Providers and sectors in the run.
+        grid_limit_mw: Each quarter's limit of data-centre power by region (the model's, fixed for the run).
     """
 
     def __init__(self, m: SovereignAIModel) -> None:
         self.layout = RecordLayout(m)
         self.p, self.env = m.p, m.env
         self.n_providers, self.n_sectors = len(m.provider_names), len(m.sector_names)
+        self.grid_limit_mw = m.grid_limit_mw
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
         self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
         # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
-        # grid connections still open (negative where a region is over) by region.
+        # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
-        self._values: list[tuple[float, ...]] = []
+        self._values: list[float] = []  # each quarter's scalar values one after the other
         self._names: tuple[str, ...] = ()
         self._last: tuple[int, dict[str, Any]] = (0, {})
 
@@ -307,12 +309,12 @@ class RunRecord:
         # Copies: the model may reuse its arrays next quarter.
         self._spend.append(booked_side_by_side(d, m.demand, m.volume))
         adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
-        room = m.grid_limit_mw[t] - m.committed_by_region()
-        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, room)))
+        committed = m.committed_by_region()
+        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, committed)))
         values = _quarter_values(m, flows)
         if not self._names:
             self._names = tuple(values)
-        self._values.append(tuple(values.values()))
+        self._values.extend(values.values())
 
     def latest(self) -> dict[str, Any]:
         """The record of the latest quarter kept: every column's value, as a Python float or text."""
@@ -332,7 +334,7 @@ class RunRecord:
         rows = list(range(len(self))) if rows is None else list(rows)
         text = [self._text[i] for i in rows]
         out: dict[str, Any] = {"quarter": [q for q, _ in text]}
-        values = np.array([self._values[i] for i in rows], dtype=float).reshape(len(rows), len(self._names))
+        values = np.array(self._values, dtype=float).reshape(len(self), len(self._names))[rows]
         numbers = _columns(
             self,
             np.array([self._t[i] for i in rows], dtype=int),
@@ -363,7 +365,7 @@ def _columns(
         v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
         spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
         vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
-            and the grid's room by region.
+            and the power built and planned by region.
     """
     layout, p, env, n = record.layout, record.p, record.env, record.n_providers
     # Spend by sector and slice, split by where it went (RAN_ABROAD ... UNMET): (rows, sectors, slices, 5).
@@ -384,7 +386,7 @@ def _columns(
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
-    users_by_provider, adopters_by_sector, price, list_price, grid_room = np.split(
+    users_by_provider, adopters_by_sector, price, list_price, committed = np.split(
         vectors, np.cumsum([n + 1, record.n_sectors, n, n]), axis=1
     )
 
@@ -453,7 +455,8 @@ def _columns(
         "gpu_price_ratio": v["gpu_price_ratio"],
         "japan_region_gpu_hour_price_jpy": v["japan_region_gpu_hour_price_jpy"],
         "utilisation_domestic": v["utilisation_domestic"],
-        "grid_headroom_mw": np.maximum(grid_room, 0.0).sum(axis=1),
+        # the grid connections still open by region (negative where a region is over), summed where open
+        "grid_headroom_mw": np.maximum(record.grid_limit_mw[t] - committed, 0.0).sum(axis=1),
         "champion_award_jpy_bn": v["champion_award_jpy_bn"],
         "champion_award_withheld_jpy_bn": v["champion_award_withheld_jpy_bn"],
         "fx_jpy_per_usd": env.fx[t].astype(float),

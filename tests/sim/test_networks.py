@@ -94,15 +94,36 @@ def reference_small_world(n, k, rewire_prob, rng, tries=10):
     return edges
 
 
-@pytest.mark.parametrize("merge_runs_above", [networks.MERGE_RUNS_ABOVE, 0])  # 0: large sectors' connectedness check
-def test_ring_small_world_makes_the_reference_graph_from_the_same_draws(monkeypatch, merge_runs_above):
+# 0: large sectors' connectedness checks (merged runs; the links given one way only)
+@pytest.mark.parametrize("merge_runs_above", [networks.MERGE_RUNS_ABOVE, 0])
+@pytest.mark.parametrize("both_ways_up_to", [networks.BOTH_WAYS_UP_TO, 0])
+def test_ring_small_world_makes_the_reference_graph_from_the_same_draws(monkeypatch, merge_runs_above, both_ways_up_to):
     monkeypatch.setattr(networks, "MERGE_RUNS_ABOVE", merge_runs_above)
+    monkeypatch.setattr(networks, "BOTH_WAYS_UP_TO", both_ways_up_to)
     # small n and high rewiring make colliding ends, skipped rewiring and disconnected draws (retries)
     for n, k, prob in [(5, 2, 1.0), (9, 6, 0.7), (12, 4, 1.0), (30, 8, 0.3), (400, 6, 0.1), (400, 2, 0.05)]:
         for seed in range(10):
             new, old = np.random.default_rng(seed), np.random.default_rng(seed)
             assert np.array_equal(networks.ring_small_world(n, k, prob, new), reference_small_world(n, k, prob, old))
             assert new.bit_generator.state == old.bit_generator.state
+
+
+def test_connectedness_is_the_same_with_the_links_given_both_ways_or_one_way(monkeypatch):
+    rng = np.random.default_rng(5)
+    seen = set()
+    for _ in range(300):
+        n, k, prob = int(rng.integers(8, 60)), 2 * int(rng.integers(1, 4)), rng.random()
+        edges = networks.ring_small_world(n, k, prob, rng, tries=1)
+        edges = edges[rng.random(len(edges)) < rng.random()]  # without some links, some graphs fall apart
+        src, dst = edges[:, 0], edges[:, 1]
+        graph = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+        connected = connected_components(graph, directed=False, return_labels=False) == 1
+        monkeypatch.setattr(networks, "BOTH_WAYS_UP_TO", n)
+        assert networks._connected(n, src, dst) == connected
+        monkeypatch.setattr(networks, "BOTH_WAYS_UP_TO", n - 1)
+        assert networks._connected(n, src, dst) == connected
+        seen.add(connected)
+    assert seen == {True, False}
 
 
 def test_merging_the_runs_keeps_connectedness():
