@@ -46,6 +46,9 @@ LOCK = ".lock"
 #: What readers do with a damaged batch file: stop with an error naming it, or leave it out with a warning.
 ON_DAMAGED = ("raise", "skip")
 _BATCH_RE = re.compile(r"^batch-(\d{6,})\.parquet$")
+#: The temporary files :func:`_atomic_write` makes beside the folder's own files (``manifest.json.<pid>.tmp``):
+#: a writer killed mid-write leaves one, which only these exact names mark as ours to delete.
+_ROOT_TMP_RE = re.compile(rf"^({'|'.join(re.escape(name) for name in (MANIFEST, DESIGN, SAMPLE))})\.\d+\.tmp$")
 #: Bumped when the layout changes incompatibly.
 FORMAT_VERSION = 1
 
@@ -129,6 +132,7 @@ class Store:
                     folder.rmdir()
         for name in (MANIFEST, DESIGN, SAMPLE):
             (self.root / name).unlink(missing_ok=True)
+        self._remove_root_temporaries()
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write manifest.json atomically."""
@@ -144,6 +148,7 @@ class Store:
 
     def cleanup(self) -> None:
         """Remove what a killed writer left: temporary files and timeseries files without their scalars."""
+        self._remove_root_temporaries()
         committed = {p.name for p in self.batch_files(SCALARS)}
         for kind in (SCALARS, TIMESERIES):
             folder = self.root / kind
@@ -153,6 +158,13 @@ class Store:
                 if path.name.endswith(".tmp") or (
                     kind == TIMESERIES and _BATCH_RE.match(path.name) and path.name not in committed
                 ):
+                    path.unlink()
+
+    def _remove_root_temporaries(self) -> None:
+        """Delete the manifest's, design's and sample's temporary files a killed writer left in the folder."""
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if _ROOT_TMP_RE.match(path.name):
                     path.unlink()
 
     def damaged_batches(self) -> dict[Path, str]:

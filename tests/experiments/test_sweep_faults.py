@@ -148,6 +148,21 @@ def test_driver_killed_at_random_moments_resumes_to_the_uninterrupted_sweep(ishi
     assert not list(out.rglob("*.tmp"))
 
 
+def test_resume_removes_the_temporary_files_of_a_writer_killed_mid_write(ishigami_file, sweep, tmp_path):
+    # A kill between writing manifest.json's temporary file and renaming it leaves the temporary file
+    # (the random kills above land there now and then): the resume deletes exactly those names.
+    path = ishigami_file(samples=10)
+    sweep(path, model="sweep_toys:ishigami")
+    out = tmp_path / "out"
+    ours = [out / "manifest.json.4242.tmp", out / "design.parquet.17.tmp", out / "sample.parquet.99.tmp"]
+    not_ours = [out / "notes.tmp", out / "manifest.json.tmp", out / "manifest.json.old.tmp"]
+    for leftover in (*ours, *not_ours):
+        leftover.write_text("partial")
+    assert sweep(path, model="sweep_toys:ishigami").remaining == 0
+    assert not any(p.exists() for p in ours)
+    assert all(p.read_text() == "partial" for p in not_ours)  # never delete what the user made
+
+
 @pytest.mark.slow
 def test_dask_sweep_survives_a_worker_killed_mid_batch_and_a_hanging_run(ishigami_file, sweep, tmp_path):
     flag = tmp_path / "killed-once"
