@@ -32,6 +32,8 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sim.model import SovereignAIModel
 
 DT_YEARS = 0.25
@@ -90,13 +92,13 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
 def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
     gap = np.asarray(gap, dtype=float)
-    return np.array(_gap_costs(gap.ravel(), scale)).reshape(gap.shape)
+    return np.array(_gap_costs(gap.ravel().tolist(), scale)).reshape(gap.shape)
 
 
-def _gap_costs(gap: np.ndarray, scale: float) -> list[float]:
-    """:func:`capability_gap_cost` of each gap in ``gap`` (1-d), as floats; a lead (gap < 0) counts as it is."""
+def _gap_costs(gap: list[float], scale: float) -> list[float]:
+    """:func:`capability_gap_cost` of each gap in ``gap``, as floats; a lead (gap < 0) counts as it is."""
     log_gap = np.log1p(np.maximum(gap, 0) / scale).tolist()  # NumPy's logarithm, as everywhere in the rules
-    return [scale * lg if g > 0 else g for g, lg in zip(gap.tolist(), log_gap, strict=True)]
+    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
@@ -111,12 +113,12 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
         if available
         else -math.inf
         for gap_cost, proficiency, log_price, record, unmet, available in zip(
-            _gap_costs(-offers.capability, p["capability_gap_scale"]),
-            offers.japanese.tolist(),
+            _gap_costs([-c for c in offers.capability], p["capability_gap_scale"]),
+            offers.japanese,
             np.log(offers.price).tolist(),
-            offers.disruption_record.tolist(),
+            offers.disruption_record,
             offers.shortage.tolist(),
-            offers.available.tolist(),
+            offers.available,
             strict=True,
         )
     ]
@@ -225,16 +227,21 @@ def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 # --- the population ----------------------------------------------------------------------------------
 @dataclass
 class Offers:
-    """What every provider offers this quarter (arrays indexed by provider)."""
+    """What every provider offers this quarter, one value per provider (in the order of ``names``).
+
+    The values the users' rule reads one by one are plain lists (about ten providers: Python floats
+    cost less than making an array each quarter and turning it back into floats); those also used
+    as arrays (in demand and the record) are arrays.
+    """
 
     names: list[str]
-    capability: np.ndarray  # relative to the frontier (0 = at the frontier)
-    japanese: np.ndarray
+    capability: Sequence[float]  # relative to the frontier (0 = at the frontier)
+    japanese: Sequence[float]
     price: np.ndarray  # effective price index paid by users (foreign FY2026 list price at ¥150/$ = 1)
     list_price: np.ndarray  # the provider's price before any adoption subsidy
     hosting: np.ndarray  # DOMESTIC, OPEN_DOMESTIC, IN_JAPAN or ABROAD
-    available: np.ndarray  # bool: not disrupted
-    disruption_record: np.ndarray
+    available: Sequence[bool]  # not disrupted
+    disruption_record: Sequence[float]
     shortage: np.ndarray  # share of the provider's compute demand left unmet last quarter
 
     @property
@@ -373,7 +380,7 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k, available in enumerate(offers.available.tolist()):
+        for k, available in enumerate(offers.available):
             if not available:
                 dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
