@@ -224,6 +224,18 @@ def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return member, nest_of
 
 
+def adopter_totals(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adopters by provider (no provider last) and by sector, from sector x provider tables.
+
+    Args:
+        table: :meth:`UserPopulation.adopter_table`, for one quarter or many: shape (..., sectors,
+            1 + providers).
+    """
+    # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
+    by_provider = np.add.reduce(table, axis=-2).take(_none_last(table.shape[-1] - 1), axis=-1)
+    return by_provider, np.add.reduce(table, axis=-1)
+
+
 # --- the population ----------------------------------------------------------------------------------
 @dataclass
 class Offers:
@@ -548,14 +560,19 @@ class UserPopulation:
 
         Returns:
             By provider (length ``n_providers + 1``, the last for adopters with no provider) and by
-            sector, both from one bincount over a sector x provider code.
+            sector (see :func:`adopter_totals`).
+        """
+        return adopter_totals(self.adopter_table(n_providers, n_sectors))
+
+    def adopter_table(self, n_providers: int, n_sectors: int) -> np.ndarray:
+        """Enterprises (weights) that have adopted, by sector x provider of general work (bin 0: no provider).
+
+        One bincount over a sector x provider code, shape (``n_sectors``, 1 + ``n_providers``).
         """
         _, by_sector = self._codes_for(n_providers)
-        table = np.bincount(
+        return np.bincount(
             by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
         ).reshape(n_sectors, n_providers + 1)
-        # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
-        return np.add.reduce(table, axis=0).take(_none_last(n_providers)), np.add.reduce(table, axis=1)
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""
