@@ -97,7 +97,8 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def _gap_costs(gap: list[float], scale: float) -> list[float]:
     """:func:`capability_gap_cost` of each gap in ``gap``, as floats; a lead (gap < 0) counts as it is."""
-    log_gap = np.log1p(np.maximum(gap, 0) / scale).tolist()  # NumPy's logarithm, as everywhere in the rules
+    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used).
+    log_gap = np.log1p([g / scale if g > 0 else 0.0 for g in gap]).tolist()
     return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
 
 
