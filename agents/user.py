@@ -32,6 +32,8 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sim.model import SovereignAIModel
 
 DT_YEARS = 0.25
@@ -90,13 +92,14 @@ def slice_shares(sensitive_share: np.ndarray | float, sovereignty_rule: float) -
 def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
     """Points of capability a gap to the frontier costs: linear when small, logarithmic beyond ``scale``."""
     gap = np.asarray(gap, dtype=float)
-    return np.array(_gap_costs(gap.ravel(), scale)).reshape(gap.shape)
+    return np.array(_gap_costs(gap.ravel().tolist(), scale)).reshape(gap.shape)
 
 
-def _gap_costs(gap: np.ndarray, scale: float) -> list[float]:
-    """:func:`capability_gap_cost` of each gap in ``gap`` (1-d), as floats; a lead (gap < 0) counts as it is."""
-    log_gap = np.log1p(np.maximum(gap, 0) / scale).tolist()  # NumPy's logarithm, as everywhere in the rules
-    return [scale * lg if g > 0 else g for g, lg in zip(gap.tolist(), log_gap, strict=True)]
+def _gap_costs(gap: list[float], scale: float) -> list[float]:
+    """:func:`capability_gap_cost` of each gap in ``gap``, as floats; a lead (gap < 0) counts as it is."""
+    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used).
+    log_gap = np.log1p([g / scale if g > 0 else 0.0 for g in gap]).tolist()
+    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
@@ -111,12 +114,12 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
         if available
         else -math.inf
         for gap_cost, proficiency, log_price, record, unmet, available in zip(
-            _gap_costs(-offers.capability, p["capability_gap_scale"]),
-            offers.japanese.tolist(),
+            _gap_costs([-c for c in offers.capability], p["capability_gap_scale"]),
+            offers.japanese,
             np.log(offers.price).tolist(),
-            offers.disruption_record.tolist(),
+            offers.disruption_record,
             offers.shortage.tolist(),
-            offers.available.tolist(),
+            offers.available,
             strict=True,
         )
     ]
@@ -222,19 +225,36 @@ def _nest_members(nest: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return member, nest_of
 
 
+def adopter_totals(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Adopters by provider (no provider last) and by sector, from sector x provider tables.
+
+    Args:
+        table: :meth:`UserPopulation.adopter_table`, for one quarter or many: shape (..., sectors,
+            1 + providers).
+    """
+    # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
+    by_provider = np.add.reduce(table, axis=-2).take(_none_last(table.shape[-1] - 1), axis=-1)
+    return by_provider, np.add.reduce(table, axis=-1)
+
+
 # --- the population ----------------------------------------------------------------------------------
 @dataclass
 class Offers:
-    """What every provider offers this quarter (arrays indexed by provider)."""
+    """What every provider offers this quarter, one value per provider (in the order of ``names``).
+
+    The values the users' rule reads one by one are plain lists (about ten providers: Python floats
+    cost less than making an array each quarter and turning it back into floats); those also used
+    as arrays (in demand and the record) are arrays.
+    """
 
     names: list[str]
-    capability: np.ndarray  # relative to the frontier (0 = at the frontier)
-    japanese: np.ndarray
+    capability: Sequence[float]  # relative to the frontier (0 = at the frontier)
+    japanese: Sequence[float]
     price: np.ndarray  # effective price index paid by users (foreign FY2026 list price at ¥150/$ = 1)
     list_price: np.ndarray  # the provider's price before any adoption subsidy
     hosting: np.ndarray  # DOMESTIC, OPEN_DOMESTIC, IN_JAPAN or ABROAD
-    available: np.ndarray  # bool: not disrupted
-    disruption_record: np.ndarray
+    available: Sequence[bool]  # not disrupted
+    disruption_record: Sequence[float]
     shortage: np.ndarray  # share of the provider's compute demand left unmet last quarter
 
     @property
@@ -373,7 +393,7 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k, available in enumerate(offers.available.tolist()):
+        for k, available in enumerate(offers.available):
             if not available:
                 dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
@@ -541,14 +561,19 @@ class UserPopulation:
 
         Returns:
             By provider (length ``n_providers + 1``, the last for adopters with no provider) and by
-            sector, both from one bincount over a sector x provider code.
+            sector (see :func:`adopter_totals`).
+        """
+        return adopter_totals(self.adopter_table(n_providers, n_sectors))
+
+    def adopter_table(self, n_providers: int, n_sectors: int) -> np.ndarray:
+        """Enterprises (weights) that have adopted, by sector x provider of general work (bin 0: no provider).
+
+        One bincount over a sector x provider code, shape (``n_sectors``, 1 + ``n_providers``).
         """
         _, by_sector = self._codes_for(n_providers)
-        table = np.bincount(
+        return np.bincount(
             by_sector + self.provider[:, GENERAL], self.weight * self.adopted, n_sectors * (n_providers + 1)
         ).reshape(n_sectors, n_providers + 1)
-        # The ufunc's own sums (as ``table.sum``, without its Python wrapper); bin 0 (no provider) goes last.
-        return np.add.reduce(table, axis=0).take(_none_last(n_providers)), np.add.reduce(table, axis=1)
 
     def sector_totals(self, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) in each sector, and whether each sector is regulated; fixed over a run."""

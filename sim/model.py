@@ -276,14 +276,14 @@ class SovereignAIModel(mesa.Model):
             shortage = 1 - service.pool_fill(self.hosting, self.fills)
         self.offers = Offers(
             names=self.provider_names,
-            capability=np.array([a.capability - frontier for a in providers]),
-            japanese=np.array([a.japanese for a in providers]),
+            capability=[a.capability - frontier for a in providers],
+            japanese=[a.japanese for a in providers],
             price=np.array(price),
             list_price=np.array(list_price),
             hosting=self.hosting,
             # Domestic models are never cut off.
-            available=np.array([True] * n + [f.available for f in self.foreign]),
-            disruption_record=np.array([0.0] * n + [f.disruption_record for f in self.foreign]),
+            available=[True] * n + [f.available for f in self.foreign],
+            disruption_record=[0.0] * n + [f.disruption_record for f in self.foreign],
             shortage=shortage,
         )
 
@@ -340,7 +340,7 @@ class SovereignAIModel(mesa.Model):
             bought = [budget * s for s in share]
         exports = [0.0] * n
         if p["export_partnership"]:  # partner markets do not value Japanese proficiency
-            utility = util - p["beta_japanese"] * self.offers.japanese
+            utility = util - p["beta_japanese"] * np.array(self.offers.japanese)
             share = choice_probabilities(utility, self.offers.nest, lam)[:n]
             exports = (p["export_market_jpy_bn_per_year"] / 4 * self.env.spend_growth[self.t] * share).tolist()
         return bought, exports

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from agents.government import AWARD
-from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE
+from agents.user import ABROAD, DOMESTIC, IN_JAPAN, OPEN_DOMESTIC, SENSITIVE_BOUND, SENSITIVE_FREE, adopter_totals
 from sim import service
 from sim.environment import QUARTER_HOURS, quarter_label
 from sim.networks import concentration
@@ -286,7 +286,7 @@ class RunRecord:
         self._t: list[int] = []
         self._text: list[tuple[str, str]] = []  # quarter label, events
         self._spend: list[np.ndarray] = []  # (sectors, slices, 5 x providers): served, rerouted, unmet, demand, volume
-        # Adopters by provider (and none) and by sector, the offers' prices and list prices, then the
+        # Adopters by sector x provider (bin 0: none), the offers' prices and list prices, then the
         # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
         self._values: list[float] = []  # each quarter's scalar values one after the other
@@ -308,9 +308,10 @@ class RunRecord:
         self._text.append((quarter_label(t), "; ".join(m.events_in(t)) if m.steps > 0 else ""))
         # Copies: the model may reuse its arrays next quarter.
         self._spend.append(booked_side_by_side(d, m.demand, m.volume))
-        adopters = m.population.adopter_weights(self.n_providers, self.n_sectors)
+        # The adopters' sector x provider table as it is: its sums are done for all quarters at once.
+        adopters = m.population.adopter_table(self.n_providers, self.n_sectors)
         committed = m.committed_by_region()
-        self._vectors.append(np.concatenate((*adopters, m.offers.price, m.offers.list_price, committed)))
+        self._vectors.append(np.concatenate((adopters.ravel(), m.offers.price, m.offers.list_price, committed)))
         values = _quarter_values(m, flows)
         if not self._names:
             self._names = tuple(values)
@@ -364,7 +365,7 @@ def _columns(
         t: Each row's quarter index.
         v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
         spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
-        vectors: The rows' adopters by provider (and none) and by sector, the offers' prices and list prices,
+        vectors: The rows' adopters by sector x provider (and none), the offers' prices and list prices,
             and the power built and planned by region.
     """
     layout, p, env, n = record.layout, record.p, record.env, record.n_providers
@@ -386,9 +387,8 @@ def _columns(
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
-    users_by_provider, adopters_by_sector, price, list_price, committed = np.split(
-        vectors, np.cumsum([n + 1, record.n_sectors, n, n]), axis=1
-    )
+    adopters, price, list_price, committed = np.split(vectors, np.cumsum([record.n_sectors * (n + 1), n, n]), axis=1)
+    users_by_provider, adopters_by_sector = adopter_totals(adopters.reshape(len(t), record.n_sectors, n + 1))
 
     exports, offshore = v["exports"], v["offshore_training"]
     compute_imports = offshore + p["japan_region_compute_deficit_share"] * v["region_training"]

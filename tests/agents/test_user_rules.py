@@ -10,6 +10,7 @@ from agents.user import (
     Offers,
     UserPopulation,
     _draw,
+    adopter_totals,
     adoption_probability,
     capability_gap_cost,
     choice_probabilities,
@@ -193,3 +194,28 @@ def test_adopter_weights_are_the_adopters_by_provider_of_general_work_and_by_sec
     no_provider_last = [*range(n_providers), -1]
     np.testing.assert_allclose(by_provider, [weight[general == k].sum() for k in no_provider_last], rtol=1e-12)
     np.testing.assert_allclose(by_sector, [weight[pop.sector == s].sum() for s in range(n_sectors)], rtol=1e-12)
+
+
+def test_adopter_totals_of_many_quarters_are_each_quarters(small_model):
+    m = small_model()
+    n_providers, n_sectors = len(m.provider_names), len(m.sector_names)
+    tables, totals = [], []
+    for _ in range(3):
+        m.step()
+        tables.append(m.population.adopter_table(n_providers, n_sectors))
+        totals.append(m.population.adopter_weights(n_providers, n_sectors))
+    by_provider, by_sector = adopter_totals(np.array(tables))
+    np.testing.assert_array_equal(by_provider, [p for p, _ in totals])  # the same sums, bit for bit
+    np.testing.assert_array_equal(by_sector, [s for _, s in totals])
+
+
+def test_offers_read_as_lists_or_arrays_give_the_same_utilities():
+    as_arrays = offers(available=np.array([True, False, True]), disruption_record=np.array([0.0, 0.0, 0.5]))
+    as_lists = offers(
+        capability=[-20.0, -1.0, 0.0],
+        japanese=[0.9, 0.75, 0.75],
+        available=[True, False, True],
+        disruption_record=[0.0, 0.0, 0.5],
+    )
+    p = defaults()
+    np.testing.assert_array_equal(offer_utilities(as_lists, p), offer_utilities(as_arrays, p))
