@@ -100,7 +100,7 @@ def ring_small_world(n: int, k: int, rewire_prob: float, rng: np.random.Generato
     """
     half = k // 2
     src = np.repeat(np.arange(n), half)  # link ``u·half + d − 1`` joins u to u + d: sorted by ``src``
-    lattice = (src + np.arange(n * half) % half + 1) % n
+    lattice = (src + np.tile(np.arange(1, half + 1), n)) % n
     edges = np.zeros((0, 2), dtype=np.int64)
     for _ in range(tries):
         rewired = rng.random(len(src)) < rewire_prob
