@@ -73,26 +73,26 @@ class DataCentre(mesa.Agent):
         self.on_order: list[
             tuple[int, int, float]
         ] = []  # accelerators bought, not yet delivered: (quarter, gen, chips)
-        for phase in (row for row in rows("dc_phases") if row.site == self.key):
+        for phase in [row for row in rows("dc_phases") if row.site == self.key]:
             if phase.committed:  # under construction before FY2026: its grid connection is already secured
                 self.pipeline.append((int(phase.earliest_quarter), float(phase.mw)))
             else:
                 self.phases.append((int(phase.earliest_quarter), float(phase.mw)))
         # Built plus planned power: a completed build moves from one to the other, so only a new plan changes it.
-        self.committed_mw = self.built_mw + sum(mw for _, mw in self.pipeline)
+        self.committed_mw = self.built_mw + sum([mw for _, mw in self.pipeline])
         # Chips installed by generation, as plain floats: a handful of generations changed every quarter
         # (wear, deliveries), where NumPy's cost per call exceeds the work. ``gpus`` shows them as an array.
         self._counts = [0.0] * len(gens)
         # Each generation's figures as plain floats, read once: the fleet's totals are sums over them.
         per_gen = model.env.per_gen
-        self._h100_eq, self._tflops, self._watts = (tuple(per_gen[k].tolist()) for k in ("h100_eq", "tflops", "watts"))
+        self._h100_eq, self._tflops, self._watts = [tuple(per_gen[k].tolist()) for k in ("h100_eq", "tflops", "watts")]
         names = [g.name for g in gens]
         self._counts[names.index("h100")] = float(row.gpus_h100)
         self._counts[names.index("b200")] = float(row.gpus_b200)
         self._refresh_fleet()
         self._refresh_orders()
         fx0 = model.p["fx_jpy_per_usd"]
-        self.capex_jpy_bn = float(sum(n * g.price_usd * fx0 / 1e9 for n, g in zip(self._counts, gens, strict=True)))
+        self.capex_jpy_bn = float(sum([n * g.price_usd * fx0 / 1e9 for n, g in zip(self._counts, gens, strict=True)]))
         self.support_jpy_bn = 0.0  # capex subsidy and tax credit received, cumulative
         # Book values: what the working fleet cost and how much of it support paid (they depreciate with
         # the chips, so support given years ago stops lowering today's GPU-hour price).

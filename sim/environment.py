@@ -123,7 +123,7 @@ class Environment:
         foreign = [i for i, g in enumerate(self.gens) if g.foreign]
         newest = {  # once a fiscal year rather than once a quarter
             y: max(
-                (i for i in foreign if self.gens[i].available_from_fy <= y),
+                [i for i in foreign if self.gens[i].available_from_fy <= y],
                 key=lambda i: self.gens[i].available_from_fy,
             )
             for y in set(self.fy.tolist())

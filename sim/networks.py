@@ -138,7 +138,7 @@ def _collisions(
     ring = np.where((d >= 1) & (d <= half), a * half + d - 1, np.where(d >= n - half, b * half + (n - d) - 1, -1))
     bad = (d == 0) | ((ring >= 0) & ~rewired[ring])
     key = np.minimum(a, b) * n + np.maximum(a, b)
-    order = np.argsort(key, kind="stable")
+    order = key.argsort(kind="stable")
     bad[order[1:]] |= key[order[1:]] == key[order[:-1]]
     return bad
 
@@ -167,7 +167,7 @@ def _connected(n: int, src: np.ndarray, dst: np.ndarray) -> bool:
     both_ways = n <= BOTH_WAYS_UP_TO
     if both_ways:
         src, dst = np.concatenate((src, dst)), np.concatenate((dst, src))
-        dst = dst[np.argsort(src, kind="stable")]  # in rows, as the counts of ``src`` give them
+        dst = dst[src.argsort(kind="stable")]  # in rows, as the counts of ``src`` give them
     indptr = np.zeros(n + 1, dtype=np.int32)  # int32 indices, as scipy would convert them to
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     graph = sp.csr_array((np.ones(len(src)), dst.astype(np.int32), indptr), shape=(n, n))
@@ -209,7 +209,7 @@ def _groups(codes: np.ndarray) -> list[np.ndarray]:
     """
     counts = np.bincount(codes)
     narrow = codes.astype(np.min_scalar_type(len(counts) - 1), copy=False)
-    order = np.argsort(narrow, kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
+    order = narrow.argsort(kind="stable").astype(np.int32)  # half the memory of int64 at 1M users
     bounds = [0, *np.cumsum(counts).tolist()]
     return [order[start:end] for start, end in pairwise(bounds)]
 
