@@ -108,16 +108,21 @@ def test_ring_small_world_makes_the_reference_graph_from_the_same_draws(monkeypa
             assert new.bit_generator.state == old.bit_generator.state
 
 
-def test_connectedness_is_the_same_with_the_links_given_both_ways_or_one_way(monkeypatch):
-    rng = np.random.default_rng(5)
-    seen = set()
-    for _ in range(300):
-        n, k, prob = int(rng.integers(8, 60)), 2 * int(rng.integers(1, 4)), rng.random()
+def _broken_small_worlds(seed: int, max_n: int, count: int = 300):
+    """Small worlds with some links dropped, so that some fall apart: (n, src, dst, connected) each."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n, k, prob = int(rng.integers(8, max_n)), 2 * int(rng.integers(1, 4)), rng.random()
         edges = networks.ring_small_world(n, k, prob, rng, tries=1)
-        edges = edges[rng.random(len(edges)) < rng.random()]  # without some links, some graphs fall apart
+        edges = edges[rng.random(len(edges)) < rng.random()]
         src, dst = edges[:, 0], edges[:, 1]
         graph = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
-        connected = connected_components(graph, directed=False, return_labels=False) == 1
+        yield n, src, dst, connected_components(graph, directed=False, return_labels=False) == 1
+
+
+def test_connectedness_is_the_same_with_the_links_given_both_ways_or_one_way(monkeypatch):
+    seen = set()
+    for n, src, dst, connected in _broken_small_worlds(5, 60):
         monkeypatch.setattr(networks, "BOTH_WAYS_UP_TO", n)
         assert networks._connected(n, src, dst) == connected
         monkeypatch.setattr(networks, "BOTH_WAYS_UP_TO", n - 1)
@@ -127,15 +132,8 @@ def test_connectedness_is_the_same_with_the_links_given_both_ways_or_one_way(mon
 
 
 def test_merging_the_runs_keeps_connectedness():
-    rng = np.random.default_rng(3)
     seen = set()
-    for _ in range(300):
-        n, k, prob = int(rng.integers(8, 40)), 2 * int(rng.integers(1, 4)), rng.random()
-        edges = networks.ring_small_world(n, k, prob, rng, tries=1)
-        edges = edges[rng.random(len(edges)) < rng.random()]  # without some links, some graphs fall apart
-        src, dst = edges[:, 0], edges[:, 1]
-        graph = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
-        connected = connected_components(graph, directed=False, return_labels=False) == 1
+    for n, src, dst, connected in _broken_small_worlds(3, 40):
         n_runs, a, b = networks._merge_runs(n, src, dst)
         assert n_runs <= n and (np.diff(a) >= 0).all()
         assert networks._connected(n_runs, a, b) == connected
