@@ -59,8 +59,7 @@ class DomesticDeveloper(mesa.Agent):
         Researchers the talent programme adds beyond that work in academia and start-ups: they are
         not on a developer's payroll but raise every developer's talent factor through the pool.
         """
-        pool, headcount = self.model.talent_pool, self.model.p["researchers_initial"]
-        return self.researchers_share * (headcount if headcount < pool else pool)  # min(), without a call
+        return self.researchers_share * min(self.model.talent_pool, self.model.p["researchers_initial"])
 
     def raise_capital(self, rnd_grant_jpy_bn: float) -> None:
         """Take in the R&D grant and private capital, pay researchers, set the training bid."""
@@ -68,19 +67,16 @@ class DomesticDeveloper(mesa.Agent):
         last_year = sum(self.revenue_history[-8:-4]) or 0.0
         this_year = sum(self.revenue_history[-4:])
         growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
-        # Investors read growth only between -50% and +200%; private money is never negative; salaries
-        # are paid as far as the cash goes. (Comparisons, not min/max: a builtin's call costs more.)
-        growth = -0.5 if growth < -0.5 else (2.0 if growth > 2.0 else growth)
         base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
-        private_in = (
-            base * (1 + p["private_investment_revenue_elasticity"] * growth)
-            + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn
+        self.private_in_jpy_bn = max(
+            0.0,
+            base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
+            + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn,
         )
-        self.private_in_jpy_bn = private_in if private_in > 0.0 else 0.0
         self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
         self.public_support_jpy_bn = rnd_grant_jpy_bn
-        salaries = self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000
-        self.cash_jpy_bn -= salaries if salaries < self.cash_jpy_bn else self.cash_jpy_bn
+        salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
+        self.cash_jpy_bn -= salaries
         self.training_bid_jpy_bn = p["compute_spend_share"] * self.cash_jpy_bn
 
     def train(self, gpu_hours: float, paid_jpy_bn: float, grant_jpy_bn: float) -> None:
@@ -119,8 +115,7 @@ class DomesticDeveloper(mesa.Agent):
             serving_cost_index: Cost of serving on Japanese GPU-hours (technology, yen, GPU-hour price).
 
         """
-        japanese = japanese_domestic + self.japanese_bonus
-        self.japanese = japanese if japanese < 0.99 else 0.99  # at most 0.99 (min(), without a call)
+        self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
         self.price = self.serving_cost_factor * serving_cost_index * (1 + self.model.p["price_margin"])
 
     def book_revenue(self, revenue_jpy_bn: float, serving_cost_jpy_bn: float) -> None:

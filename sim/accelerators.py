@@ -81,7 +81,7 @@ def clear(
         breakeven_ratio: Price over list at which the marginal chip just pays for itself: a number,
             or a non-increasing function of the quantity bought.
     """
-    wanted = 0.0 if wanted < 0.0 else wanted  # (a comparison costs less than a call to max)
+    wanted = max(wanted, 0.0)
     worth = breakeven_ratio if callable(breakeven_ratio) else lambda _q: breakeven_ratio
     if wanted == 0 or (worth_of_first := worth(0.0)) < 1:
         return Clearing(0.0, 1.0, wanted)

@@ -137,9 +137,8 @@ def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, a
         abroad_cap: Largest share that may go abroad (the last venue).
     """
     # Three venues: plain floats, as NumPy's cost per call exceeds the work, but NumPy's exp and log
-    # (``math``'s round differently, and the shares steer money). Fills count from 0.1% (a comparison,
-    # not max(): a builtin's call costs more).
-    delivered = [price / (1e-3 if fill < 1e-3 else fill) for price, fill in zip(prices, fills, strict=True)]
+    # (``math``'s round differently, and the shares steer money).
+    delivered = [price / max(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
     ok = [math.isfinite(x) for x in delivered]
     if not any(ok):
         return [0.0] * len(delivered)
