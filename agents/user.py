@@ -443,9 +443,10 @@ class UserPopulation:
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
         on_offer = [log_sum > -math.inf for log_sum in log_sums]
-        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose).
+        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose),
+        # by the ufunc itself (``cumsum`` is the same sum through a Python wrapper).
         by_provider = probs.transpose(2, 0, 1)
-        cum = by_provider.cumsum(axis=0, out=np.empty(by_provider.shape))
+        cum = np.add.accumulate(by_provider, axis=0, out=np.empty(by_provider.shape))
         return cum, on_offer, log_sums[GENERAL]
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
