@@ -416,9 +416,13 @@ class UserPopulation:
         adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
         self.adopted[adopters] = True
         # Movers and new adopters choose together, each on its rows of the tables. (``take`` gathers
-        # columns several times faster than indexing with ``[:, idx]``.)
-        u_choose = np.concatenate((u_move.take(movers, axis=1), u_adopt.take(adopters, axis=1)), axis=1)
-        self._choose(np.concatenate((movers, adopters)), cum, u_choose, on_offer)
+        # columns several times faster than indexing with ``[:, idx]``.) Many quarters have no new
+        # adopter: then the movers choose alone, without joining them to nobody.
+        choosers, u_choose = movers, u_move.take(movers, axis=1)
+        if len(adopters) > 0:
+            choosers = np.concatenate((movers, adopters))
+            u_choose = np.concatenate((u_choose, u_adopt.take(adopters, axis=1)), axis=1)
+        self._choose(choosers, cum, u_choose, on_offer)
         self.spend_growth = spend_growth
 
     def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
