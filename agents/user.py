@@ -193,9 +193,11 @@ def _nested_logit(
     per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
     # A row with nothing on offer (total 0) has log-sum -inf, set without NumPy's warning for log(0).
     # Rows with something on offer are the rule: the users' tables have nothing but those in almost
-    # every quarter, and then one plain log does.
-    positive = total > 0
-    log_total = np.log(total) if positive.all() else np.log(total, out=np.full_like(total, -np.inf), where=positive)
+    # every quarter, and then one plain log does (the smallest total is positive).
+    if np.minimum.reduce(total, axis=None) > 0:
+        log_total = np.log(total)
+    else:
+        log_total = np.log(total, out=np.full_like(total, -np.inf), where=total > 0)
     return e * per_unit.take(nest_of, axis=-1), (log_total + lam * top)[..., 0]
 
 
@@ -393,9 +395,10 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k, available in enumerate(offers.available):
-            if not available:
-                dark |= self.provider == k
+        if not all(offers.available):
+            for k, available in enumerate(offers.available):
+                if not available:
+                    dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
