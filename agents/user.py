@@ -420,7 +420,7 @@ class UserPopulation:
         self.adopted[adopters] = True
         # Movers and new adopters choose together, each on its rows of the tables. (``take`` gathers
         # columns several times faster than indexing with ``[:, idx]``.) Many quarters have no new
-        # adopter: then the movers choose alone, without joining them to nobody.
+        # adopter: then the movers choose alone, with no concatenation of empty arrays.
         choosers, u_choose = movers, u_move.take(movers, axis=1)
         if len(adopters) > 0:
             choosers = np.concatenate((movers, adopters))
