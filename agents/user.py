@@ -193,9 +193,11 @@ def _nested_logit(
     per_unit = nest_weight / np.maximum(nest_sum * total, _TINY)
     # A row with nothing on offer (total 0) has log-sum -inf, set without NumPy's warning for log(0).
     # Rows with something on offer are the rule: the users' tables have nothing but those in almost
-    # every quarter, and then one plain log does.
-    positive = total > 0
-    log_total = np.log(total) if positive.all() else np.log(total, out=np.full_like(total, -np.inf), where=positive)
+    # every quarter, and then one plain log does (the smallest total is positive).
+    if np.minimum.reduce(total, axis=None) > 0:
+        log_total = np.log(total)
+    else:
+        log_total = np.log(total, out=np.full_like(total, -np.inf), where=total > 0)
     return e * per_unit.take(nest_of, axis=-1), (log_total + lam * top)[..., 0]
 
 
@@ -393,9 +395,10 @@ class UserPopulation:
         # non-adopter has no provider in its three slices, so there is one only if there are more
         # such slices than three per non-adopter; the mask of adopters is applied only then.
         dark = self.provider == -1
-        for k, available in enumerate(offers.available):
-            if not available:
-                dark |= self.provider == k
+        if not all(offers.available):
+            for k, available in enumerate(offers.available):
+                if not available:
+                    dark |= self.provider == k
         any_stranded = np.count_nonzero(dark) > 3 * (self.n - np.count_nonzero(self.adopted))
         # A quarter when nobody is stranded skips their numbers rather than draws them: the same stream.
         u_stranded = rng.random((3, self.n)) if any_stranded else _skip(rng, 3 * self.n)
@@ -416,9 +419,13 @@ class UserPopulation:
         adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
         self.adopted[adopters] = True
         # Movers and new adopters choose together, each on its rows of the tables. (``take`` gathers
-        # columns several times faster than indexing with ``[:, idx]``.)
-        u_choose = np.concatenate((u_move.take(movers, axis=1), u_adopt.take(adopters, axis=1)), axis=1)
-        self._choose(np.concatenate((movers, adopters)), cum, u_choose, on_offer)
+        # columns several times faster than indexing with ``[:, idx]``.) Many quarters have no new
+        # adopter: then the movers choose alone, with no concatenation of empty arrays.
+        choosers, u_choose = movers, u_move.take(movers, axis=1)
+        if len(adopters) > 0:
+            choosers = np.concatenate((movers, adopters))
+            u_choose = np.concatenate((u_choose, u_adopt.take(adopters, axis=1)), axis=1)
+        self._choose(choosers, cum, u_choose, on_offer)
         self.spend_growth = spend_growth
 
     def _choice_tables(self, offers: Offers) -> tuple[np.ndarray, list[bool], float]:
@@ -443,9 +450,10 @@ class UserPopulation:
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
         on_offer = [log_sum > -math.inf for log_sum in log_sums]
-        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose).
+        # Cumulated over the providers, put first (see _draw), into one contiguous block (see _choose),
+        # by the ufunc itself (``cumsum`` is the same sum through a Python wrapper).
         by_provider = probs.transpose(2, 0, 1)
-        cum = by_provider.cumsum(axis=0, out=np.empty(by_provider.shape))
+        cum = np.add.accumulate(by_provider, axis=0, out=np.empty(by_provider.shape))
         return cum, on_offer, log_sums[GENERAL]
 
     def _choose(self, idx: np.ndarray, cum: np.ndarray, u: np.ndarray, on_offer: list[bool]) -> None:
