@@ -213,13 +213,22 @@ class DataCentre(mesa.Agent):
         The value is the same at every site (the chip, the power price and the market are), unlike
         its cost after support (:meth:`chip_cost_jpy_bn`).
         """
+        return self.chip_values_jpy_bn(gen, (price_jpy_per_hour,))[0]
+
+    def chip_values_jpy_bn(self, gen: int, prices_jpy_per_hour: tuple[float, ...]) -> list[float]:
+        """:meth:`chip_value_jpy_bn` at each of ``prices_jpy_per_hour``, today's running costs read once.
+
+        A pool's market values a chip at two GPU-hour prices each time it buys (the chip's worth is a
+        line in the price): one call reads the world's electricity and rental prices once for both.
+        """
         m = self.model
         p, env, t = m.p, m.env, m.t
         hours = 4 * QUARTER_HOURS * p["target_utilisation"]
         energy = self._watts[gen] * self.watts_factor / 1000 * float(env.electricity_jpy_per_kwh[t])
         running = (1 - p["gpu_hour_capex_cost_share"]) * m.world_gpu_hour_price
-        margin_per_year = hours * (self._h100_eq[gen] * (price_jpy_per_hour - running) - energy) / 1e9
-        return margin_per_year * self.chip_life_annuity
+        h100_eq, annuity = self._h100_eq[gen], self.chip_life_annuity
+        # Each price's margin a year, then its present value over the chip's life.
+        return [hours * (h100_eq * (price - running) - energy) / 1e9 * annuity for price in prices_jpy_per_hour]
 
     @functools.cached_property
     def chip_life_annuity(self) -> float:

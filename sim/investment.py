@@ -117,7 +117,7 @@ def buy_accelerators(
     # What it earns is the same at every site (the same chip, power price and market), what it costs
     # after support is each site's own. Each site counts by its room (a site without room has no say).
     first = dcs[0]
-    value_at_zero, value_at_one = first.chip_value_jpy_bn(gen, 0.0), first.chip_value_jpy_bn(gen, 1.0)
+    value_at_zero, value_at_one = first.chip_values_jpy_bn(gen, (0.0, 1.0))
     list_price = first.chip_price_jpy_bn(gen)  # the same chip at the same price everywhere
     at_zero = at_one = 0.0
     for c, r in zip(dcs, room, strict=True):

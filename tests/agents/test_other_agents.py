@@ -75,6 +75,10 @@ def test_datacentre_economics(small_model):
     m.p["investment_tax_credit_rate"] = 0.3
     assert c.breakeven_price_ratio(gen, 2000.0) > ratio
     assert annuity_factor(0.0, 5) == 5 and annuity_factor(0.08, 5) < 5
+    # Valued at several prices in one call, a chip is worth what it is worth at each, to the bit.
+    prices = (0.0, 1.0, 10.0, 2000.0)
+    assert c.chip_values_jpy_bn(gen, prices) == [c.chip_value_jpy_bn(gen, q) for q in prices]
+    assert c.chip_value_jpy_bn(gen, 2000.0) > c.chip_value_jpy_bn(gen, 10.0)
     free = c.free_slots(gen)
     c.install(gen, free)
     assert c.power_used_mw == pytest.approx(c.built_mw) and c.free_slots(gen) == pytest.approx(0, abs=1e-6)
