@@ -358,7 +358,7 @@ class SovereignAIModel(mesa.Model):
         procurement, exports = self._public_purchases()
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
-        by_provider = demand.sum(axis=(0, 1)).tolist()
+        by_provider = np.add.reduce(demand, axis=(0, 1)).tolist()  # as .sum(), without its Python wrapper
         booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
@@ -400,9 +400,10 @@ class SovereignAIModel(mesa.Model):
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
+            sold_hours, pool_price = r.sold_hours, price[k]
             for c in self.pools[k]:  # each site sells its share of the pool's capacity
-                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
-                c.sell(hours, price[k], electricity)
+                hours = sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+                c.sell(hours, pool_price, electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
             self.training_fills[k] = r.other_fill
