@@ -429,7 +429,8 @@ class SovereignAIModel(mesa.Model):
         ):
             key = d.key
             revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
-            pay("adoption", subsidy * sold, key)  # part of the user's bill
+            if subsidy > 0:  # (none in most quarters: no payments of nothing to make)
+                pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = granted = 0.0
             for spent, own_share, public_share, filled, hour_price in venues:
                 own_v = own_d * own_share * filled
