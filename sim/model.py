@@ -358,7 +358,7 @@ class SovereignAIModel(mesa.Model):
         procurement, exports = self._public_purchases()
         # A handful of providers, developers, venues and sites: plain floats, summed in order (as NumPy
         # sums a handful), as NumPy's cost per call exceeds the work.
-        by_provider = demand.sum(axis=(0, 1)).tolist()
+        by_provider = np.add.reduce(demand, axis=(0, 1)).tolist()  # as .sum(), without its Python wrapper
         booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
@@ -400,9 +400,10 @@ class SovereignAIModel(mesa.Model):
             results[k] = r = markets.serve_pool(
                 capacity, inference_jpy[k] * 1e9 / price[k], training_jpy[k] * 1e9 / price[k] + background
             )
+            sold_hours, pool_price = r.sold_hours, price[k]
             for c in self.pools[k]:  # each site sells its share of the pool's capacity
-                hours = r.sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
-                c.sell(hours, price[k], electricity)
+                hours = sold_hours * c.h100eq * QUARTER_HOURS / capacity if capacity > 0 else 0.0
+                c.sell(hours, pool_price, electricity)
             self.tightness[k] = markets.adjust(self.tightness[k], r.tightness, rate)
             self.fills[k] = r.inference_fill
             self.training_fills[k] = r.other_fill
@@ -423,26 +424,29 @@ class SovereignAIModel(mesa.Model):
         bought = [[] for _ in markets.VENUES]
         venues = list(zip(bought, own_split, public_split, train_fill, prices, strict=True))
         pay, subsidy, margin = gov.pay, self.adoption_subsidy_rate, 1 + p["price_margin"]
-        for d, sold, procured, exported, own_d, grant_d, award_d in zip(
-            self.developers, served, procurement, exports, own, grants, award, strict=True
+        for d, sold, procured, exported, own_d, grant_d, award_d, public_d in zip(
+            self.developers, served, procurement, exports, own, grants, award, public, strict=True
         ):
             key = d.key
             revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
-            pay("adoption", subsidy * sold, key)  # part of the user's bill
-            hours = paid = public = 0.0
+            if subsidy > 0:  # (none in most quarters: no payments of nothing to make)
+                pay("adoption", subsidy * sold, key)  # part of the user's bill
+            hours = paid = granted = 0.0
             for spent, own_share, public_share, filled, hour_price in venues:
                 own_v = own_d * own_share * filled
                 grant_v = award_v = 0.0
-                if public_share > 0:  # (none abroad unless allowed: no payments of nothing to make)
+                # No payments of nothing to make: no public money abroad unless allowed, none once the
+                # grants and the award are spent (about half of a run), no award but the champion's.
+                if public_share > 0 and public_d > 0:
                     grant_v = pay("compute_grants", grant_d * public_share * filled, key)
-                    if d.champion:
+                    if award_d > 0:
                         award_v = pay(AWARD, award_d * public_share * filled, key)
                 bought_v = own_v + grant_v + award_v
                 hours += bought_v * 1e9 / hour_price
                 paid += own_v
-                public += grant_v + award_v
+                granted += grant_v + award_v
                 spent.append(bought_v)
-            d.train(hours, paid, public)
+            d.train(hours, paid, granted)
             d.book_revenue(revenue, revenue / margin)
         at_home, in_region, abroad = bought
         # Compute contracts with the domestic sites, split by their capacity.
