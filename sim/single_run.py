@@ -155,9 +155,15 @@ def _summaries(names: list[str], values: np.ndarray) -> dict[str, float]:
     fy2030 = values[FY2030_LAST_QUARTER].tolist() if len(values) > FY2030_LAST_QUARTER else [np.nan] * len(names)
     totals = dict(zip(names, np.nansum(values, axis=0).tolist(), strict=True))  # NaN skipped, as pandas' sum does
     out: dict[str, float] = {}
-    for col, last, mid in zip(names, final, fy2030, strict=True):
-        out[f"{col}_final"] = last
-        out[f"{col}_fy2030"] = mid
+    for (at_end, at_fy2030), last, mid in zip(_summary_names(tuple(names)), final, fy2030, strict=True):
+        out[at_end] = last
+        out[at_fy2030] = mid
     for col, name in CUMULATIVE.items():
         out[name] = totals[col] / 4
     return out
+
+
+@lru_cache(maxsize=8)
+def _summary_names(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The names of each column's summaries, ``C_final`` and ``C_fy2030``, made once per set of columns."""
+    return [(f"{col}_final", f"{col}_fy2030") for col in names]
