@@ -7,6 +7,7 @@ agents read today's value and a run's shocks are drawn in one fixed order from t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,23 @@ def generations(params: dict[str, Any]) -> list[Generation]:
     return gens
 
 
+@lru_cache(maxsize=8)
+def newest_foreign_generation(gens: tuple[Generation, ...], n: int) -> np.ndarray:
+    """Index in ``gens`` of the newest foreign generation on sale in each of the first ``n`` quarters.
+
+    Made once per set of generations and horizon (the runs share it, read-only).
+    """
+    fy = (FIRST_FY + np.arange(n) // 4).tolist()
+    foreign = [i for i, g in enumerate(gens) if g.foreign]
+    newest = {  # once a fiscal year rather than once a quarter
+        y: max([i for i in foreign if gens[i].available_from_fy <= y], key=lambda i: gens[i].available_from_fy)
+        for y in set(fy)
+    }
+    new_gen = np.array([newest[y] for y in fy])
+    new_gen.flags.writeable = False
+    return new_gen
+
+
 class Environment:
     """Exogenous paths for every quarter of the run.
 
@@ -120,15 +138,7 @@ class Environment:
         self.per_gen = {attr: np.array([getattr(g, attr) for g in self.gens]) for attr in figures}
         for values in self.per_gen.values():
             values.flags.writeable = False
-        foreign = [i for i, g in enumerate(self.gens) if g.foreign]
-        newest = {  # once a fiscal year rather than once a quarter
-            y: max(
-                [i for i in foreign if self.gens[i].available_from_fy <= y],
-                key=lambda i: self.gens[i].available_from_fy,
-            )
-            for y in set(self.fy.tolist())
-        }
-        self.new_gen = np.array([newest[y] for y in self.fy.tolist()])
+        self.new_gen = newest_foreign_generation(tuple(self.gens), n)
         self.domestic_gen = next(i for i, g in enumerate(self.gens) if not g.foreign)
         self.domestic_accelerator = self.fy >= params["domestic_accelerator_year"]
         # The GPU-hour price follows the capital cost of an H100-equivalent of the newest generation.

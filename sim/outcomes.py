@@ -387,7 +387,10 @@ def _columns(
     volume_served = volume * _share(served, demand)
     domestic, foreign = layout.domestic, layout.foreign
     domestic_demand = demand[:, domestic].sum(axis=1)
-    adopters, price, list_price, committed = np.split(vectors, np.cumsum([record.n_sectors * (n + 1), n, n]), axis=1)
+    # Slices of the rows' vectors (views, as np.split gives, without its Python-level cost).
+    a = record.n_sectors * (n + 1)
+    adopters, price, list_price = vectors[:, :a], vectors[:, a : a + n], vectors[:, a + n : a + 2 * n]
+    committed = vectors[:, a + 2 * n :]
     users_by_provider, adopters_by_sector = adopter_totals(adopters.reshape(len(t), record.n_sectors, n + 1))
 
     exports, offshore = v["exports"], v["offshore_training"]

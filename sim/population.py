@@ -9,6 +9,7 @@ exact. A cell with fewer enterprises than its agents is represented one-to-one.
 from __future__ import annotations
 
 import gc
+from functools import lru_cache
 from typing import Any
 
 import mesa
@@ -61,6 +62,20 @@ def allocate(counts: np.ndarray, spend: np.ndarray, n: int) -> np.ndarray:
     return agents
 
 
+@lru_cache(maxsize=16)
+def _agents_per_cell(n: int, homogeneous: bool, *spend_by_size: float) -> np.ndarray:
+    """Agents per cell (:func:`allocate`) for ``n`` agents, worked out once per set of the parameters the cells read.
+
+    The cells are made from exactly these parameters (``homogeneous_users`` and the spend by size,
+    in the order of :data:`SIZE_SPEND`), so a cell that read another one would fail here rather than
+    give a stale allocation. Read-only: the runs share it.
+    """
+    cell = cells({"homogeneous_users": homogeneous, **dict(zip(SIZE_SPEND.values(), spend_by_size, strict=True))})
+    per_cell = allocate(cell["count"].astype(float), cell["spend_jpy_mn_per_year"], n)
+    per_cell.flags.writeable = False
+    return per_cell
+
+
 def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Return the population's attribute arrays and the category names.
 
@@ -68,7 +83,7 @@ def build(p: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, np.nda
     """
     cell = cells(p)
     counts = cell["count"].astype(float)
-    per_cell = allocate(counts, cell["spend_jpy_mn_per_year"], p["n_user_agents"])
+    per_cell = _agents_per_cell(p["n_user_agents"], p["homogeneous_users"], *[p[k] for k in SIZE_SPEND.values()])
     row = np.repeat(np.arange(len(counts)), per_cell)
     sectors = list(dict.fromkeys(cell["sector"].tolist()))
     sizes = ["large", "medium", "small"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -95,8 +95,25 @@ def _frame(columns: Mapping[str, Sequence[Any]], numeric: list[str], values: np.
     floats = set(numeric)
     for i, name in enumerate(columns):
         if name not in floats:  # a mapping's keys are unique: spare pandas looking the name up among ~90
-            frame.insert(i, name, columns[name], allow_duplicates=True)
+            frame.insert(i, name, _as_column(columns[name]), allow_duplicates=True)
     return frame
+
+
+def _as_column(values: Sequence[Any]) -> Any:
+    """A column that is not all floats, as the frame will hold it: text as pandas' text array, the rest as given.
+
+    Given a list of text, pandas works out its type from the values (about a third of the frame's
+    cost for the two text columns); the type a text column gets is known, so the array is made as such.
+    """
+    if not isinstance(values, np.ndarray) and set(map(type, values)) == {str}:
+        return pd.array(values, dtype=_text_dtype())
+    return values
+
+
+@cache
+def _text_dtype() -> Any:
+    """The dtype pandas gives a column of text (``str`` from pandas 3, object before)."""
+    return pd.Series(["text"]).dtype
 
 
 @lru_cache(maxsize=8)
@@ -138,9 +155,15 @@ def _summaries(names: list[str], values: np.ndarray) -> dict[str, float]:
     fy2030 = values[FY2030_LAST_QUARTER].tolist() if len(values) > FY2030_LAST_QUARTER else [np.nan] * len(names)
     totals = dict(zip(names, np.nansum(values, axis=0).tolist(), strict=True))  # NaN skipped, as pandas' sum does
     out: dict[str, float] = {}
-    for col, last, mid in zip(names, final, fy2030, strict=True):
-        out[f"{col}_final"] = last
-        out[f"{col}_fy2030"] = mid
+    for (at_end, at_fy2030), last, mid in zip(_summary_names(tuple(names)), final, fy2030, strict=True):
+        out[at_end] = last
+        out[at_fy2030] = mid
     for col, name in CUMULATIVE.items():
         out[name] = totals[col] / 4
     return out
+
+
+@lru_cache(maxsize=8)
+def _summary_names(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The names of each column's summaries, ``C_final`` and ``C_fy2030``, made once per set of columns."""
+    return [(f"{col}_final", f"{col}_fy2030") for col in names]
