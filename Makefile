@@ -22,8 +22,11 @@ venv: $(VENV)/.installed
 run: venv
 	$(VENV)/bin/sovai run --scenario $(SCENARIO) $(ARGS)
 
+# Three test processes on a 2-core machine: the real-component tests (Slurm's time-limit checks,
+# Chromium sessions, killed and resumed sweeps) spend much of their time waiting, and with two the
+# cores sat idle about half the suite (30 Nov: 290-389 s with two, 268 s with three, same machine).
 test: venv
-	$(PY) -m pytest -q -n 2 $(ARGS)
+	$(PY) -m pytest -q -n 3 $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
