@@ -164,6 +164,9 @@ def _summaries(names: list[str], values: np.ndarray) -> dict[str, float]:
 
 
 @lru_cache(maxsize=8)
-def _summary_names(names: tuple[str, ...]) -> list[tuple[str, str]]:
-    """The names of each column's summaries, ``C_final`` and ``C_fy2030``, made once per set of columns."""
-    return [(f"{col}_final", f"{col}_fy2030") for col in names]
+def _summary_names(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The names of each column's summaries, ``C_final`` and ``C_fy2030``, made once per set of columns.
+
+    A tuple: the cache hands the same object to every run, so nobody may change it.
+    """
+    return tuple((f"{col}_final", f"{col}_fy2030") for col in names)
