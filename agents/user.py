@@ -491,24 +491,28 @@ class UserPopulation:
         """
         p = self.params
         rows, peers, open_ = self._candidate_rows()
+        if len(rows) == 0:  # nobody left who could adopt (a few quarters a run): no chance to work out
+            return rows, np.zeros(0)
 
         def prob(adopted: np.ndarray) -> np.ndarray:
-            return adoption_probability(
+            chance = adoption_probability(
                 p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
             )
+            return chance if open_ is None else open_ * chance
 
         adopted = self.adopted.astype(float)
-        expected_new = open_ * prob(adopted)
+        expected_new = prob(adopted)
         adopted[rows] += 0.5 * expected_new  # F at mid-quarter: half the peers expected to adopt count
-        return rows, open_ * prob(adopted)
+        return rows, prob(adopted)
 
-    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray]:
+    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray | None]:
         """Agents whose adoption chance is needed, their rows of the peer matrix and whether each can adopt.
 
         Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
         the peer matrix costs about as much as one product with it, and adoption is for good, so a
         cut serves later quarters too, until half its agents have adopted; it is made anew at once
-        if an agent that can adopt is missing from it.
+        if an agent that can adopt is missing from it. Whether each can adopt is None when every one
+        can (a fresh cut, a quarter in four): a mask of ones would change no chance.
         """
         can_adopt = ~self.adopted & self.potential
         n_open = np.count_nonzero(can_adopt)
@@ -518,7 +522,7 @@ class UserPopulation:
             rows = can_adopt.nonzero()[0]
             peers = self.peers[rows] if self.peers is not None else None
             self._candidates, open_ = (rows, peers), can_adopt[rows]
-        return rows, peers, open_
+        return rows, peers, None if n_open == len(rows) else open_
 
     def _peer_mean(self, x: np.ndarray, rows: np.ndarray, peers: Any) -> np.ndarray:
         """Mean of ``x`` over the peers of agents ``rows`` (``peers``: their rows of the peer matrix)."""
