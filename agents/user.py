@@ -102,8 +102,15 @@ def _gap_costs(gap: list[float], scale: float) -> list[float]:
     return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
 
 
-def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
-    """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
+def offer_utilities(offers: Offers, p: dict[str, Any], hosting: np.ndarray | None = None) -> np.ndarray:
+    """Systematic utility of each provider for each slice of work, shape (3 slices, providers).
+
+    Args:
+        offers: This quarter's offers.
+        p: The run's parameters.
+        hosting: The part fixed by the providers' hosting modes (:func:`_roster_utility` of
+            ``offers.hosting``), from a caller that keeps it for the run; made here if None.
+    """
     # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
     # less than a NumPy call per term. The logarithms stay NumPy's: math's may differ in the last
     # bit, which is enough to turn a user's draw the other way.
@@ -123,13 +130,16 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
             strict=True,
         )
     ]
-    hosting = _hosting_utility(
-        tuple(offers.hosting.tolist()),
-        p["domestic_trust_constant"],
-        p["open_weight_constant"],
-        p["sovereignty_penalty"],
-    )
+    if hosting is None:
+        hosting = _roster_utility(offers.hosting, p)
     return np.array(base) + hosting
+
+
+def _roster_utility(hosting: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """:func:`_hosting_utility` of the providers' hosting modes ``hosting`` under the run's parameters ``p``."""
+    return _hosting_utility(
+        tuple(hosting.tolist()), p["domestic_trust_constant"], p["open_weight_constant"], p["sovereignty_penalty"]
+    )
 
 
 @functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
@@ -351,9 +361,10 @@ class UserPopulation:
         self._iv0: float | None = None
         self.attractiveness = 1.0
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
-        # Fixed by the run's providers, made by _choice_tables: the utility of staying with the current
-        # provider and the nests of the nested logit.
+        # Fixed by the run's providers, made by _choice_tables: the utility their hosting modes fix, that
+        # of staying with the current provider and the nests of the nested logit.
         self._roster: np.ndarray | None = None
+        self._hosting = np.zeros((3, 0))
         self._stay = np.zeros((0, 0))
         self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
@@ -439,14 +450,15 @@ class UserPopulation:
             adoption speed-up.
         """
         p = self.params
-        self.utility = util = offer_utilities(offers, p)
         # The run's providers (their hosting, a read-only array the model makes once): what they fix
         # is made once too.
         if offers.hosting is not self._roster:
             n_providers = len(offers.hosting)
+            self._hosting = _roster_utility(offers.hosting, p)
             self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
             self._roster = offers.hosting
+        self.utility = util = offer_utilities(offers, p, self._hosting)
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
         on_offer = [log_sum > -math.inf for log_sum in log_sums]
