@@ -574,11 +574,12 @@ class UserPopulation:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
         # One bincount over a sector x slice x provider code. A slice with no provider (every
         # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
-        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money.
+        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money
+        # (bins 0 with them: one pass over the whole block costs less than one along each of its rows).
         by_slice, _ = self._codes_for(n_providers)
         money = self._money_fy2026
         out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
-        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:] * self.spend_growth
+        return (out * self.spend_growth).reshape(n_sectors, 3, n_providers + 1)[..., 1:]
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.
