@@ -102,8 +102,15 @@ def _gap_costs(gap: list[float], scale: float) -> list[float]:
     return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
 
 
-def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
-    """Systematic utility of each provider for each slice of work, shape (3 slices, providers)."""
+def offer_utilities(offers: Offers, p: dict[str, Any], hosting: np.ndarray | None = None) -> np.ndarray:
+    """Systematic utility of each provider for each slice of work, shape (3 slices, providers).
+
+    Args:
+        offers: This quarter's offers.
+        p: The run's parameters.
+        hosting: The part fixed by the providers' hosting modes (:func:`_roster_utility` of
+            ``offers.hosting``), from a caller that keeps it for the run; made here if None.
+    """
     # A provider not on offer has utility -inf. There are about ten providers: plain floats cost
     # less than a NumPy call per term. The logarithms stay NumPy's: math's may differ in the last
     # bit, which is enough to turn a user's draw the other way.
@@ -123,13 +130,16 @@ def offer_utilities(offers: Offers, p: dict[str, Any]) -> np.ndarray:
             strict=True,
         )
     ]
-    hosting = _hosting_utility(
-        tuple(offers.hosting.tolist()),
-        p["domestic_trust_constant"],
-        p["open_weight_constant"],
-        p["sovereignty_penalty"],
-    )
+    if hosting is None:
+        hosting = _roster_utility(offers.hosting, p)
     return np.array(base) + hosting
+
+
+def _roster_utility(hosting: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """:func:`_hosting_utility` of the providers' hosting modes ``hosting`` under the run's parameters ``p``."""
+    return _hosting_utility(
+        tuple(hosting.tolist()), p["domestic_trust_constant"], p["open_weight_constant"], p["sovereignty_penalty"]
+    )
 
 
 @functools.lru_cache(maxsize=64)  # bounded: a sweep's runs vary the constants, one entry per run
@@ -351,9 +361,10 @@ class UserPopulation:
         self._iv0: float | None = None
         self.attractiveness = 1.0
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
-        # Fixed by the run's providers, made by _choice_tables: the utility of staying with the current
-        # provider and the nests of the nested logit.
+        # Fixed by the run's providers, made by _choice_tables: the utility their hosting modes fix, that
+        # of staying with the current provider and the nests of the nested logit.
         self._roster: np.ndarray | None = None
+        self._hosting = np.zeros((3, 0))
         self._stay = np.zeros((0, 0))
         self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
@@ -439,14 +450,15 @@ class UserPopulation:
             adoption speed-up.
         """
         p = self.params
-        self.utility = util = offer_utilities(offers, p)
         # The run's providers (their hosting, a read-only array the model makes once): what they fix
         # is made once too.
         if offers.hosting is not self._roster:
             n_providers = len(offers.hosting)
+            self._hosting = _roster_utility(offers.hosting, p)
             self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
             self._roster = offers.hosting
+        self.utility = util = offer_utilities(offers, p, self._hosting)
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
         log_sums = total[:, 0].tolist()  # a slice's log-sum is -inf when nothing is on offer
         on_offer = [log_sum > -math.inf for log_sum in log_sums]
@@ -491,24 +503,28 @@ class UserPopulation:
         """
         p = self.params
         rows, peers, open_ = self._candidate_rows()
+        if len(rows) == 0:  # nobody left who could adopt (a few quarters a run): no chance to work out
+            return rows, np.zeros(0)
 
         def prob(adopted: np.ndarray) -> np.ndarray:
-            return adoption_probability(
+            chance = adoption_probability(
                 p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
             )
+            return chance if open_ is None else open_ * chance
 
         adopted = self.adopted.astype(float)
-        expected_new = open_ * prob(adopted)
+        expected_new = prob(adopted)
         adopted[rows] += 0.5 * expected_new  # F at mid-quarter: half the peers expected to adopt count
-        return rows, open_ * prob(adopted)
+        return rows, prob(adopted)
 
-    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray]:
+    def _candidate_rows(self) -> tuple[np.ndarray, Any, np.ndarray | None]:
         """Agents whose adoption chance is needed, their rows of the peer matrix and whether each can adopt.
 
         Only agents that have not adopted and could adopt need a chance. Cutting their rows out of
         the peer matrix costs about as much as one product with it, and adoption is for good, so a
         cut serves later quarters too, until half its agents have adopted; it is made anew at once
-        if an agent that can adopt is missing from it.
+        if an agent that can adopt is missing from it. Whether each can adopt is None when every one
+        can (a fresh cut, a quarter in four): a mask of ones would change no chance.
         """
         can_adopt = ~self.adopted & self.potential
         n_open = np.count_nonzero(can_adopt)
@@ -518,7 +534,7 @@ class UserPopulation:
             rows = can_adopt.nonzero()[0]
             peers = self.peers[rows] if self.peers is not None else None
             self._candidates, open_ = (rows, peers), can_adopt[rows]
-        return rows, peers, open_
+        return rows, peers, None if n_open == len(rows) else open_
 
     def _peer_mean(self, x: np.ndarray, rows: np.ndarray, peers: Any) -> np.ndarray:
         """Mean of ``x`` over the peers of agents ``rows`` (``peers``: their rows of the peer matrix)."""
@@ -558,11 +574,12 @@ class UserPopulation:
         """Enterprises' AI spend this quarter (¥bn), shape (sectors, slices, providers)."""
         # One bincount over a sector x slice x provider code. A slice with no provider (every
         # non-adopter's) falls in its cell's bin 0, dropped at the end, so no mask of adopters is needed.
-        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money.
+        # Spend grows alike for everyone, so the growth multiplies the ~100 sums, not every agent's money
+        # (bins 0 with them: one pass over the whole block costs less than one along each of its rows).
         by_slice, _ = self._codes_for(n_providers)
         money = self._money_fy2026
         out = np.bincount((by_slice + self.provider).ravel(), money.ravel(), n_sectors * 3 * (n_providers + 1))
-        return out.reshape(n_sectors, 3, n_providers + 1)[..., 1:] * self.spend_growth
+        return (out * self.spend_growth).reshape(n_sectors, 3, n_providers + 1)[..., 1:]
 
     def adopter_weights(self, n_providers: int, n_sectors: int) -> tuple[np.ndarray, np.ndarray]:
         """Enterprises (weights) that have adopted, by provider of general work and by sector.
