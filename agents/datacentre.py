@@ -276,7 +276,9 @@ class DataCentre(mesa.Agent):
     def _pay_capex(self, capex_jpy_bn: float) -> None:
         """Pay for capex: the subsidy while the programme has money, the tax credit on the rest."""
         gov = self.model.government
-        subsidy = gov.pay("compute_capex", self.subsidy_rate() * capex_jpy_bn, self.key)
+        rate = self.subsidy_rate()
+        # No payment of nothing to ask for (foreign operators, and all once the money is spent: ~80% of calls).
+        subsidy = gov.pay("compute_capex", rate * capex_jpy_bn, self.key) if rate > 0 else 0.0
         credit = self.model.p["investment_tax_credit_rate"] * (capex_jpy_bn - subsidy)
         gov.forgo_tax(credit)
         self.capex_jpy_bn += capex_jpy_bn
