@@ -58,6 +58,9 @@ class DataCentre(mesa.Agent):
         committed_mw: Built plus planned power capacity (counts against the region's grid headroom).
         power_used_mw: Power the installed accelerators need at full load: servers, network and
             cooling included.
+        watts_factor: Facility watts per watt of chip rating: servers and network (overhead) times
+            cooling (PUE).
+        quarterly_wear: Share of the chips (and of their book value) still at work after a quarter.
     """
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
@@ -68,6 +71,11 @@ class DataCentre(mesa.Agent):
         self.region = region_index
         self.foreign_owned = row.hosting == "foreign"
         self.built_mw = float(row.built_mw)
+        # Parameters, fixed for the run: plain attributes, as the fleet's totals read the first ~50 times
+        # a quarter (a cached property's read goes through its descriptor each time, ~3x a plain one's).
+        p = model.p
+        self.watts_factor: float = p["server_power_overhead"] * p["pue"]
+        self.quarterly_wear: float = 1 - 1 / (4 * p["gpu_lifetime_years"])
         self.pipeline: list[tuple[int, float]] = []  # (completion quarter, MW)
         self.phases: list[tuple[int, float]] = []  # announced options: (earliest start quarter, MW)
         self.on_order: list[
@@ -138,19 +146,6 @@ class DataCentre(mesa.Agent):
     def power_reserved_mw(self) -> float:
         """Power of the installed accelerators and of those on order."""
         return self.power_used_mw + self._ordered_watts * self.watts_factor / 1e6
-
-    @functools.cached_property
-    def watts_factor(self) -> float:
-        """Facility watts per watt of chip rating: servers and network (overhead) times cooling (PUE).
-
-        Both are parameters, fixed for the run: worked out once (the fleet's totals read it ~50 times a quarter).
-        """
-        return self.model.p["server_power_overhead"] * self.model.p["pue"]
-
-    @functools.cached_property
-    def quarterly_wear(self) -> float:
-        """Share of the chips (and of their book value) still at work after a quarter (fixed for the run)."""
-        return 1 - 1 / (4 * self.model.p["gpu_lifetime_years"])
 
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
@@ -281,7 +276,9 @@ class DataCentre(mesa.Agent):
     def _pay_capex(self, capex_jpy_bn: float) -> None:
         """Pay for capex: the subsidy while the programme has money, the tax credit on the rest."""
         gov = self.model.government
-        subsidy = gov.pay("compute_capex", self.subsidy_rate() * capex_jpy_bn, self.key)
+        rate = self.subsidy_rate()
+        # No payment of nothing to ask for (foreign operators, and all once the money is spent: ~80% of calls).
+        subsidy = gov.pay("compute_capex", rate * capex_jpy_bn, self.key) if rate > 0 else 0.0
         credit = self.model.p["investment_tax_credit_rate"] * (capex_jpy_bn - subsidy)
         gov.forgo_tax(credit)
         self.capex_jpy_bn += capex_jpy_bn
