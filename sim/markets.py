@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.bounds import at_least
+
 PRICE_RATIO_BOUNDS = (0.25, 4.0)
 #: Training venues, in the order :func:`venue_shares` uses.
 VENUES = ("domestic", "japan_region", "abroad")
@@ -138,7 +140,7 @@ def venue_shares(prices: Sequence[float], fills: Sequence[float], beta: float, a
     """
     # Three venues: plain floats, as NumPy's cost per call exceeds the work, but NumPy's exp and log
     # (``math``'s round differently, and the shares steer money).
-    delivered = [price / max(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
+    delivered = [price / at_least(fill, 1e-3) for price, fill in zip(prices, fills, strict=True)]
     ok = [math.isfinite(x) for x in delivered]
     if not any(ok):
         return [0.0] * len(delivered)

@@ -25,6 +25,7 @@ from agents.user import (
     choice_probabilities,
 )
 from sim import investment, markets, networks, population, service
+from sim.bounds import at_most
 from sim.data import rows
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment
 from sim.outcomes import RunRecord
@@ -259,9 +260,9 @@ class SovereignAIModel(mesa.Model):
             d.set_offer(japanese, self.serving_cost_index)
         allowance = self.government.allowance("adoption")
         spend = self.domestic_user_spend_jpy_bn
-        self.adoption_subsidy_rate = min(
-            p["adoption_subsidy_max_rate"],
+        self.adoption_subsidy_rate = at_most(
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
+            p["adoption_subsidy_max_rate"],
         )
         providers, n = self.providers, len(self.developers)
         frontier = float(env.frontier_capability[t])
