@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.bounds import at_least, at_most, clamp
 from sim.environment import H100_TFLOPS
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class DomesticDeveloper(mesa.Agent):
         Researchers the talent programme adds beyond that work in academia and start-ups: they are
         not on a developer's payroll but raise every developer's talent factor through the pool.
         """
-        return self.researchers_share * min(self.model.talent_pool, self.model.p["researchers_initial"])
+        return self.researchers_share * at_most(self.model.talent_pool, self.model.p["researchers_initial"])
 
     def raise_capital(self, rnd_grant_jpy_bn: float) -> None:
         """Take in the R&D grant and private capital, pay researchers, set the training bid."""
@@ -68,14 +69,14 @@ class DomesticDeveloper(mesa.Agent):
         this_year = sum(self.revenue_history[-4:])
         growth = (this_year / last_year - 1.0) if last_year > 0 else 0.0
         base = p["private_investment_jpy_bn_per_year"] / 4 * self.researchers_share
-        self.private_in_jpy_bn = max(
-            0.0,
-            base * (1 + p["private_investment_revenue_elasticity"] * min(max(growth, -0.5), 2.0))
+        self.private_in_jpy_bn = at_least(
+            base * (1 + p["private_investment_revenue_elasticity"] * clamp(growth, -0.5, 2.0))
             + p["private_crowd_in_per_public_jpy"] * self.public_support_jpy_bn,
+            0.0,
         )
         self.cash_jpy_bn += rnd_grant_jpy_bn + self.private_in_jpy_bn
         self.public_support_jpy_bn = rnd_grant_jpy_bn
-        salaries = min(self.cash_jpy_bn, self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000)
+        salaries = at_most(self.researchers * p["salary_jpy_mn_per_researcher"] / 4 / 1000, self.cash_jpy_bn)
         self.cash_jpy_bn -= salaries
         self.training_bid_jpy_bn = p["compute_spend_share"] * self.cash_jpy_bn
 
@@ -115,7 +116,7 @@ class DomesticDeveloper(mesa.Agent):
             serving_cost_index: Cost of serving on Japanese GPU-hours (technology, yen, GPU-hour price).
 
         """
-        self.japanese = min(0.99, japanese_domestic + self.japanese_bonus)
+        self.japanese = at_most(japanese_domestic + self.japanese_bonus, 0.99)
         self.price = self.serving_cost_factor * serving_cost_index * (1 + self.model.p["price_margin"])
 
     def book_revenue(self, revenue_jpy_bn: float, serving_cost_jpy_bn: float) -> None:

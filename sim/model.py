@@ -25,6 +25,7 @@ from agents.user import (
     choice_probabilities,
 )
 from sim import investment, markets, networks, population, service
+from sim.bounds import at_most
 from sim.data import rows
 from sim.environment import FX_REFERENCE_JPY_PER_USD, QUARTER_HOURS, Environment
 from sim.outcomes import RunRecord
@@ -153,8 +154,8 @@ class SovereignAIModel(mesa.Model):
         self.talent_pool = p["researchers_initial"]
         self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
         self.data_stock_btokens = p["data_stock_initial_btokens"]
-        # Each quarter's training money at domestic operators, by developer, and the sites' shares of it:
-        # the contracts are summed from them only when asked for (:attr:`compute_contracts_jpy_bn`).
+        # Each quarter's training money at domestic operators, by developer, and the sites' installed compute,
+        # which splits it: the contracts are summed from them only when asked for (:attr:`compute_contracts_jpy_bn`).
         self.contract_quarters: list[tuple[list[float], list[float]]] = []
         self.grid_limit_mw = self.committed_by_region()[None, :] + self.env.grid_headroom_mw
         # Each pool's market state: last quarter's tightness and fills, its demand history (hours at the
@@ -259,9 +260,9 @@ class SovereignAIModel(mesa.Model):
             d.set_offer(japanese, self.serving_cost_index)
         allowance = self.government.allowance("adoption")
         spend = self.domestic_user_spend_jpy_bn
-        self.adoption_subsidy_rate = min(
-            p["adoption_subsidy_max_rate"],
+        self.adoption_subsidy_rate = at_most(
             allowance / spend if spend > 0 else (p["adoption_subsidy_max_rate"] if allowance > 0 else 0.0),
+            p["adoption_subsidy_max_rate"],
         )
         providers, n = self.providers, len(self.developers)
         frontier = float(env.frontier_capability[t])
@@ -449,8 +450,8 @@ class SovereignAIModel(mesa.Model):
             d.train(hours, paid, granted)
             d.book_revenue(revenue, revenue / margin)
         at_home, in_region, abroad = bought
-        # Compute contracts with the domestic sites, split by their capacity.
-        self.contract_quarters.append((at_home, self._site_split(installed["domestic"])))
+        # Compute contracts with the domestic sites, split by their capacity when asked for (the supply network).
+        self.contract_quarters.append((at_home, installed["domestic"]))
         return {
             "exports": dev_fill * markets.ordered_sum(exports),
             "offshore_training": markets.ordered_sum(abroad),
@@ -461,8 +462,8 @@ class SovereignAIModel(mesa.Model):
     def compute_contracts_jpy_bn(self) -> np.ndarray:
         """Training money each developer has spent at each domestic site, ¥bn, shaped (developers, sites)."""
         contracts = np.zeros((len(self.developers), len(self.domestic_dcs)))
-        for at_home, split in self.contract_quarters:  # quarter by quarter, as the money was spent
-            contracts += np.outer(at_home, split)
+        for at_home, capacity in self.contract_quarters:  # quarter by quarter, as the money was spent
+            contracts += np.outer(at_home, self._site_split(capacity))
         return contracts
 
     @staticmethod
