@@ -209,52 +209,93 @@ def _fleet(m: SovereignAIModel) -> _Fleet:
     return _Fleet(built, committed, power_used, electricity, chips, h100eq)
 
 
-def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> dict[str, float]:
-    """The quarter's scalar values the record is derived from, read at the quarter's end.
+#: The names of the quarter's scalar values the record is derived from, in the order :func:`_quarter_values`
+#: gives them. Values that are columns as they stand carry their column's name; the others are the
+#: inputs of :func:`_columns`.
+QUARTER_VALUES: tuple[str, ...] = (
+    "exports",
+    "offshore_training",
+    "region_training",
+    "domestic_compute_eflops",
+    "domestic_operator_eflops",
+    "gpus_installed",
+    "dc_power_mw",
+    "committed_mw",
+    "dc_power_used_mw",
+    "electricity_quarter_gwh",
+    "best_domestic_capability",
+    "japanese_proficiency_domestic",
+    "revenue_quarter_jpy_bn",
+    "private_in_quarter_jpy_bn",
+    "budget_appropriated_jpy_bn",
+    "budget_spent_jpy_bn",
+    "budget_unspent_jpy_bn",
+    "budget_lapsed_jpy_bn",
+    *SPENT_COLUMNS.values(),
+    "tax_expenditure_jpy_bn",
+    "unmet_hours",
+    "demand_hours",
+    "gpu_hour_price_jpy",
+    "gpu_orders_unfilled_share",
+    "adoption_subsidy_rate",
+    "researchers",
+    "data_stock_btokens",
+    "compute_hhi",
+    "accelerator_spend_jpy_bn",
+    "gpu_price_ratio",
+    "japan_region_gpu_hour_price_jpy",
+    "utilisation_domestic",
+    "champion_award_jpy_bn",
+    "champion_award_withheld_jpy_bn",
+)
 
-    Values that are columns as they stand carry their column's name; the others are the inputs of
-    :func:`_columns`.
+
+def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> list[float]:
+    """The quarter's scalar values the record is derived from, read at its end, in the order of :data:`QUARTER_VALUES`.
+
+    A list in that order rather than a dict by name: a dict of ~40 entries each quarter cost a
+    quarter of the record's reading.
     """
     gov = m.government
     fleet = _fleet(m)
     market = m.chip_market["domestic"]
     pools = m.pool_results.values()
-    return {
-        "exports": flows.get("exports", 0.0),
-        "offshore_training": flows.get("offshore_training", 0.0),
-        "region_training": flows.get("region_training", 0.0),
-        "domestic_compute_eflops": m.domestic_eflops,
-        "domestic_operator_eflops": m.eflops(m.domestic_dcs),
-        "gpus_installed": fleet.chips,
-        "dc_power_mw": fleet.built_mw,
-        "committed_mw": fleet.committed_mw,
-        "dc_power_used_mw": fleet.power_used_mw,
-        "electricity_quarter_gwh": fleet.electricity_gwh,
-        "best_domestic_capability": m.best_domestic_capability,
-        "japanese_proficiency_domestic": max([d.japanese for d in m.developers], default=0.0),
-        "revenue_quarter_jpy_bn": m.domestic_revenue_jpy_bn,
-        "private_in_quarter_jpy_bn": sum([d.private_in_jpy_bn for d in m.developers]),
-        "budget_appropriated_jpy_bn": gov.appropriated_jpy_bn,
-        "budget_spent_jpy_bn": gov.spent_jpy_bn,
-        "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
-        "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
-        **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
-        "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
-        "unmet_hours": sum([r.demand_hours - r.sold_hours for r in pools]),
-        "demand_hours": sum([r.demand_hours for r in pools]),
-        "gpu_hour_price_jpy": m.price_jpy_per_hour["domestic"],
-        "gpu_orders_unfilled_share": market.unfilled_share if market else 0.0,
-        "adoption_subsidy_rate": m.adoption_subsidy_rate,
-        "researchers": m.talent_pool,
-        "data_stock_btokens": m.data_stock_btokens,
-        "compute_hhi": concentration(fleet.h100eq),
-        "accelerator_spend_jpy_bn": m.accelerator_spend_jpy_bn,
-        "gpu_price_ratio": market.price_ratio if market else 1.0,
-        "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
-        "utilisation_domestic": m.pool_results["domestic"].utilisation,
-        "champion_award_jpy_bn": gov.spent[AWARD],
-        "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
-    }
+    return [
+        flows.get("exports", 0.0),
+        flows.get("offshore_training", 0.0),
+        flows.get("region_training", 0.0),
+        m.domestic_eflops,
+        m.eflops(m.domestic_dcs),
+        fleet.chips,
+        fleet.built_mw,
+        fleet.committed_mw,
+        fleet.power_used_mw,
+        fleet.electricity_gwh,
+        m.best_domestic_capability,
+        max([d.japanese for d in m.developers], default=0.0),
+        m.domestic_revenue_jpy_bn,
+        sum([d.private_in_jpy_bn for d in m.developers]),
+        gov.appropriated_jpy_bn,
+        gov.spent_jpy_bn,
+        gov.unspent_jpy_bn,
+        gov.lapsed_jpy_bn,
+        *[gov.spent[prog] for prog in SPENT_COLUMNS],
+        gov.tax_expenditure_jpy_bn,
+        sum([r.demand_hours - r.sold_hours for r in pools]),
+        sum([r.demand_hours for r in pools]),
+        m.price_jpy_per_hour["domestic"],
+        market.unfilled_share if market else 0.0,
+        m.adoption_subsidy_rate,
+        m.talent_pool,
+        m.data_stock_btokens,
+        concentration(fleet.h100eq),
+        m.accelerator_spend_jpy_bn,
+        market.price_ratio if market else 1.0,
+        m.price_jpy_per_hour["japan_region"],
+        m.pool_results["domestic"].utilisation,
+        gov.spent[AWARD],
+        gov.award_refused_jpy_bn,
+    ]
 
 
 class RunRecord:
@@ -290,7 +331,6 @@ class RunRecord:
         # data-centre power built and planned by region (the grid's room is the limit less it).
         self._vectors: list[np.ndarray] = []
         self._values: list[float] = []  # each quarter's scalar values one after the other
-        self._names: tuple[str, ...] = ()
         self._last: tuple[int, dict[str, Any]] = (0, {})
 
     def __len__(self) -> int:
@@ -312,10 +352,7 @@ class RunRecord:
         adopters = m.population.adopter_table(self.n_providers, self.n_sectors)
         committed = m.committed_by_region()
         self._vectors.append(np.concatenate((adopters.ravel(), m.offers.price, m.offers.list_price, committed)))
-        values = _quarter_values(m, flows)
-        if not self._names:
-            self._names = tuple(values)
-        self._values.extend(values.values())
+        self._values.extend(_quarter_values(m, flows))
 
     def latest(self) -> dict[str, Any]:
         """The record of the latest quarter kept: every column's value, as a Python float or text."""
@@ -335,11 +372,11 @@ class RunRecord:
         rows = list(range(len(self))) if rows is None else list(rows)
         text = [self._text[i] for i in rows]
         out: dict[str, Any] = {"quarter": [q for q, _ in text]}
-        values = np.array(self._values, dtype=float).reshape(len(self), len(self._names))[rows]
+        values = np.array(self._values, dtype=float).reshape(len(self), len(QUARTER_VALUES))[rows]
         numbers = _columns(
             self,
             np.array([self._t[i] for i in rows], dtype=int),
-            dict(zip(self._names, values.T, strict=True)),
+            dict(zip(QUARTER_VALUES, values.T, strict=True)),
             np.array([self._spend[i] for i in rows]).reshape(len(rows), *self._spend[0].shape),
             np.array([self._vectors[i] for i in rows]).reshape(len(rows), *self._vectors[0].shape),
         )
@@ -363,7 +400,7 @@ def _columns(
     Args:
         record: The run's record (its layout, parameters and world paths).
         t: Each row's quarter index.
-        v: The rows' scalar values by name (:func:`_quarter_values`), each an array.
+        v: The rows' scalar values by name (:data:`QUARTER_VALUES`), each an array.
         spend: The rows' spend arrays, (rows, sectors, slices, 5 x providers).
         vectors: The rows' adopters by sector x provider (and none), the offers' prices and list prices,
             and the power built and planned by region.
