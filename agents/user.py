@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from sim.bounds import at_least, clamp
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -64,7 +66,7 @@ def value_factor(inclusive_value: float, reference: float, beta_price: float, el
     The inclusive value divided by the price weight is the log of a quality-adjusted price index,
     so ``A`` = (price index then / price index now)^elasticity, kept within [1/4, 4].
     """
-    return min(max(math.exp(elasticity * (inclusive_value - reference) / max(beta_price, 0.1)), 0.25), 4.0)
+    return clamp(math.exp(elasticity * (inclusive_value - reference) / at_least(beta_price, 0.1)), 0.25, 4.0)
 
 
 def ai_spend(

@@ -21,6 +21,8 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+from sim.bounds import at_least
+
 #: log of the largest float: a price ratio beyond it is infinite.
 _LOG_LARGEST_FLOAT = 709.0
 #: Bisection steps when the break-even price depends on the quantity (relative precision ~1e-9).
@@ -81,7 +83,7 @@ def clear(
         breakeven_ratio: Price over list at which the marginal chip just pays for itself: a number,
             or a non-increasing function of the quantity bought.
     """
-    wanted = max(wanted, 0.0)
+    wanted = at_least(wanted, 0.0)
     worth = breakeven_ratio if callable(breakeven_ratio) else lambda _q: breakeven_ratio
     if wanted == 0 or (worth_of_first := worth(0.0)) < 1:
         return Clearing(0.0, 1.0, wanted)

@@ -25,6 +25,7 @@ import numpy as np
 
 from agents.datacentre import breakeven_ratio
 from sim import accelerators, markets
+from sim.bounds import at_least, at_most
 from sim.environment import QUARTER_HOURS
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def buy_accelerators(
     h100_eq = dcs[0].model.env.gens[gen].h100_eq
     room = [c.free_slots(gen) * h100_eq for c in dcs]
     total_room = sum(room)
-    wanted = min(wanted_h100eq, total_room)
+    wanted = at_most(wanted_h100eq, total_room)
     if wanted <= 0:  # no room for a chip
         return accelerators.Clearing(0.0, 1.0, wanted_h100eq), 0.0
     # A chip's worth is linear in the price it earns: two evaluations give the line for every quantity.
@@ -149,7 +150,7 @@ def power_needed_mw(dcs: Sequence[DataCentre], expected_h100eq: float, gen: int)
     g = dcs[0].model.env.gens[gen]
     mw_per_h100eq = g.watts * dcs[0].watts_factor / 1e6 / g.h100_eq
     spare_mw = sum([c.committed_mw - c.power_reserved_mw for c in dcs])
-    return max(0.0, (expected_h100eq - installed) * mw_per_h100eq - spare_mw)
+    return at_least((expected_h100eq - installed) * mw_per_h100eq - spare_mw, 0.0)
 
 
 def build_power(
