@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.bounds import at_least
 from sim.data import rows
 from sim.environment import QUARTER_HOURS
 
@@ -150,7 +151,7 @@ class DataCentre(mesa.Agent):
     def free_slots(self, gen: int) -> float:
         """Accelerators of generation ``gen`` that still fit in the built power."""
         slots = (self.built_mw - self.power_reserved_mw) * 1e6 / (self._watts[gen] * self.watts_factor)
-        return slots if slots > 0.0 else 0.0  # (not ``max``: a dozen times a quarter, the comparison costs less)
+        return at_least(slots, 0.0)
 
     # --- the quarter ---------------------------------------------------------------------------------
     def complete_builds(self) -> float:

@@ -25,7 +25,7 @@ import numpy as np
 
 from agents.datacentre import breakeven_ratio
 from sim import accelerators, markets
-from sim.bounds import at_least, at_most
+from sim.bounds import at_least, at_most, clamp
 from sim.environment import QUARTER_HOURS
 
 if TYPE_CHECKING:
@@ -41,13 +41,11 @@ def forecast(history: Sequence[float], quarters_ahead: int) -> float:
     """Demand expected ``quarters_ahead`` on: the last value grown at the trend of the past year."""
     if not history:
         return 0.0
-    # Comparisons rather than min() and max(): each of those costs a call, and plans are made four times a quarter.
     span = 4 if len(history) > 5 else len(history) - 1  # a year back at most
     first, last = history[-1 - span], history[-1]
     growth = (last / first) ** (1 / span) if span > 0 and first > 0 else 1.0
     low, high = GROWTH_BOUNDS
-    growth = low if growth < low else high if growth > high else growth
-    return float(last * growth**quarters_ahead)
+    return float(last * clamp(growth, low, high) ** quarters_ahead)
 
 
 def capacity_h100eq(expected_hours: float, target_utilisation: float) -> float:
