@@ -44,14 +44,22 @@ def test_model_bench(tmp_path):
         "3",
         "--fixed-runs",
         "2",
+        "--fixed-blocks",
+        "2",
+        "--large-repeats",
+        "2",
     )
     impls = [(m["impl"], m["users"], m["round"]) for m in results["side_by_side"]]
     assert impls == [("model", 300, 0), ("mesa", 300, 0), ("numpy", 300, 0)]  # side by side, one round
-    assert {(m["impl"], m["users"]) for m in results["large"]} == {("model", 400), ("numpy", 400)}
+    large = sorted((m["impl"], m["users"], m["round"]) for m in results["large"])
+    assert large == [("model", 400, 0), ("model", 400, 1), ("numpy", 400, 0), ("numpy", 400, 1)]
     for m in [*results["side_by_side"], *results["large"], results["fixed"]]:
         assert m["cpu_s"] > 0 and m["peak_rss_mb"] >= m["import_rss_mb"] > 0 and 0 <= m["adoption_rate_final"] <= 1
     assert results["fixed"]["users"] == 100 and results["fixed"]["runs"] == 2
     assert results["fixed"]["impl"] == "run"  # the fixed cost is what a sweep pays: sim.run
+    # Judged by the fastest block (what else runs only adds time), every block kept beside it.
+    blocks = results["fixed"]["blocks"]
+    assert len(blocks) == 2 and results["fixed"]["cpu_s"] == min(b["cpu_s"] for b in blocks)
     assert set(results["ratios"]["300"]) == {"mesa_over_model", "model_over_numpy"}
     assert "per-agent Mesa / model" in out and "Fixed cost" in out
 
@@ -61,7 +69,16 @@ def test_model_bench_can_skip_the_fixed_cost(tmp_path):
     assert results["fixed"] is None and "Fixed cost" not in out
 
 
-@pytest.mark.parametrize(("option", "value"), [("--repeats", "0"), ("--fixed-runs", "-1"), ("--fixed-runs", "x")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--repeats", "0"),
+        ("--fixed-runs", "-1"),
+        ("--fixed-runs", "x"),
+        ("--fixed-blocks", "0"),
+        ("--large-repeats", "0"),
+    ],
+)
 def test_model_bench_refuses_bad_counts(tmp_path, option, value):
     record = tmp_path / "never.json"
     done = subprocess.run(
