@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
-_LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
+_LOWEST = np.finfo(float).min
+#: The smallest normal float, as a 0-d array: NumPy makes an array of a scalar operand on every call.
+_TINY = np.array(np.finfo(float).tiny)
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -362,6 +364,11 @@ class UserPopulation:
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
         self.attractiveness = 1.0
+        # The run's constants of rules 1 and 3 (the Bass coefficients; the chance that an adopter
+        # reconsiders in a quarter), as 0-d arrays: NumPy makes an array of a Python float operand on
+        # every call, which costs more than the work on a few hundred numbers.
+        self._bass = np.array(params["bass_p"]), np.array(params["bass_q"])
+        self._reconsider = np.array(1 - math.exp(-params["reconsider_prob_per_year"] * DT_YEARS))
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         # Fixed by the run's providers, made by _choice_tables: the utility their hosting modes fix, that
         # of staying with the current provider and the nests of the nested logit.
@@ -426,8 +433,7 @@ class UserPopulation:
                 idx = np.flatnonzero(stranded[:, s])
                 self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
             settled = self.adopted & ~stranded.any(axis=1)
-        rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = (settled & (u_reconsider < rate)).nonzero()[0]
+        movers = (settled & (u_reconsider < self._reconsider)).nonzero()[0]
         rows, chance = self._adoption_chances()
         adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
         self.adopted[adopters] = True
@@ -503,15 +509,14 @@ class UserPopulation:
             Agents (indices: every one that has not adopted and could, and maybe some that just
             did) and their chances (0 for those that cannot adopt).
         """
-        p = self.params
         rows, peers, open_ = self._candidate_rows()
         if len(rows) == 0:  # nobody left who could adopt (a few quarters a run): no chance to work out
             return rows, np.zeros(0)
 
+        bass_p, bass_q = self._bass
+
         def prob(adopted: np.ndarray) -> np.ndarray:
-            chance = adoption_probability(
-                p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
-            )
+            chance = adoption_probability(bass_p, bass_q, self._peer_mean(adopted, rows, peers), self.attractiveness)
             return chance if open_ is None else open_ * chance
 
         adopted = self.adopted.astype(float)
