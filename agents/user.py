@@ -101,9 +101,10 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def _gap_costs(gap: list[float], scale: float) -> list[float]:
     """:func:`capability_gap_cost` of each gap in ``gap``, as floats; a lead (gap < 0) counts as it is."""
-    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used).
+    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used). There is
+    # one per gap, as they are made from the gaps: no length to check.
     log_gap = np.log1p([g / scale if g > 0 else 0.0 for g in gap]).tolist()
-    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
+    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=False)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any], hosting: np.ndarray | None = None) -> np.ndarray:
@@ -371,11 +372,13 @@ class UserPopulation:
         self._reconsider = np.array(1 - math.exp(-params["reconsider_prob_per_year"] * DT_YEARS))
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         # Fixed by the run's providers, made by _choice_tables: the utility their hosting modes fix, that
-        # of staying with the current provider and the nests of the nested logit.
+        # of staying with the current provider, the nests of the nested logit and the tables' rows for
+        # leaving each provider (see _choose).
         self._roster: np.ndarray | None = None
         self._hosting = np.zeros((3, 0))
         self._stay = np.zeros((0, 0))
         self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
+        self._leaving = _leaving_rows(0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
@@ -465,6 +468,7 @@ class UserPopulation:
             self._hosting = _roster_utility(offers.hosting, p)
             self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
+            self._leaving = _leaving_rows(n_providers)
             self._roster = offers.hosting
         self.utility = util = offer_utilities(offers, p, self._hosting)
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
@@ -489,7 +493,7 @@ class UserPopulation:
         # contiguous (providers, slices, agents) block: picking them with an index per axis left the
         # draws striding through memory. With the slices before the agents, the comparisons run
         # along the agents, not three at a time (numpy's cost per inner loop outweighed the work).
-        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + _leaving_rows(len(cum)), axis=1)
+        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + self._leaving, axis=1)
         choice = _draw(tables, u)
         if not all(on_offer):
             choice[~np.array(on_offer)] = -1
