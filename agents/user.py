@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 DT_YEARS = 0.25
 GENERAL, SENSITIVE_FREE, SENSITIVE_BOUND = 0, 1, 2
 SLICES = ("general", "sensitive_free", "sensitive_bound")
-_LOWEST, _TINY = np.finfo(float).min, np.finfo(float).tiny
+_LOWEST = np.finfo(float).min
+#: The smallest normal float, as a 0-d array: NumPy makes an array of a scalar operand on every call.
+_TINY = np.array(np.finfo(float).tiny)
 #: Hosting modes, from most to least sovereign: a domestic model on domestic data centres; a foreign
 #: open-weight model run on domestic data centres or premises; a foreign model in a Japan region;
 #: a foreign model served from abroad.
@@ -99,9 +101,10 @@ def capability_gap_cost(gap: np.ndarray, scale: float) -> np.ndarray:
 
 def _gap_costs(gap: list[float], scale: float) -> list[float]:
     """:func:`capability_gap_cost` of each gap in ``gap``, as floats; a lead (gap < 0) counts as it is."""
-    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used).
+    # NumPy's logarithm, as everywhere in the rules; of the gaps only (a lead's is not used). There is
+    # one per gap, as they are made from the gaps: no length to check.
     log_gap = np.log1p([g / scale if g > 0 else 0.0 for g in gap]).tolist()
-    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=True)]
+    return [scale * lg if g > 0 else g for g, lg in zip(gap, log_gap, strict=False)]
 
 
 def offer_utilities(offers: Offers, p: dict[str, Any], hosting: np.ndarray | None = None) -> np.ndarray:
@@ -362,13 +365,20 @@ class UserPopulation:
         self.shares = slice_shares(self.sensitive_share, params["sovereignty_rule"])
         self._iv0: float | None = None
         self.attractiveness = 1.0
+        # The run's constants of rules 1 and 3 (the Bass coefficients; the chance that an adopter
+        # reconsiders in a quarter), as 0-d arrays: NumPy makes an array of a Python float operand on
+        # every call, which costs more than the work on a few hundred numbers.
+        self._bass = np.array(params["bass_p"]), np.array(params["bass_q"])
+        self._reconsider = np.array(1 - math.exp(-params["reconsider_prob_per_year"] * DT_YEARS))
         self._codes: tuple[int, np.ndarray, np.ndarray] | None = None  # bincount codes, see _codes_for
         # Fixed by the run's providers, made by _choice_tables: the utility their hosting modes fix, that
-        # of staying with the current provider and the nests of the nested logit.
+        # of staying with the current provider, the nests of the nested logit and the tables' rows for
+        # leaving each provider (see _choose).
         self._roster: np.ndarray | None = None
         self._hosting = np.zeros((3, 0))
         self._stay = np.zeros((0, 0))
         self._nests: tuple[np.ndarray, np.ndarray, float] = (np.zeros((0, 0)), np.zeros(0, dtype=np.intp), 1.0)
+        self._leaving = _leaving_rows(0)
         self._sector_totals: tuple[np.ndarray, np.ndarray] | None = None
         # The quarter's uniforms are drawn into one buffer: the same stream as fresh arrays, no allocation.
         self._uniforms = np.empty((8, self.n))
@@ -426,8 +436,7 @@ class UserPopulation:
                 idx = np.flatnonzero(stranded[:, s])
                 self.provider[idx, s] = _draw(cum[:, s, 0, None], u_stranded[s, idx]) if on_offer[s] else -1
             settled = self.adopted & ~stranded.any(axis=1)
-        rate = 1 - math.exp(-p["reconsider_prob_per_year"] * DT_YEARS)
-        movers = (settled & (u_reconsider < rate)).nonzero()[0]
+        movers = (settled & (u_reconsider < self._reconsider)).nonzero()[0]
         rows, chance = self._adoption_chances()
         adopters = rows[u_new[rows] < chance] if on_offer[GENERAL] else rows[:0]  # nothing on offer, nobody adopts
         self.adopted[adopters] = True
@@ -459,6 +468,7 @@ class UserPopulation:
             self._hosting = _roster_utility(offers.hosting, p)
             self._stay = np.vstack([np.zeros(n_providers), p["switching_cost"] * np.eye(n_providers)])
             self._nests = _nesting(offers.nest, p["nest_lambda"], n_providers)
+            self._leaving = _leaving_rows(n_providers)
             self._roster = offers.hosting
         self.utility = util = offer_utilities(offers, p, self._hosting)
         probs, total = _nested_logit(util[:, None, :] + self._stay, *self._nests)
@@ -483,7 +493,7 @@ class UserPopulation:
         # contiguous (providers, slices, agents) block: picking them with an index per axis left the
         # draws striding through memory. With the slices before the agents, the comparisons run
         # along the agents, not three at a time (numpy's cost per inner loop outweighed the work).
-        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + _leaving_rows(len(cum)), axis=1)
+        tables = cum.reshape(len(cum), -1).take(self.provider.take(idx, axis=0).T + self._leaving, axis=1)
         choice = _draw(tables, u)
         if not all(on_offer):
             choice[~np.array(on_offer)] = -1
@@ -503,15 +513,14 @@ class UserPopulation:
             Agents (indices: every one that has not adopted and could, and maybe some that just
             did) and their chances (0 for those that cannot adopt).
         """
-        p = self.params
         rows, peers, open_ = self._candidate_rows()
         if len(rows) == 0:  # nobody left who could adopt (a few quarters a run): no chance to work out
             return rows, np.zeros(0)
 
+        bass_p, bass_q = self._bass
+
         def prob(adopted: np.ndarray) -> np.ndarray:
-            chance = adoption_probability(
-                p["bass_p"], p["bass_q"], self._peer_mean(adopted, rows, peers), self.attractiveness
-            )
+            chance = adoption_probability(bass_p, bass_q, self._peer_mean(adopted, rows, peers), self.attractiveness)
             return chance if open_ is None else open_ * chance
 
         adopted = self.adopted.astype(float)
