@@ -162,11 +162,16 @@ class DataCentre(mesa.Agent):
             done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
-        arrived = [o for o in self.on_order if o[0] <= t]
-        for _, gen, chips in arrived:
-            self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
-        if arrived:  # the fleet and its orders are as they were otherwise
-            self.on_order = [o for o in self.on_order if o[0] > t]
+        # One pass over the order book: what is due joins the fleet (in the book's order), the rest waits.
+        waiting = []
+        for order in self.on_order:
+            due, gen, chips = order
+            if due <= t:
+                self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
+            else:
+                waiting.append(order)
+        if len(waiting) < len(self.on_order):  # the fleet and its orders are as they were otherwise
+            self.on_order = waiting
             self._refresh_fleet()
             self._refresh_orders()
         return done
