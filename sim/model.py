@@ -294,9 +294,11 @@ class SovereignAIModel(mesa.Model):
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
+        # No payments of nothing to ask for (Government.pay makes no entry for them): no R&D grants
+        # once the plan's money is spent (about half of a run), no award once it is.
         for d, grant in zip(self.developers, self._grants(budget), strict=True):
-            d.raise_capital(gov.pay("rnd", grant, d.key))
-            if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
+            d.raise_capital(gov.pay("rnd", grant, d.key) if grant > 0 else 0.0)
+            if d.champion and award > 0:  # the award's staff, data and physical-AI part: not compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
 
     def _grants(self, budget: float) -> list[float]:
@@ -429,8 +431,11 @@ class SovereignAIModel(mesa.Model):
             self.developers, served, procurement, exports, own, grants, award, public, strict=True
         ):
             key = d.key
-            revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
-            if subsidy > 0:  # (none in most quarters: no payments of nothing to make)
+            # No payments of nothing to make: no procurement once its money is spent, no adoption
+            # subsidy in most quarters or for a developer nobody uses.
+            procured_paid = pay("procurement", dev_fill * procured, key) if procured > 0 else 0.0
+            revenue = sold + procured_paid + dev_fill * exported
+            if subsidy > 0 and sold > 0:
                 pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = granted = 0.0
             for spent, own_share, public_share, filled, hour_price in venues:
