@@ -363,11 +363,11 @@ class SovereignAIModel(mesa.Model):
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = np.add.reduce(demand, axis=(0, 1)).tolist()  # as .sum(), without its Python wrapper
         booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
+        exports_total = markets.ordered_sum(exports)  # partner markets' demand: served at home, and recorded
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
-            "domestic": compute_share
-            * (booked["domestic"] + markets.ordered_sum(procurement) + markets.ordered_sum(exports)),
+            "domestic": compute_share * (booked["domestic"] + markets.ordered_sum(procurement) + exports_total),
             "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * booked["japan_region"],
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
@@ -458,7 +458,7 @@ class SovereignAIModel(mesa.Model):
         # Compute contracts with the domestic sites, split by their capacity when asked for (the supply network).
         self.contract_quarters.append((at_home, installed["domestic"]))
         return {
-            "exports": dev_fill * markets.ordered_sum(exports),
+            "exports": dev_fill * exports_total,
             "offshore_training": markets.ordered_sum(abroad),
             "region_training": markets.ordered_sum(in_region),
         }
