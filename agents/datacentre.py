@@ -163,14 +163,15 @@ class DataCentre(mesa.Agent):
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
         # One pass over the order book: what is due joins the fleet (in the book's order), the rest waits.
-        waiting = []
+        waiting, arrived = [], False
         for order in self.on_order:
-            due, gen, chips = order
-            if due <= t:
+            if order[0] <= t:  # (quarter due, generation, chips)
+                _, gen, chips = order
                 self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
+                arrived = True
             else:
                 waiting.append(order)
-        if len(waiting) < len(self.on_order):  # the fleet and its orders are as they were otherwise
+        if arrived:  # the fleet and its orders are as they were otherwise
             self.on_order = waiting
             self._refresh_fleet()
             self._refresh_orders()
