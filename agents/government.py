@@ -91,7 +91,11 @@ class Government(mesa.Agent):
         self.tranches = award_tranches(p)
         self.pot = dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0)  # money available now, by programme
         self.spent = dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0)  # cumulative
-        self.spent_year = dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0)
+        # This fiscal year's spending, by programme: kept only for the adaptive policy, its one reader
+        # (None without it: no dict to add to on each of the ~20 payments a quarter).
+        self.spent_year: dict[str, float] | None = (
+            dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0) if p["adaptive_policy"] else None
+        )
         self.award_refused_jpy_bn = 0.0
         self._reviewed_capability: float | None = None
         self.appropriated_jpy_bn = 0.0
@@ -162,7 +166,8 @@ class Government(mesa.Agent):
                 return 0.0
         self.pot[prog] = pot - amount
         self.spent[prog] += amount
-        self.spent_year[prog] += amount
+        if self.spent_year is not None:
+            self.spent_year[prog] += amount
         self.ledger.append((self.model.t, prog, recipient, amount))
         return amount
 
@@ -174,9 +179,9 @@ class Government(mesa.Agent):
         if self.model.p["unspent_policy"] == "lapse":
             self.lapsed_jpy_bn += self.unspent_jpy_bn
             self.pot |= dict.fromkeys(PLAN_PROGRAMMES, 0.0)
-        if self.model.p["adaptive_policy"]:
+        if self.spent_year is not None:  # the adaptive policy compares the year's spending, then it starts again
             self._adapt()
-        self.spent_year = dict.fromkeys(self.spent_year, 0.0)
+            self.spent_year = dict.fromkeys(self.spent_year, 0.0)
 
     def _adapt(self) -> None:
         """Move money toward the programme whose indicator rose most per yen spent this year."""
