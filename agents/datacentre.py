@@ -162,11 +162,17 @@ class DataCentre(mesa.Agent):
             done = sum(completed)
             self.built_mw += done
             self.pipeline = [(q, mw) for q, mw in self.pipeline if q > t]
-        arrived = [o for o in self.on_order if o[0] <= t]
-        for _, gen, chips in arrived:
-            self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
+        # One pass over the order book: what is due joins the fleet (in the book's order), the rest waits.
+        waiting, arrived = [], False
+        for order in self.on_order:
+            if order[0] <= t:  # (quarter due, generation, chips)
+                _, gen, chips = order
+                self._counts[gen] += float(chips)  # plain floats: sum() and sumprod() round them best
+                arrived = True
+            else:
+                waiting.append(order)
         if arrived:  # the fleet and its orders are as they were otherwise
-            self.on_order = [o for o in self.on_order if o[0] > t]
+            self.on_order = waiting
             self._refresh_fleet()
             self._refresh_orders()
         return done

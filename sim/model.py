@@ -294,9 +294,11 @@ class SovereignAIModel(mesa.Model):
         # This quarter's award money, split once: its compute part is spent in the GPU-hour markets.
         award = gov.allowance(AWARD)
         self.award_compute_jpy_bn = award * self.p["champion_award_compute_share"]
+        # No payments of nothing to ask for (Government.pay makes no entry for them): no R&D grants
+        # once the plan's money is spent (about half of a run), no award once it is.
         for d, grant in zip(self.developers, self._grants(budget), strict=True):
-            d.raise_capital(gov.pay("rnd", grant, d.key))
-            if d.champion:  # the award's staff, data and physical-AI part: spent on those, not on compute
+            d.raise_capital(gov.pay("rnd", grant, d.key) if grant > 0 else 0.0)
+            if d.champion and award > 0:  # the award's staff, data and physical-AI part: not compute
                 gov.pay(AWARD, award - self.award_compute_jpy_bn, d.key)
 
     def _grants(self, budget: float) -> list[float]:
@@ -361,11 +363,11 @@ class SovereignAIModel(mesa.Model):
         # sums a handful), as NumPy's cost per call exceeds the work.
         by_provider = np.add.reduce(demand, axis=(0, 1)).tolist()  # as .sum(), without its Python wrapper
         booked = {k: markets.ordered_sum([by_provider[i] for i in self.pool_providers[k]]) for k in POOLS}
+        exports_total = markets.ordered_sum(exports)  # partner markets' demand: served at home, and recorded
         # GPU-hours for inference: domestic and open-weight models on domestic operators; foreign
         # models in a Japan region on the hyperscalers' local capacity (the local part of the bill).
         inference_jpy = {
-            "domestic": compute_share
-            * (booked["domestic"] + markets.ordered_sum(procurement) + markets.ordered_sum(exports)),
+            "domestic": compute_share * (booked["domestic"] + markets.ordered_sum(procurement) + exports_total),
             "japan_region": (1 - p["hosted_in_japan_deficit_share"]) * booked["japan_region"],
         }
         # Training: own cash goes where it is cheapest; grants and the award stay in Japan unless allowed.
@@ -429,8 +431,11 @@ class SovereignAIModel(mesa.Model):
             self.developers, served, procurement, exports, own, grants, award, public, strict=True
         ):
             key = d.key
-            revenue = sold + pay("procurement", dev_fill * procured, key) + dev_fill * exported
-            if subsidy > 0:  # (none in most quarters: no payments of nothing to make)
+            # No payments of nothing to make: no procurement once its money is spent, no adoption
+            # subsidy in most quarters or for a developer nobody uses.
+            procured_paid = pay("procurement", dev_fill * procured, key) if procured > 0 else 0.0
+            revenue = sold + procured_paid + dev_fill * exported
+            if subsidy > 0 and sold > 0:
                 pay("adoption", subsidy * sold, key)  # part of the user's bill
             hours = paid = granted = 0.0
             for spent, own_share, public_share, filled, hour_price in venues:
@@ -453,7 +458,7 @@ class SovereignAIModel(mesa.Model):
         # Compute contracts with the domestic sites, split by their capacity when asked for (the supply network).
         self.contract_quarters.append((at_home, installed["domestic"]))
         return {
-            "exports": dev_fill * markets.ordered_sum(exports),
+            "exports": dev_fill * exports_total,
             "offshore_training": markets.ordered_sum(abroad),
             "region_training": markets.ordered_sum(in_region),
         }
