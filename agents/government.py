@@ -20,7 +20,6 @@ not yet spent carries over (it is a multi-year fund).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +45,6 @@ def yearly_budget(p: dict[str, Any]) -> list[float]:
 
 #: The award's pot name (not a programme of the plan).
 AWARD = "champion_award"
-
-#: The plan's programmes (:data:`sim.params.PROGRAMMES`), interned: they key the government's accounts,
-#: and callers name a programme by a literal, which Python interns, so a lookup finds its key by
-#: identity rather than by comparing the text (sim.params makes the names by cutting a prefix off
-#: the share parameters', new strings). About a hundred lookups a quarter.
-PLAN_PROGRAMMES: tuple[str, ...] = tuple(sys.intern(prog) for prog in PROGRAMMES)
 
 
 def award_tranches(p: dict[str, Any]) -> list[float]:
@@ -86,15 +79,15 @@ class Government(mesa.Agent):
     def __init__(self, model: SovereignAIModel) -> None:
         super().__init__(model)
         p = model.p
-        self.shares = {prog: float(p[f"share_{prog}"]) for prog in PLAN_PROGRAMMES}
+        self.shares = {prog: float(p[f"share_{prog}"]) for prog in PROGRAMMES}
         self.yearly = yearly_budget(p)
         self.tranches = award_tranches(p)
-        self.pot = dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0)  # money available now, by programme
-        self.spent = dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0)  # cumulative
+        self.pot = dict.fromkeys((*PROGRAMMES, AWARD), 0.0)  # money available now, by programme
+        self.spent = dict.fromkeys((*PROGRAMMES, AWARD), 0.0)  # cumulative
         # This fiscal year's spending, by programme: kept only for the adaptive policy, its one reader
         # (None without it: no dict to add to on each of the ~20 payments a quarter).
         self.spent_year: dict[str, float] | None = (
-            dict.fromkeys((*PLAN_PROGRAMMES, AWARD), 0.0) if p["adaptive_policy"] else None
+            dict.fromkeys((*PROGRAMMES, AWARD), 0.0) if p["adaptive_policy"] else None
         )
         self.award_refused_jpy_bn = 0.0
         self._reviewed_capability: float | None = None
@@ -107,12 +100,12 @@ class Government(mesa.Agent):
     @property
     def spent_jpy_bn(self) -> float:
         """Plan budget spent so far, all programmes (the award excluded)."""
-        return sum([self.spent[prog] for prog in PLAN_PROGRAMMES])
+        return sum([self.spent[prog] for prog in PROGRAMMES])
 
     @property
     def unspent_jpy_bn(self) -> float:
         """Plan money appropriated and still available (the award excluded)."""
-        return sum([self.pot[prog] for prog in PLAN_PROGRAMMES])
+        return sum([self.pot[prog] for prog in PROGRAMMES])
 
     def begin_quarter(self) -> None:
         """At the start of a fiscal year: close the old one and appropriate the new year's money."""
@@ -123,7 +116,7 @@ class Government(mesa.Agent):
             self._close_year()
         year = t // 4
         amount = self.yearly[year] if year < len(self.yearly) else 0.0
-        for prog in PLAN_PROGRAMMES:
+        for prog in PROGRAMMES:
             self.pot[prog] += amount * self.shares[prog]
         self.appropriated_jpy_bn += amount
         if amount > 0:
@@ -178,7 +171,7 @@ class Government(mesa.Agent):
     def _close_year(self) -> None:
         if self.model.p["unspent_policy"] == "lapse":
             self.lapsed_jpy_bn += self.unspent_jpy_bn
-            self.pot |= dict.fromkeys(PLAN_PROGRAMMES, 0.0)
+            self.pot |= dict.fromkeys(PROGRAMMES, 0.0)
         if self.spent_year is not None:  # the adaptive policy compares the year's spending, then it starts again
             self._adapt()
             self.spent_year = dict.fromkeys(self.spent_year, 0.0)

@@ -8,6 +8,7 @@ validator all read it. Nothing else lists parameters.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,10 @@ SHARE_NAMES: tuple[str, ...] = (
     "share_adoption",
     "share_procurement",
 )
-#: Programme names, in the order of :data:`SHARE_NAMES`.
-PROGRAMMES: tuple[str, ...] = tuple(n.removeprefix("share_") for n in SHARE_NAMES)
+#: Programme names, in the order of :data:`SHARE_NAMES`. Interned, as the literals that name a programme
+#: in the code are: they key the government's accounts, and a lookup by a literal then finds its key by
+#: identity instead of comparing the text (cutting the prefix makes new strings; ~100 lookups a quarter).
+PROGRAMMES: tuple[str, ...] = tuple(sys.intern(n.removeprefix("share_")) for n in SHARE_NAMES)
 SHARE_TOLERANCE = 1e-6
 
 
