@@ -158,14 +158,19 @@ def _float_columns(columns: Mapping[str, Sequence[Any]]) -> tuple[list[str], np.
         Their names, and their values as one array with a column each (rows: quarters).
     """
     numeric = [k for k, values in columns.items() if _floats(values)]
-    values = np.array([columns[k] for k in numeric], dtype=float).reshape(len(numeric), -1).T
+    # The columns end to end, then one per row: array() of a list of ~90 columns inspects each on its own.
+    values = np.concatenate([columns[k] for k in numeric], dtype=float).reshape(len(numeric), -1).T
     return numeric, values
+
+
+#: NumPy's float64 type (a comparison with the scalar type makes a dtype of it each time).
+FLOAT64 = np.dtype(np.float64)
 
 
 def _floats(values: Sequence[Any]) -> bool:
     """Whether a column holds only floats."""
     if isinstance(values, np.ndarray):
-        return values.dtype == np.float64
+        return values.dtype == FLOAT64
     return set(map(type, values)) <= {float}
 
 
