@@ -272,7 +272,7 @@ def _quarter_values(m: SovereignAIModel, flows: dict[str, float]) -> list[float]
         fleet.power_used_mw,
         fleet.electricity_gwh,
         m.best_domestic_capability,
-        max([d.japanese for d in m.developers], default=0.0),
+        max([d.japanese for d in m.developers]) if m.developers else 0.0,  # (a keyword costs builtin max more)
         m.domestic_revenue_jpy_bn,
         sum([d.private_in_jpy_bn for d in m.developers]),
         gov.appropriated_jpy_bn,
