@@ -189,6 +189,8 @@ class Environment:
         news: list[list[str]] = [[] for _ in range(n)]
         for name, mask in spells.items():
             on = mask.tolist()
+            if True not in on:  # a shock that never happens in the run has no news (most runs: none)
+                continue
             for t, now in enumerate(on):
                 if now and (t == 0 or not on[t - 1]):
                     news[t].append(f"{name} begins")
