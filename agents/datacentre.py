@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -41,6 +41,12 @@ def breakeven_ratio(chip_value_jpy_bn: float, chip_cost_jpy_bn: float) -> float:
         chip_cost_jpy_bn: What it costs the operator at list price (:meth:`DataCentre.chip_cost_jpy_bn`).
     """
     return chip_value_jpy_bn / chip_cost_jpy_bn if chip_cost_jpy_bn > 0 else float("inf")
+
+
+@functools.cache
+def _phases(site: str) -> tuple[Any, ...]:
+    """The build phases of ``site`` (rows of the dc_phases table), picked out once per site in a process."""
+    return tuple(row for row in rows("dc_phases") if row.site == site)
 
 
 class DataCentre(mesa.Agent):
@@ -82,7 +88,7 @@ class DataCentre(mesa.Agent):
         self.on_order: list[
             tuple[int, int, float]
         ] = []  # accelerators bought, not yet delivered: (quarter, gen, chips)
-        for phase in [row for row in rows("dc_phases") if row.site == self.key]:
+        for phase in _phases(self.key):
             if phase.committed:  # under construction before FY2026: its grid connection is already secured
                 self.pipeline.append((int(phase.earliest_quarter), float(phase.mw)))
             else:

@@ -152,7 +152,9 @@ class SovereignAIModel(mesa.Model):
         population.create_agents(self, UserAgent, self.population.n)
 
         self.talent_pool = p["researchers_initial"]
-        self.talent_arrivals = np.zeros(p["quarters"] + p["talent_lag_quarters"] + 1)
+        # Researchers the talent programme trains, by the quarter they arrive: Python floats, as one is added
+        # and one read a quarter (NumPy's indexing of a single value costs more than the addition).
+        self.talent_arrivals = [0.0] * (p["quarters"] + p["talent_lag_quarters"] + 1)
         self.data_stock_btokens = p["data_stock_initial_btokens"]
         # Each quarter's training money at domestic operators, by developer, and the sites' installed compute,
         # which splits it: the contracts are summed from them only when asked for (:attr:`compute_contracts_jpy_bn`).
@@ -554,7 +556,7 @@ class SovereignAIModel(mesa.Model):
         self.talent_arrivals[t + p["talent_lag_quarters"]] += talent * 1000 / p["talent_cost_jpy_mn_per_researcher"]
         # NumPy's exp (math's rounds differently), the pool kept a Python float: developers' pay reads it.
         drain = p["brain_drain_rate_per_year"] * float(np.exp(-4 * talent / p["talent_drain_scale_jpy_bn"]))
-        self.talent_pool = self.talent_pool * float(np.exp(-drain / 4)) + float(self.talent_arrivals[t])
+        self.talent_pool = self.talent_pool * float(np.exp(-drain / 4)) + self.talent_arrivals[t]
 
     # --- derived state ---------------------------------------------------------------------------------
     @property
