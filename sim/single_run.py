@@ -9,11 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-try:  # pandas >= 3.0
-    from pandas.api.internals import create_dataframe_from_blocks
-except ImportError:  # the frame is made column by column
-    create_dataframe_from_blocks = None
-
 from sim.model import FY2030_LAST_QUARTER, SovereignAIModel
 
 #: Flow columns (annualised ¥bn, GWh or Mt a year) whose run totals are reported as ``*_cum_*``.
@@ -95,34 +90,13 @@ def timeseries(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
 
 
 def _frame(columns: Mapping[str, Sequence[Any]], numeric: list[str], values: np.ndarray) -> pd.DataFrame:
-    """The frame of ``columns``, whose float columns ``numeric`` are the columns of ``values``.
-
-    The frame is made from the blocks pandas would hold (the floats one block, ``values`` as it is; each
-    text column its own array): inserting the text columns one by one made pandas rebuild its column
-    index and block layout for each, half of the frame's cost. Pandas before 3.0 has no such constructor,
-    and a column neither floats nor text wants pandas' inference: those frames are made column by column.
-    """
-    names, floats = tuple(columns), set(numeric)
-    others = {i: _as_column(columns[name]) for i, name in enumerate(names) if name not in floats}
-    if create_dataframe_from_blocks is not None and all(
-        isinstance(getattr(c, "dtype", None), pd.StringDtype) for c in others.values()
-    ):
-        blocks = [(values.T, _positions(names, tuple(numeric))), *[(c, np.array([i])) for i, c in others.items()]]
-        # a copy of the labels: their name is the frame's own
-        return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(len(values)), columns=_labels(names).copy())
-    frame = pd.DataFrame(values, columns=_labels(tuple(numeric)).copy())
-    for i, column in others.items():  # a mapping's keys are unique: spare pandas looking the name up among ~90
-        frame.insert(i, names[i], column, allow_duplicates=True)
+    """The frame of ``columns``, whose float columns ``numeric`` are the columns of ``values``."""
+    frame = pd.DataFrame(values, columns=_labels(tuple(numeric)).copy())  # a copy: its name is the frame's own
+    floats = set(numeric)
+    for i, name in enumerate(columns):
+        if name not in floats:  # a mapping's keys are unique: spare pandas looking the name up among ~90
+            frame.insert(i, name, _as_column(columns[name]), allow_duplicates=True)
     return frame
-
-
-@lru_cache(maxsize=8)
-def _positions(names: tuple[str, ...], among: tuple[str, ...]) -> np.ndarray:
-    """Where the names ``among`` stand in ``names`` (read-only: the runs of a sweep share it)."""
-    where = {name: i for i, name in enumerate(names)}
-    positions = np.array([where[name] for name in among], dtype=np.intp)
-    positions.flags.writeable = False
-    return positions
 
 
 def _as_column(values: Sequence[Any]) -> Any:

@@ -49,29 +49,3 @@ def test_a_run_frees_its_model_without_the_cyclic_garbage_collector(monkeypatch)
     finally:
         if enabled:
             gc.enable()
-
-
-def test_the_frame_made_from_blocks_is_the_one_made_column_by_column(monkeypatch):
-    """The frame pandas 3 builds from its blocks equals the column-by-column one (older pandas, other columns)."""
-    import numpy as np
-
-    import sim.single_run as single_run
-
-    m = SovereignAIModel(rng=3, n_user_agents=120, quarters=5)
-    m.run_for(5)
-    columns = m.datacollector.columns()
-    made = timeseries(columns)
-    assert made.columns.name is None and made.columns.tolist() == list(columns)
-    made.columns.name = "changed"  # the labels are the frame's own, not the cached ones
-    with monkeypatch.context() as patched:
-        patched.setattr(single_run, "create_dataframe_from_blocks", None)
-        by_column = timeseries(columns)
-        pd.testing.assert_frame_equal(by_column, timeseries(m.datacollector.model_vars), check_exact=True)
-    assert by_column.columns.name is None
-    made.columns.name = None
-    pd.testing.assert_frame_equal(made, by_column, check_exact=True)
-    # a column that is neither floats nor text: pandas infers its type, as it would column by column
-    mixed = {**columns, "count": list(range(5))}
-    frame = timeseries(mixed)
-    assert frame["count"].dtype == np.int64 and frame.columns.tolist() == list(mixed)
-    pd.testing.assert_frame_equal(frame.drop(columns="count"), by_column, check_exact=True)
