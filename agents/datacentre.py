@@ -305,7 +305,8 @@ class DataCentre(mesa.Agent):
 
     def subsidy_rate(self) -> float:
         """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
-        eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0
+        # 0.0, not 0: Python 3.12 specialises a comparison of two floats, not of a float and an int (~930 calls a run).
+        eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0.0
         return self.model.p["capex_subsidy_rate"] if eligible else 0.0
 
     def net_of_support(self) -> float:
