@@ -11,7 +11,6 @@ is positive — its announced phases first, within its region's grid headroom an
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +67,49 @@ class DataCentre(mesa.Agent):
         watts_factor: Facility watts per watt of chip rating: servers and network (overhead) times
             cooling (PUE).
         quarterly_wear: Share of the chips (and of their book value) still at work after a quarter.
+        chip_life_annuity: Present value of one yen a year over a chip's life, at the cost of capital
+            plus the decline of its rent.
+        refills: Fills of chips a MW of shell takes over its life, now and each time they wear out, in
+            present value (the shell outlives the chips).
     """
+
+    # Every attribute a site has, in slots: CPython 3.12 keeps at most 30 attributes of an object in
+    # its inline values, and beyond that (a site has 34 with Mesa's) every method call on the object
+    # looks its name up the slow way (~270 instructions more a call; the sites take ~6,400 calls a
+    # run). Mesa's own attributes (model, unique_id, pos) stay in the instance's few inline values.
+    __slots__ = (
+        "key",
+        "name",
+        "region",
+        "foreign_owned",
+        "built_mw",
+        "watts_factor",
+        "quarterly_wear",
+        "chip_life_annuity",
+        "refills",
+        "pipeline",
+        "phases",
+        "on_order",
+        "committed_mw",
+        "_counts",
+        "_h100_eq",
+        "_tflops",
+        "_watts",
+        "h100eq",
+        "tflops",
+        "chips",
+        "power_used_mw",
+        "_ordered_h100eq",
+        "_ordered_watts",
+        "capex_jpy_bn",
+        "support_jpy_bn",
+        "capex_book_jpy_bn",
+        "support_book_jpy_bn",
+        "cash_jpy_bn",
+        "revenue_jpy_bn",
+        "electricity_gwh",
+        "utilisation",
+    )
 
     def __init__(self, model: SovereignAIModel, row: object, region_index: int) -> None:
         super().__init__(model)
@@ -79,10 +120,17 @@ class DataCentre(mesa.Agent):
         self.foreign_owned = row.hosting == "foreign"
         self.built_mw = float(row.built_mw)
         # Parameters, fixed for the run: plain attributes, as the fleet's totals read the first ~50 times
-        # a quarter (a cached property's read goes through its descriptor each time, ~3x a plain one's).
+        # a quarter (a cached property's read goes through its descriptor each time, ~3x a plain one's,
+        # and it keeps its value in the instance's dict, which the slots below do without).
         p = model.p
         self.watts_factor: float = p["server_power_overhead"] * p["pue"]
-        self.quarterly_wear: float = 1 - 1 / (4 * p["gpu_lifetime_years"])
+        life = p["gpu_lifetime_years"]
+        self.quarterly_wear: float = 1 - 1 / (4 * life)
+        rent_rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
+        self.chip_life_annuity: float = annuity_factor(rent_rate, life)
+        self.refills: float = sum(
+            [(1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1)]
+        )
         self.pipeline: list[tuple[int, float]] = []  # (completion quarter, MW)
         self.phases: list[tuple[int, float]] = []  # announced options: (earliest start quarter, MW)
         self.on_order: list[
@@ -238,16 +286,6 @@ class DataCentre(mesa.Agent):
         # Each price's margin a year, then its present value over the chip's life.
         return [hours * (h100_eq * (price - running) - energy) / 1e9 * annuity for price in prices_jpy_per_hour]
 
-    @functools.cached_property
-    def chip_life_annuity(self) -> float:
-        """Present value of one yen a year over a chip's life, at the cost of capital plus the decline of its rent.
-
-        Parameters only, fixed for the run: worked out once (chips are valued a dozen times a quarter).
-        """
-        p = self.model.p
-        rate = (1 + p["dc_discount_rate"]) / (1 - p["gpu_rent_decline_per_year"]) - 1
-        return annuity_factor(rate, p["gpu_lifetime_years"])
-
     def chip_cost_jpy_bn(self, gen: int, price_ratio: float = 1.0, *, unit_price_jpy_bn: float | None = None) -> float:
         """What one deployed accelerator costs the operator at ``price_ratio`` × list, after subsidy and tax credit.
 
@@ -279,7 +317,8 @@ class DataCentre(mesa.Agent):
 
     def subsidy_rate(self) -> float:
         """Capex subsidy rate the site can expect now (domestic operators only, while money lasts)."""
-        eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0
+        # 0.0, not 0: Python 3.12 specialises a comparison of two floats, not of a float and an int (~930 calls a run).
+        eligible = not self.foreign_owned and self.model.government.pot["compute_capex"] > 0.0
         return self.model.p["capex_subsidy_rate"] if eligible else 0.0
 
     def net_of_support(self) -> float:
@@ -339,16 +378,6 @@ class DataCentre(mesa.Agent):
         chip_value = self.chip_npv_jpy_bn(gen, price_jpy_per_hour) * chips
         shell = p["dc_capex_jpy_bn_per_mw"] * self.net_of_support()
         return chip_value * self.refills - shell
-
-    @functools.cached_property
-    def refills(self) -> float:
-        """Fills of chips a MW of shell takes over its life, now and each time they wear out, in present value.
-
-        The shell outlives the chips. Parameters only, fixed for the run: worked out once.
-        """
-        p = self.model.p
-        life = p["gpu_lifetime_years"]
-        return sum((1 + p["dc_discount_rate"]) ** -(k * life) for k in range(int(BUILD_LIFE_YEARS // life) + 1))
 
     def next_phase_mw(self) -> float:
         """MW of the next announced phase that may start now (0 if none)."""

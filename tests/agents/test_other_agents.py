@@ -140,3 +140,17 @@ def test_datacentre_fleet_totals_follow_every_change_of_the_fleet(small_model):
     for _ in range(m.p["build_lag_quarters"] + 1):  # deliveries and builds arrive, chips wear out
         m.step()
         assert all(kept(d) == fresh(d) for d in m.datacentres)
+
+
+def test_datacentre_keeps_its_attributes_in_slots(small_model):
+    """A site's own attributes live in its slots (see DataCentre.__slots__): only Mesa's are in its dict.
+
+    An attribute set outside the slots would go to the instance's dict and, past 30 of them, make
+    every method call on a site slower; the results would not change, so only this test notices.
+    """
+    m = small_model()
+    for _ in range(m.p["build_lag_quarters"] + 1):  # builds, deliveries, purchases, sales
+        m.step()
+    for c in m.datacentres:
+        c.build_npv_jpy_bn(1000.0)
+        assert set(vars(c)) <= {"model", "unique_id", "pos"}
