@@ -11,6 +11,7 @@ is positive — its announced phases first, within its region's grid headroom an
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
