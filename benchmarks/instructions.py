@@ -98,39 +98,38 @@ def child(users: int, runs: int, quarters: int, stubs: bool) -> None:
     print(os.getpid())
 
 
-def measure(users: int, runs: int, quarters: int, stubs: bool, workdir: Path) -> tuple[int, dict[str, int]]:
-    """Run :func:`child` under callgrind; return the measured runs' total and per-function counts."""
-    out = workdir / "callgrind.out"
-    command = [
-        "valgrind",
-        "--tool=callgrind",
-        "--dump-before=getppid",
-        f"--callgrind-out-file={out}",
-        sys.executable,
-        str(THIS),
-        "--child",
-        str(users),
-        str(runs),
-        str(quarters),
-        "1" if stubs else "0",
-    ]
-    # Hash randomisation changes the order of sets and dicts of text, and with it the count.
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=common.ROOT)
-    if done.returncode != 0:
-        sys.exit(f"instructions: the measured process failed under valgrind:\n{done.stderr[-2000:]}")
-    pid = int(done.stdout.split()[-1])
-    perf_map = Path(f"/tmp/perf-{pid}.map")
-    try:
-        annotated = subprocess.run(
-            ["callgrind_annotate", "--inclusive=yes", "--threshold=100", f"{out}.2"],
+def count_instructions(program: list[str]) -> tuple[int, dict[str, int]]:
+    """Run the Python command ``program`` under callgrind; count what it did between its two ``os.getppid()``.
+
+    The program prints its process id last. If it activated the perf trampolines, each Python
+    function gets its inclusive count (:func:`attribute`); its ``perf-<pid>.map`` is removed after.
+
+    Raises:
+        subprocess.CalledProcessError: The program failed under valgrind (its stderr is on the error).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        # Hash randomisation changes the order of sets and dicts of text, and with it the count.
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--dump-before=getppid", f"--callgrind-out-file={out}", *program],
             capture_output=True,
             text=True,
+            env=env,
+            cwd=common.ROOT,
             check=True,
-        ).stdout
-        return attribute(annotated, read_perf_map(perf_map) if stubs else [])
-    finally:
-        perf_map.unlink(missing_ok=True)  # our child's, written by Python's trampolines
+        )
+        perf_map = Path(f"/tmp/perf-{int(done.stdout.split()[-1])}.map")
+        try:
+            annotated = subprocess.run(
+                ["callgrind_annotate", "--inclusive=yes", "--threshold=100", f"{out}.2"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            return attribute(annotated, read_perf_map(perf_map) if perf_map.exists() else [])
+        finally:
+            perf_map.unlink(missing_ok=True)  # the program's, written by Python's trampolines
 
 
 def main() -> None:
@@ -166,8 +165,11 @@ def main() -> None:
         sys.exit("instructions: per-function counts need Python 3.12's perf trampolines (or pass --total-only)")
 
     started, load_before = time.perf_counter(), common.load()
-    with tempfile.TemporaryDirectory() as tmp:
-        total, by_function = measure(args.users, args.runs, args.quarters, not args.total_only, Path(tmp))
+    child_args = [str(args.users), str(args.runs), str(args.quarters), "0" if args.total_only else "1"]
+    try:
+        total, by_function = count_instructions([sys.executable, str(THIS), "--child", *child_args])
+    except subprocess.CalledProcessError as err:
+        sys.exit(f"instructions: the measured process failed under valgrind:\n{(err.stderr or '')[-2000:]}")
     per_run = total / args.runs
     counted = f"{args.runs} run{'s' if args.runs > 1 else ''} counted"
     stubs = "" if args.total_only else ", with perf trampolines: ~11% over the plain total"

@@ -54,33 +54,9 @@ def _skip_without_valgrind() -> None:
 
 def test_each_python_function_gets_its_inclusive_count(tmp_path):
     _skip_without_valgrind()
-    script, out = tmp_path / "program.py", tmp_path / "cg.out"
+    script = tmp_path / "program.py"
     script.write_text(PROGRAM)
-    done = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--dump-before=getppid",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            script,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    perf_map = Path(f"/tmp/perf-{int(done.stdout.split()[-1])}.map")
-    try:
-        annotated = subprocess.run(
-            ["callgrind_annotate", "--inclusive=yes", "--threshold=100", f"{out}.2"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        total, counts = instructions.attribute(annotated, instructions.read_perf_map(perf_map))
-    finally:
-        perf_map.unlink(missing_ok=True)
+    total, counts = instructions.count_instructions([sys.executable, str(script)])
     inner, outer, elsewhere = (counts[f"{name}:{script}"] for name in ("inner", "outer", "elsewhere"))
     # inner runs 20 times on 2,000 numbers under outer and once on 100 under elsewhere: the counts
     # are inclusive, so inner's is about its two callers' together, and each caller's holds its share.
