@@ -3,16 +3,20 @@
 import numpy as np
 import pytest
 
+from agents.government import AWARD
 from agents.user import ABROAD, DOMESTIC, SENSITIVE_BOUND
 from sim import service
 from sim.model import SovereignAIModel
 from sim.networks import concentration
 from sim.outcomes import (
     DOMESTIC_MODELS,
+    QUARTER_VALUES,
     RAN_ABROAD,
     RAN_IN_JAPAN,
     REROUTED,
+    SPENT_COLUMNS,
     UNMET,
+    _quarter_values,
     booked_side_by_side,
     spend_by_cell,
 )
@@ -117,3 +121,63 @@ def test_the_collected_columns_cannot_be_overwritten():
     m = SovereignAIModel(rng=0, n_user_agents=100, quarters=2)
     with pytest.raises(AttributeError, match="derives model_vars"):
         m.datacollector.model_vars = {"adoption_rate": [0.5]}
+
+
+def test_each_quarter_value_is_read_from_what_its_name_says():
+    """QUARTER_VALUES names the values _quarter_values reads by position: a swap would mislabel a column.
+
+    Each name is checked against the model's state read another way, so the two sequences cannot drift apart.
+    """
+    m = SovereignAIModel(rng=5, n_user_agents=300, quarters=12)
+    m.run_for(12)  # the plan's money is flowing, chips on order and delivered
+    flows = {"exports": 1.5, "offshore_training": 2.5, "region_training": 3.5}
+    gov, sites, pools = m.government, m.datacentres, m.pool_results
+    market = m.chip_market["domestic"]
+    expected = {
+        **flows,
+        "domestic_compute_eflops": m.domestic_eflops,
+        "domestic_operator_eflops": m.eflops(m.domestic_dcs),
+        "gpus_installed": sum(c.chips for c in sites),
+        "dc_power_mw": sum(c.built_mw for c in sites),
+        "committed_mw": sum(c.committed_mw for c in sites),
+        "dc_power_used_mw": sum(c.power_used_mw for c in sites),
+        "electricity_quarter_gwh": sum(c.electricity_gwh for c in sites),
+        "best_domestic_capability": m.best_domestic_capability,
+        "japanese_proficiency_domestic": max(d.japanese for d in m.developers),
+        "revenue_quarter_jpy_bn": m.domestic_revenue_jpy_bn,
+        "private_in_quarter_jpy_bn": sum(d.private_in_jpy_bn for d in m.developers),
+        "budget_appropriated_jpy_bn": gov.appropriated_jpy_bn,
+        "budget_spent_jpy_bn": gov.spent_jpy_bn,
+        "budget_unspent_jpy_bn": gov.unspent_jpy_bn,
+        "budget_lapsed_jpy_bn": gov.lapsed_jpy_bn,
+        **{column: gov.spent[prog] for prog, column in SPENT_COLUMNS.items()},
+        "tax_expenditure_jpy_bn": gov.tax_expenditure_jpy_bn,
+        "unmet_hours": sum(r.demand_hours - r.sold_hours for r in pools.values()),
+        "demand_hours": sum(r.demand_hours for r in pools.values()),
+        "gpu_hour_price_jpy": m.price_jpy_per_hour["domestic"],
+        "gpu_orders_unfilled_share": market.unfilled_share,
+        "adoption_subsidy_rate": m.adoption_subsidy_rate,
+        "researchers": m.talent_pool,
+        "data_stock_btokens": m.data_stock_btokens,
+        "compute_hhi": concentration([c.h100eq for c in sites]),
+        "accelerator_spend_jpy_bn": m.accelerator_spend_jpy_bn,
+        "gpu_price_ratio": market.price_ratio,
+        "japan_region_gpu_hour_price_jpy": m.price_jpy_per_hour["japan_region"],
+        "utilisation_domestic": pools["domestic"].utilisation,
+        "champion_award_jpy_bn": gov.spent[AWARD],
+        "champion_award_withheld_jpy_bn": gov.award_refused_jpy_bn,
+    }
+    assert set(expected) == set(QUARTER_VALUES)
+    read = dict(zip(QUARTER_VALUES, _quarter_values(m, flows), strict=True))
+    assert read == pytest.approx({name: expected[name] for name in QUARTER_VALUES}, rel=1e-12)
+    # The check sees a swap of any two values that differ: all do here but these (nothing lapsed, unmet or
+    # withheld yet, and by FY2028 all the money appropriated is spent).
+    same = {name for name in QUARTER_VALUES if list(read.values()).count(read[name]) > 1}
+    assert same <= {
+        "budget_appropriated_jpy_bn",
+        "budget_spent_jpy_bn",
+        "budget_lapsed_jpy_bn",
+        "unmet_hours",
+        "gpu_orders_unfilled_share",
+        "champion_award_withheld_jpy_bn",
+    }
