@@ -138,13 +138,13 @@ def _float_columns(columns: Mapping[str, Sequence[Any]]) -> tuple[list[str], np.
 
 
 #: NumPy's float64 type (a comparison with the scalar type makes a dtype of it each time).
-FLOAT64 = np.dtype(np.float64)
+_FLOAT64 = np.dtype(np.float64)
 
 
 def _floats(values: Sequence[Any]) -> bool:
     """Whether a column holds only floats."""
     if isinstance(values, np.ndarray):
-        return values.dtype == FLOAT64
+        return values.dtype == _FLOAT64
     return set(map(type, values)) <= {float}
 
 
